@@ -1,0 +1,29 @@
+/**
+ * Where piece data lives. Offsets are absolute torrent offsets (piece index ×
+ * piece length + begin); the storage maps them onto its files. The default is
+ * files on disk (pipelines/node); memory storage is in lib for tests and the
+ * simulator; users may supply their own.
+ */
+export interface Storage {
+  /**
+   * Read `length` bytes at `offset` into a new buffer. Bytes never written
+   * read as zeros. Rejects with a `StorageError`.
+   */
+  read: (offset: number, length: number, options?: { signal?: AbortSignal }) => Promise<Uint8Array>
+  /**
+   * Write the given chunks, in order, starting at `offset`. Resolves when the
+   * data is handed to the OS (not necessarily flushed). Rejects with a
+   * `StorageError`.
+   */
+  write: (offset: number, chunks: readonly Uint8Array[], options?: { signal?: AbortSignal }) => Promise<void>
+  /** Flush data to stable storage. */
+  flush: () => Promise<void>
+  /** Release handles. Further calls reject. */
+  close: () => Promise<void>
+}
+
+/** A SHA-1 (v1) hasher. node:crypto's in the Node shell. */
+export interface Hasher {
+  /** SHA-1 over the concatenation of `chunks`, without concatenating them. */
+  sha1: (chunks: readonly Uint8Array[]) => Uint8Array | Promise<Uint8Array>
+}
