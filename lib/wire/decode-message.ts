@@ -1,0 +1,93 @@
+import { BEP3, BEP5, BEP6, BEP10 } from '../constants.js'
+import { ProtocolError } from '../errors.js'
+import type { Message } from './types.js'
+
+/**
+ * Decode the body of one frame: its id byte and the payload after it. Payload
+ * lengths are checked exactly (HAVE 4 bytes, REQUEST 12, PORT 2…). Byte
+ * arrays in the result (`block`, `bits`, `payload`) are views into `payload`,
+ * never copies: they stay valid as long as the caller does not reuse that
+ * memory. An id we do not know decodes to `{ type: 'unknown', id, payload }`;
+ * whether to tolerate it is the session's decision.
+ *
+ * Checks against the torrent (piece count, block size) are the session's too:
+ * this function knows nothing but the frame.
+ * @throws ProtocolError `bad-length` (disconnect) when the payload length is
+ *   wrong for the id.
+ * @see BEP 3, BEP 5 (`port`), BEP 6 (Fast extension), BEP 10 (extended)
+ */
+export function decodeMessage (id: number, payload: Uint8Array): Message {
+  switch (id) {
+    case BEP3.CHOKE: exactly(id, payload, 0); return { type: 'choke' }
+    case BEP3.UNCHOKE: exactly(id, payload, 0); return { type: 'unchoke' }
+    case BEP3.INTERESTED: exactly(id, payload, 0); return { type: 'interested' }
+    case BEP3.NOT_INTERESTED: exactly(id, payload, 0); return { type: 'not-interested' }
+    case BEP6.HAVE_ALL: exactly(id, payload, 0); return { type: 'have-all' }
+    case BEP6.HAVE_NONE: exactly(id, payload, 0); return { type: 'have-none' }
+    case BEP3.HAVE: exactly(id, payload, 4); return { type: 'have', index: u32(payload, 0) }
+    case BEP6.SUGGEST_PIECE: exactly(id, payload, 4); return { type: 'suggest-piece', index: u32(payload, 0) }
+    case BEP6.ALLOWED_FAST: exactly(id, payload, 4); return { type: 'allowed-fast', index: u32(payload, 0) }
+    case BEP3.BITFIELD: return { type: 'bitfield', bits: payload }
+    case BEP3.REQUEST:
+      exactly(id, payload, 12)
+      return { type: 'request', index: u32(payload, 0), begin: u32(payload, 4), length: u32(payload, 8) }
+    case BEP3.CANCEL:
+      exactly(id, payload, 12)
+      return { type: 'cancel', index: u32(payload, 0), begin: u32(payload, 4), length: u32(payload, 8) }
+    case BEP6.REJECT_REQUEST:
+      exactly(id, payload, 12)
+      return { type: 'reject-request', index: u32(payload, 0), begin: u32(payload, 4), length: u32(payload, 8) }
+    case BEP3.PIECE:
+      atLeast(id, payload, 8)
+      return { type: 'piece', index: u32(payload, 0), begin: u32(payload, 4), block: payload.subarray(8) }
+    case BEP5.PORT:
+      exactly(id, payload, 2)
+      return { type: 'port', port: ((payload[0] as number) << 8) | (payload[1] as number) }
+    case BEP10.EXTENDED:
+      atLeast(id, payload, 1)
+      return { type: 'extended', id: payload[0] as number, payload: payload.subarray(1) }
+    default:
+      return { type: 'unknown', id, payload }
+  }
+}
+
+/** The message name for an id, for error messages and logs. */
+export function messageName (id: number): string {
+  return NAMES[id] ?? `unknown-${id}`
+}
+
+const NAMES: Readonly<Record<number, string>> = {
+  [BEP3.CHOKE]: 'choke',
+  [BEP3.UNCHOKE]: 'unchoke',
+  [BEP3.INTERESTED]: 'interested',
+  [BEP3.NOT_INTERESTED]: 'not-interested',
+  [BEP3.HAVE]: 'have',
+  [BEP3.BITFIELD]: 'bitfield',
+  [BEP3.REQUEST]: 'request',
+  [BEP3.PIECE]: 'piece',
+  [BEP3.CANCEL]: 'cancel',
+  [BEP5.PORT]: 'port',
+  [BEP6.SUGGEST_PIECE]: 'suggest-piece',
+  [BEP6.HAVE_ALL]: 'have-all',
+  [BEP6.HAVE_NONE]: 'have-none',
+  [BEP6.REJECT_REQUEST]: 'reject-request',
+  [BEP6.ALLOWED_FAST]: 'allowed-fast',
+  [BEP10.EXTENDED]: 'extended'
+}
+
+function u32 (b: Uint8Array, at: number): number {
+  return (((b[at] as number) << 24) >>> 0) + ((b[at + 1] as number) << 16) + ((b[at + 2] as number) << 8) + (b[at + 3] as number)
+}
+
+function exactly (id: number, payload: Uint8Array, expected: number): void {
+  if (payload.length !== expected) throw badLength(id, payload.length, `${expected}`)
+}
+
+function atLeast (id: number, payload: Uint8Array, min: number): void {
+  if (payload.length < min) throw badLength(id, payload.length, `at least ${min}`)
+}
+
+function badLength (id: number, got: number, expected: string): ProtocolError {
+  const name = messageName(id)
+  return new ProtocolError('bad-length', `${name} payload is ${got} bytes, expected ${expected}`, { details: { id, message: name, got, expected } })
+}
