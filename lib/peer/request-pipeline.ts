@@ -1,0 +1,65 @@
+import type { Bitfield } from '../pieces/bitfield.js'
+import type { BlockRef } from '../pieces/geometry.js'
+import type { PeerSession } from './peer-session.js'
+
+/** Where blocks to request come from: the shape of `RequestPlanner`'s `next`. */
+export interface BlockPlanner {
+  /** Up to `max` blocks the peer has, marked requested by it. */
+  next: (peer: string, peerHas: Bitfield, max: number) => BlockRef[]
+}
+
+/** Options of {@link planRequests}. */
+export interface PlanRequestsOptions {
+  /** The planner's key for this peer. */
+  readonly peer: string
+  /** Requests to keep outstanding to this peer. */
+  readonly depth: number
+}
+
+/**
+ * Which blocks to request from the peer now so that `depth` requests are
+ * outstanding: none while we are not interested, and while the peer chokes
+ * us only blocks of its BEP 6 allowed-fast pieces. The returned blocks are
+ * marked requested in the planner; pass them to `session.request`.
+ * @throws nothing
+ * @see BEP 3 (request pipelining), BEP 6 (allowed fast)
+ */
+export function planRequests (session: PeerSession, planner: BlockPlanner, options: PlanRequestsOptions): BlockRef[] {
+  if (!session.amInterested) return []
+  const room = options.depth - session.outstanding.size
+  if (room <= 0) return []
+  if (!session.peerChoking) return planner.next(options.peer, session.peerHas, room)
+  if (session.allowedFast.size === 0) return []
+  return planner.next(options.peer, allowedFastHas(session), room)
+}
+
+/** The peer's pieces restricted to the ones it allows us to fetch while choked. */
+function allowedFastHas (session: PeerSession): Bitfield {
+  const has = session.peerHas.clone()
+  for (const i of session.peerHas.indices()) if (!session.allowedFast.has(i)) has.clear(i)
+  return has
+}
+
+/** The result of one {@link requestStep}. */
+export interface RequestStep {
+  /** Our requests that timed out; the caller frees them in its planner. */
+  readonly expired: BlockRef[]
+  /** Requests implicitly cancelled by a choke without BEP 6; to be freed likewise. */
+  readonly dropped: BlockRef[]
+  /** The request messages to send, already tracked as outstanding in the session. */
+  readonly requests: ReturnType<PeerSession['request']>
+}
+
+/**
+ * One round of request management at time `now`: collect dropped requests,
+ * expire those older than `timeoutMs` (when given), then top the pipeline
+ * back up to `depth` with {@link planRequests}.
+ * @throws nothing on peer input
+ * @see BEP 3
+ */
+export function requestStep (session: PeerSession, planner: BlockPlanner, options: PlanRequestsOptions & { readonly timeoutMs?: number }, now: number): RequestStep {
+  const dropped = session.takeDropped()
+  const expired = options.timeoutMs === undefined ? [] : session.expire(now, options.timeoutMs)
+  const refs = planRequests(session, planner, options)
+  return { expired, dropped, requests: session.request(refs, now) }
+}
