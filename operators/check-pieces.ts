@@ -1,0 +1,78 @@
+import type { PieceGeometry } from '../lib/pieces/geometry.js'
+import { pieceLengthAt, pieceOffset } from '../lib/pieces/geometry.js'
+import { digestEquals, expectedHash } from '../lib/pieces/piece-hash.js'
+import { StorageError } from '../lib/errors.js'
+import type { Hasher, Storage } from '../lib/storage/types.js'
+
+export interface CheckPiecesOptions {
+  readonly geometry: PieceGeometry
+  /** The metainfo's `pieces`: 20 bytes of SHA-1 per piece. */
+  readonly pieceHashes: Uint8Array
+  readonly storage: Storage
+  readonly hasher: Hasher
+  /** Aborting stops the check: the iteration throws the signal's reason. */
+  readonly signal?: AbortSignal
+  /** Pieces read ahead of the one being hashed; default 2 (memory: `readAhead + 1` pieces). */
+  readonly readAhead?: number
+}
+
+type ReadResult = { readonly ok: true, readonly data: Uint8Array } | { readonly ok: false, readonly error: unknown }
+
+/**
+ * Re-verify the data a storage already holds (resume, recheck): read piece by
+ * piece, hash, and yield `{ index, ok }` for every piece, in index order.
+ * A read rejected with StorageError `missing` or `short` counts as not ok.
+ * Memory is bounded: at most `readAhead + 1` pieces are read at once.
+ * Completes after the last piece. Cancellation: aborting `signal` (or ending
+ * the iteration) stops issuing reads; pending reads get the signal.
+ * @throws the signal's reason when aborted; any other storage error; the
+ *   hasher's errors; RxTorrentError `no-piece-hash` when `pieceHashes` is short.
+ * @see BEP 3 (info.pieces), ADVERSARIAL G63–G66
+ */
+export async function * checkPieces (options: CheckPiecesOptions): AsyncIterable<{ index: number, ok: boolean }> {
+  const { geometry, pieceHashes, storage, hasher, signal } = options
+  const readAhead = Math.max(0, options.readAhead ?? 2)
+  const reads = new Map<number, Promise<ReadResult>>()
+  let issued = 0
+  const issue = (): void => {
+    const index = issued++
+    const read = storage.read(pieceOffset(geometry, index), pieceLengthAt(geometry, index), signal === undefined ? undefined : { signal })
+    reads.set(index, read.then(
+      (data): ReadResult => ({ ok: true, data }),
+      (error: unknown): ReadResult => ({ ok: false, error })
+    ))
+  }
+  for (let index = 0; index < geometry.pieceCount; index++) {
+    signal?.throwIfAborted()
+    while (issued < geometry.pieceCount && issued <= index + readAhead) issue()
+    const result = await abortable(reads.get(index) as Promise<ReadResult>, signal)
+    reads.delete(index)
+    signal?.throwIfAborted()
+    if (!result.ok) {
+      if (result.error instanceof StorageError && (result.error.code === 'missing' || result.error.code === 'short')) {
+        yield { index, ok: false }
+        continue
+      }
+      throw result.error
+    }
+    const expected = expectedHash(pieceHashes, index)
+    const actual = await hasher.sha1([result.data])
+    yield { index, ok: result.data.length === pieceLengthAt(geometry, index) && digestEquals(actual, expected) }
+  }
+}
+
+/** `p`, or the signal's reason as soon as it aborts. */
+async function abortable<T> (p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await p
+  signal.throwIfAborted()
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([p, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort as () => void)
+  }
+}
