@@ -1,0 +1,189 @@
+import { StorageError } from '../../lib/errors.js'
+import type { Torrent } from '../../lib/metainfo/types.js'
+import { mapRange, type FileSegment } from '../../lib/storage/file-layout.js'
+import type { Storage } from '../../lib/storage/types.js'
+import { FileHandleCache, nodeFileSystem, type FileHandleLike, type FileSystemLike } from './file-handle-cache.js'
+import { torrentFilePath } from './resolve-inside.js'
+import { toStorageError } from './storage-errors.js'
+
+export { ensureFiles } from './ensure-files.js'
+
+/** Options of {@link FileStorage}. */
+export interface FileStorageOptions {
+  /** Open files `r` and reject writes with StorageError `read-only`. */
+  readonly readOnly?: boolean
+  /** Most file handles kept open at once; default 32. */
+  readonly maxOpenFiles?: number
+  /** File-system calls; default `node:fs/promises`. */
+  readonly fs?: FileSystemLike
+}
+
+/**
+ * Torrent data in files under a directory, laid out as libtorrent's save path
+ * (`<dir>/<name>` for a single file, `<dir>/<name>/<path…>` otherwise).
+ *
+ * Reads and writes are positional; a range spanning several files is split
+ * into one `read`/`writev` per file, passing views of the caller's buffers
+ * (no copy). Files and directories are created on first write, never
+ * truncated; padding files are never created and read as zeros. A small LRU
+ * keeps handles open. Every path is checked to stay inside `dir` (and a
+ * multi-file torrent's inside `<dir>/<name>`) when the storage is built.
+ *
+ * Failures are StorageErrors: `missing` / `short` (disposition `ignore`) when
+ * a read finds no file or hits its end, `disk-full`, `permission`, `io`
+ * (`fatal`), `read-only`, `out-of-range`, `closed`.
+ * @see BEP 3, BEP 47
+ */
+export class FileStorage implements Storage {
+  readonly #files: Torrent['files']
+  readonly #paths: (string | undefined)[]
+  readonly #cache: FileHandleCache
+  readonly #readOnly: boolean
+  readonly #inFlight = new Set<Promise<unknown>>()
+  #closed = false
+
+  /**
+   * @throws StorageError `path-escape` (disposition `reject`) when a file path
+   *   would resolve outside `dir`.
+   */
+  constructor (torrent: Torrent, dir: string, options: FileStorageOptions = {}) {
+    this.#files = torrent.files
+    this.#paths = torrent.files.map(f => f.padding ? undefined : torrentFilePath(dir, torrent, f))
+    this.#readOnly = options.readOnly === true
+    this.#cache = new FileHandleCache(options.fs ?? nodeFileSystem, { maxOpenFiles: options.maxOpenFiles ?? 32, readOnly: this.#readOnly })
+  }
+
+  /** The absolute path of file `index`, `undefined` for a padding file. */
+  pathOf (index: number): string | undefined {
+    return this.#paths[index]
+  }
+
+  /**
+   * Read `length` bytes at `offset` into a new zero-filled buffer; padding reads as zeros.
+   * Rejects with StorageError `missing`, `short`, `out-of-range`, `closed`, `io`…, or the signal's reason.
+   */
+  read (offset: number, length: number, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    return this.#track(async () => {
+      const segments = this.#plan(offset, length, options.signal)
+      const out = new Uint8Array(length)
+      await settleAll(segments.map(async s => {
+        const path = this.#paths[s.file] as string
+        try {
+          await this.#cache.use(path, false, async h => { await readFully(h, out.subarray(s.bufferOffset, s.bufferOffset + s.length), s.fileOffset, path) })
+        } catch (e) {
+          throw toStorageError(e, path, 'read')
+        }
+      }))
+      return out
+    })
+  }
+
+  /**
+   * Write `chunks`, in order, at `offset`: one `writev` per file touched, of
+   * views into `chunks`. Callers must not change the chunks until it resolves.
+   * Rejects with StorageError `read-only`, `disk-full`, `permission`, `io`,
+   * `out-of-range`, `closed`, or the signal's reason.
+   */
+  write (offset: number, chunks: readonly Uint8Array[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#track(async () => {
+      let length = 0
+      for (const c of chunks) length += c.length
+      if (this.#readOnly) throw new StorageError('read-only', 'storage is read-only')
+      const segments = this.#plan(offset, length, options.signal)
+      await settleAll(segments.map(async s => {
+        const path = this.#paths[s.file] as string
+        try {
+          await this.#cache.use(path, true, async h => { await writeFully(h, sliceChunks(chunks, s.bufferOffset, s.length), s.fileOffset) })
+        } catch (e) {
+          throw toStorageError(e, path, 'write')
+        }
+      }))
+    })
+  }
+
+  /** `fsync` every open file. Rejects with StorageError `closed`, `io`… */
+  flush (): Promise<void> {
+    return this.#track(async () => {
+      try {
+        await this.#cache.syncAll()
+      } catch (e) {
+        throw toStorageError(e, '(flush)', 'write')
+      }
+    })
+  }
+
+  /** Wait for operations in flight, then close every handle. Later calls reject with StorageError `closed`. Idempotent. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.allSettled([...this.#inFlight])
+    try {
+      await this.#cache.closeAll()
+    } catch (e) {
+      throw toStorageError(e, '(close)', 'write')
+    }
+  }
+
+  #plan (offset: number, length: number, signal: AbortSignal | undefined): FileSegment[] {
+    signal?.throwIfAborted()
+    return mapRange(this.#files, offset, length).filter(s => !s.padding)
+  }
+
+  #track<T> (fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StorageError('closed', 'storage is closed'))
+    const p = fn()
+    this.#inFlight.add(p)
+    const done = (): void => { this.#inFlight.delete(p) }
+    p.then(done, done)
+    return p
+  }
+}
+
+/** Wait for every promise; then reject with the first failure, if any. */
+async function settleAll (ps: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(ps)
+  for (const r of results) if (r.status === 'rejected') throw r.reason
+}
+
+/** Views covering `[start, start + length)` of the concatenation of `chunks`; no copy. */
+function sliceChunks (chunks: readonly Uint8Array[], start: number, length: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let skip = start
+  let left = length
+  for (const c of chunks) {
+    if (left === 0) break
+    if (skip >= c.length) { skip -= c.length; continue }
+    const n = Math.min(c.length - skip, left)
+    out.push(c.subarray(skip, skip + n))
+    left -= n
+    skip = 0
+  }
+  return out
+}
+
+async function writeFully (h: FileHandleLike, views: Uint8Array[], position: number): Promise<void> {
+  let left = 0
+  for (const v of views) left += v.length
+  let pos = position
+  while (left > 0) {
+    const { bytesWritten } = await h.writev(views, pos)
+    if (bytesWritten <= 0) throw new StorageError('io', 'write made no progress', { details: { position: pos } })
+    left -= bytesWritten
+    pos += bytesWritten
+    if (left > 0) views = sliceChunks(views, bytesWritten, left)
+  }
+}
+
+async function readFully (h: FileHandleLike, into: Uint8Array, position: number, path: string): Promise<void> {
+  let done = 0
+  while (done < into.length) {
+    const { bytesRead } = await h.read(into, done, into.length - done, position + done)
+    if (bytesRead <= 0) {
+      throw new StorageError('short', `${path} ends before byte ${position + into.length}`, {
+        disposition: 'ignore',
+        details: { path, position, length: into.length, got: done }
+      })
+    }
+    done += bytesRead
+  }
+}

@@ -1,0 +1,219 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { open as fsOpen, mkdir as fsMkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { StorageError } from '../../../lib/errors.js'
+import type { FileHandleLike, FileSystemLike } from '../../../pipelines/node/file-handle-cache.js'
+import { ensureFiles, FileStorage } from '../../../pipelines/node/file-storage.js'
+import { makeTorrent, pattern } from '../../storage/make-torrent.js'
+import { LAYOUT } from '../../storage/compliance.js'
+
+const root = mkdtempSync(join(tmpdir(), 'rxt-fs-'))
+let n = 0
+const fresh = (): string => join(root, String(n++))
+afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+
+type Fault = { failWrite?: string, failOpen?: string }
+
+/** The real file system, counting calls and open handles, failing writes or opens with an errno when asked. */
+class SpyFs implements FileSystemLike {
+  writes = 0
+  opens = 0
+  openNow = 0
+  constructor (readonly fault: Fault = {}) {}
+  async mkdir (p: string, o: { recursive: true }): Promise<unknown> { return await fsMkdir(p, o) }
+  async open (p: string, flags: 'r' | 'r+' | 'wx+' | 'a'): Promise<FileHandleLike> {
+    if (this.fault.failOpen !== undefined) throw Object.assign(new Error(this.fault.failOpen), { code: this.fault.failOpen })
+    const h = await fsOpen(p, flags)
+    this.opens++
+    this.openNow++
+    return {
+      read: async (b, o, l, pos) => await h.read(b, o, l, pos),
+      writev: async (bs, pos) => {
+        this.writes++
+        if (this.fault.failWrite !== undefined) throw Object.assign(new Error(this.fault.failWrite), { code: this.fault.failWrite })
+        return await h.writev(bs, pos)
+      },
+      sync: async () => { await h.sync() },
+      close: async () => { this.openNow--; await h.close() }
+    }
+  }
+}
+const fsWith = (fault: Fault = {}): SpyFs => new SpyFs(fault)
+
+describe('FileStorage layout on disk', () => {
+  it('lays a multi-file torrent out as <dir>/<name>/<path…>, without padding or empty files', async () => {
+    const dir = fresh()
+    const t = makeTorrent(LAYOUT, { name: 'album' })
+    const s = new FileStorage(t, dir)
+    const data = pattern(31)
+    data.fill(0, 17, 22)
+    await s.write(0, [data])
+    await s.close()
+    expect(readFileSync(join(dir, 'album', 'a.bin'))).toEqual(Buffer.from(data.subarray(0, 10)))
+    expect(readFileSync(join(dir, 'album', 'sub', 'b.bin'))).toEqual(Buffer.from(data.subarray(10, 17)))
+    expect(readFileSync(join(dir, 'album', 'sub', 'deeper', 'c.bin'))).toEqual(Buffer.from(data.subarray(22)))
+    expect(existsSync(join(dir, 'album', '.pad'))).toBe(false)
+    expect(existsSync(join(dir, 'album', 'empty'))).toBe(false)
+  })
+
+  it('lays a single-file torrent out as <dir>/<name>', async () => {
+    const dir = fresh()
+    const s = new FileStorage(makeTorrent([{ path: ['x'], length: 5 }], { name: 'one.iso' }), dir)
+    await s.write(0, [pattern(5)])
+    await s.close()
+    expect(readFileSync(join(dir, 'one.iso'))).toEqual(Buffer.from(pattern(5)))
+  })
+
+  it('ensureFiles creates zero-length files and directories, and never truncates', async () => {
+    const dir = fresh()
+    const t = makeTorrent(LAYOUT, { name: 'album' })
+    mkdirSync(join(dir, 'album'), { recursive: true })
+    writeFileSync(join(dir, 'album', 'a.bin'), 'keep me')
+    await ensureFiles(t, dir)
+    expect(statSync(join(dir, 'album', 'empty')).size).toBe(0)
+    expect(statSync(join(dir, 'album', 'sub', 'deeper')).isDirectory()).toBe(true)
+    expect(readFileSync(join(dir, 'album', 'a.bin'), 'utf8')).toBe('keep me')
+    expect(existsSync(join(dir, 'album', '.pad'))).toBe(false)
+  })
+
+  it('never truncates existing data when it writes (G66)', async () => {
+    const dir = fresh()
+    const t = makeTorrent([{ path: ['f'], length: 20 }], { name: 'f' })
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'f'), Buffer.from(pattern(30, 9)))
+    const s = new FileStorage(t, dir)
+    await s.write(5, [new Uint8Array([0xaa, 0xbb])])
+    await s.close()
+    const expected = pattern(30, 9)
+    expected.set([0xaa, 0xbb], 5)
+    expect(new Uint8Array(readFileSync(join(dir, 'f')))).toEqual(expected)
+  })
+
+  it('reads a missing file as missing and a file too short as short, both disposition ignore (G64)', async () => {
+    const dir = fresh()
+    const t = makeTorrent([{ path: ['a'], length: 10 }, { path: ['b'], length: 10 }], { name: 't' })
+    mkdirSync(join(dir, 't'), { recursive: true })
+    writeFileSync(join(dir, 't', 'a'), Buffer.from(pattern(4)))
+    const s = new FileStorage(t, dir)
+    await expect(s.read(0, 4)).resolves.toEqual(pattern(4))
+    await expect(s.read(0, 5)).rejects.toMatchObject({ name: 'StorageError', code: 'short', disposition: 'ignore' })
+    await expect(s.read(10, 2)).rejects.toMatchObject({ name: 'StorageError', code: 'missing', disposition: 'ignore' })
+    expect(existsSync(join(dir, 't', 'b'))).toBe(false)
+    await s.close()
+  })
+})
+
+describe('FileStorage path safety (B14)', () => {
+  const escapes: string[][] = [['..', '..', '.ssh', 'authorized_keys'], ['/etc/passwd'], ['x/../../../evil'], ['a', '..', '..', 'b'], [''], ['a\0b']]
+  for (const path of escapes) {
+    it(`refuses ${JSON.stringify(path)} before touching the disk`, () => {
+      const dir = fresh()
+      const t = makeTorrent([{ path: ['ok'], length: 1 }, { path, length: 1 }], { name: 'n' })
+      let err: unknown
+      try { new FileStorage(t, dir) } catch (e) { err = e }
+      expect(err).toBeInstanceOf(StorageError)
+      expect(err).toMatchObject({ code: 'path-escape', disposition: 'reject' })
+      expect(existsSync(dir)).toBe(false)
+    })
+  }
+
+  it('refuses a hostile torrent name, and ensureFiles refuses it too', async () => {
+    for (const name of ['..', '../x', '/abs', '.']) {
+      const t = makeTorrent([{ path: ['f'], length: 1 }], { name, multiFile: false })
+      expect(() => new FileStorage(t, fresh())).toThrow(StorageError)
+      await expect(ensureFiles(t, fresh())).rejects.toMatchObject({ code: 'path-escape' })
+    }
+  })
+})
+
+describe('FileStorage I/O', () => {
+  it('writes a piece spanning three files with one writev per file, from views of the caller chunks', async () => {
+    const fs = fsWith()
+    const t = makeTorrent(LAYOUT, { name: 'p' })
+    const s = new FileStorage(t, fresh(), { fs })
+    const data = pattern(31)
+    data.fill(0, 17, 22)
+    const blocks = [data.subarray(0, 8), data.subarray(8, 16), data.subarray(16, 24), data.subarray(24)]
+    await s.write(0, blocks)
+    expect(fs.writes).toBe(3)
+    expect(await s.read(0, 31)).toEqual(data)
+    await s.close()
+  })
+
+  it('maps ENOSPC to a fatal disk-full StorageError (G61)', async () => {
+    const s = new FileStorage(makeTorrent(LAYOUT), fresh(), { fs: fsWith({ failWrite: 'ENOSPC' }) })
+    const e = await s.write(0, [pattern(12)]).catch((err: unknown) => err)
+    expect(e).toBeInstanceOf(StorageError)
+    expect(e).toMatchObject({ code: 'disk-full', disposition: 'fatal' })
+    await s.close()
+  })
+
+  it('maps EIO and EDQUOT, and open failures, to typed errors (G68)', async () => {
+    const t = makeTorrent(LAYOUT)
+    await expect(new FileStorage(t, fresh(), { fs: fsWith({ failWrite: 'EIO' }) }).write(0, [pattern(3)])).rejects.toMatchObject({ code: 'io', disposition: 'fatal' })
+    await expect(new FileStorage(t, fresh(), { fs: fsWith({ failWrite: 'EDQUOT' }) }).write(0, [pattern(3)])).rejects.toMatchObject({ code: 'disk-full' })
+    await expect(new FileStorage(t, fresh(), { fs: fsWith({ failOpen: 'EACCES' }) }).write(0, [pattern(3)])).rejects.toMatchObject({ code: 'permission', disposition: 'fatal' })
+    await expect(new FileStorage(t, fresh(), { fs: fsWith({ failOpen: 'EMFILE' }) }).read(0, 3)).rejects.toMatchObject({ code: 'io' })
+  })
+
+  it('recovers after a failure: a later write with space succeeds and earlier data is kept', async () => {
+    const dir = fresh()
+    const t = makeTorrent(LAYOUT)
+    const good = new FileStorage(t, dir)
+    await good.write(0, [pattern(10)])
+    await good.close()
+    const bad = new FileStorage(t, dir, { fs: fsWith({ failWrite: 'ENOSPC' }) })
+    await expect(bad.write(10, [pattern(7)])).rejects.toMatchObject({ code: 'disk-full' })
+    await bad.close()
+    const again = new FileStorage(t, dir)
+    await again.write(10, [pattern(7)])
+    expect(await again.read(0, 17)).toEqual(new Uint8Array([...pattern(10), ...pattern(7)]))
+    await again.close()
+  })
+
+  it('keeps at most maxOpenFiles handles open and closes them all on close', async () => {
+    const fs = fsWith()
+    const files = Array.from({ length: 12 }, (_, i) => ({ path: [`f${i}`], length: 4 }))
+    const s = new FileStorage(makeTorrent(files), fresh(), { fs, maxOpenFiles: 3 })
+    for (let i = 0; i < 12; i++) {
+      await s.write(i * 4, [pattern(4, i)])
+      expect(fs.openNow).toBeLessThanOrEqual(3)
+    }
+    await Promise.all(Array.from({ length: 12 }, async (_, i) => { expect(await s.read(i * 4, 4)).toEqual(pattern(4, i)) }))
+    await s.close()
+    expect(fs.openNow).toBe(0)
+  })
+
+  it('reuses a cached handle for repeated writes to one file', async () => {
+    const fs = fsWith()
+    const s = new FileStorage(makeTorrent([{ path: ['x'], length: 64 }]), fresh(), { fs })
+    for (let i = 0; i < 16; i++) await s.write(i * 4, [pattern(4)])
+    expect(fs.opens).toBe(1)
+    await s.close()
+  })
+
+  it('read-only storage reads existing data and rejects writes without creating files', async () => {
+    const dir = fresh()
+    const t = makeTorrent([{ path: ['x'], length: 4 }], { name: 'x' })
+    const ro = new FileStorage(t, dir, { readOnly: true })
+    await expect(ro.write(0, [pattern(4)])).rejects.toMatchObject({ code: 'read-only' })
+    await expect(ro.read(0, 4)).rejects.toMatchObject({ code: 'missing' })
+    expect(existsSync(dir)).toBe(false)
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'x'), Buffer.from(pattern(4)))
+    expect(await ro.read(0, 4)).toEqual(pattern(4))
+    await ro.close()
+  })
+
+  it('close waits for writes in flight', async () => {
+    const dir = fresh()
+    const t = makeTorrent([{ path: ['x'], length: 1 << 20 }], { name: 'x' })
+    const s = new FileStorage(t, dir)
+    const w = s.write(0, [pattern(1 << 20)])
+    await s.close()
+    await w
+    expect(statSync(join(dir, 'x')).size).toBe(1 << 20)
+  })
+})
