@@ -1,0 +1,15 @@
+/**
+ * Peer ids: making ours (Azureus style, `-RX0100-…`) and recognising others'
+ * for display.
+ *
+ * @example
+ * ```ts
+ * import { generatePeerId, parsePeerId } from 'rxtorrent/lib'
+ *
+ * const id = generatePeerId(crypto.getRandomValues(new Uint8Array(12)))
+ * parsePeerId(id) // → { client: 'rxtorrent', version: '0.1.0.0', style: 'azureus', code: 'RX' }
+ * ```
+ * @see BEP 20
+ */
+export { generatePeerId, CLIENT_CODE, DEFAULT_VERSION } from './generate-peer-id.js'
+export { parsePeerId, type PeerIdInfo } from './parse-peer-id.js'
