@@ -1,0 +1,250 @@
+/**
+ * A strict, iterative bencode decoder with explicit limits.
+ *
+ * Decoding is our own code rather than the `bencode` package's: the package
+ * cannot enforce depth, token or string-length limits, does not reject
+ * non-canonical input, and cannot report the byte range of the `info`
+ * dictionary that the info-hash is computed over.
+ *
+ * @see BEP 3 (bencoding)
+ */
+import { LIMITS } from '../constants.js'
+import { BencodeError } from '../errors.js'
+import type { BDict, BList, BValue } from './types.js'
+
+export interface DecodeOptions {
+  /** Deepest nesting of lists and dictionaries. Default `LIMITS.maxBencodeDepth` (100). */
+  readonly maxDepth?: number
+  /** Most tokens (integers, strings and keys, container starts and ends). Default `LIMITS.maxBencodeTokens`. */
+  readonly maxTokens?: number
+  /** Longest byte string. Default `LIMITS.maxBencodeStringLength`. */
+  readonly maxStringLength?: number
+  /**
+   * `true` (default): dictionary keys must be strictly ascending by raw bytes
+   * and valid UTF-8. `false` tolerates unsorted and duplicate keys (the last
+   * duplicate wins) and decodes keys leniently; every limit and every other
+   * rule still applies.
+   */
+  readonly strict?: boolean
+}
+
+export interface ByteRange { readonly start: number, readonly end: number }
+
+export interface DecodeResult {
+  readonly value: BValue
+  /** Byte range of the top-level dictionary's `info` value, when there is one. */
+  readonly infoRange?: ByteRange
+}
+
+const E = 0x65
+const I = 0x69
+const L = 0x6c
+const D = 0x64
+const COLON = 0x3a
+const MINUS = 0x2d
+const ZERO = 0x30
+const NINE = 0x39
+/** Digits of the longest accepted integer (2^63 has 19; a sign is not a digit). */
+const MAX_INT_DIGITS = 20
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true })
+
+interface ListFrame { readonly list: BList, readonly dict?: undefined }
+interface DictFrame {
+  readonly list?: undefined
+  readonly dict: BDict
+  /** Key awaiting its value, or undefined when a key comes next. */
+  key: string | undefined
+  prevKeyStart: number
+  prevKeyEnd: number
+  valueStart: number
+}
+type Frame = ListFrame | DictFrame
+
+/**
+ * Decode one bencoded value that must span all of `bytes`.
+ *
+ * Byte strings in the result are views into `bytes` (no copies): they change if
+ * `bytes` is mutated and keep it alive; copy them (`slice()`) to keep a value
+ * longer than its input. Runs in a loop with an explicit stack, so hostile
+ * nesting cannot overflow the call stack.
+ *
+ * @throws BencodeError with the byte offset and one of the codes `truncated`,
+ *   `trailing-data`, `unexpected-byte`, `depth-limit`, `token-limit`,
+ *   `int-empty`, `int-leading-zero`, `int-negative-zero`, `int-too-long`,
+ *   `int-overflow`, `bad-int`, `string-leading-zero`, `bad-string-length`,
+ *   `string-too-long`, `bad-key`, `unsorted-keys`, `duplicate-key`, `missing-value`.
+ * @see BEP 3
+ */
+export function decode (bytes: Uint8Array, options: DecodeOptions = {}): BValue {
+  return decodeWithInfo(bytes, options).value
+}
+
+/**
+ * Decode like {@link decode} and also report the exact byte range of the
+ * top-level dictionary's `info` value, so the info-hash is SHA-1 of
+ * `bytes.subarray(infoRange.start, infoRange.end)`, the bytes as received.
+ * @throws BencodeError as {@link decode}
+ * @see BEP 3, BEP 9
+ */
+export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
+  const maxDepth = options.maxDepth ?? LIMITS.maxBencodeDepth
+  const maxTokens = options.maxTokens ?? LIMITS.maxBencodeTokens
+  const maxStringLength = options.maxStringLength ?? LIMITS.maxBencodeStringLength
+  const strict = options.strict ?? true
+  const len = bytes.length
+  const stack: Frame[] = []
+  let pos = 0
+  let tokens = 0
+  let infoRange: ByteRange | undefined
+
+  const token = (at: number): void => {
+    if (++tokens > maxTokens) throw new BencodeError('token-limit', `more than ${maxTokens} tokens`, at)
+  }
+
+  /** Reads a string header at `pos`; returns the content start and sets `pos` past the content. */
+  const readString = (): number => {
+    const start = pos
+    let p = pos
+    let n = 0
+    if (bytes[p] === ZERO && p + 1 < len && isDigit(bytes[p + 1] as number)) {
+      throw new BencodeError('string-leading-zero', 'string length with a leading zero', start)
+    }
+    while (p < len) {
+      const c = bytes[p] as number
+      if (!isDigit(c)) break
+      n = n * 10 + (c - ZERO)
+      if (n > maxStringLength) throw new BencodeError('string-too-long', `string longer than ${maxStringLength} bytes`, start)
+      if (n > len) throw new BencodeError('truncated', `string of ${n} bytes is longer than the input`, start)
+      p++
+    }
+    if (p >= len) throw new BencodeError('truncated', 'input ends inside a string length', p)
+    if (bytes[p] !== COLON) throw new BencodeError('bad-string-length', 'string length not followed by ":"', p)
+    p++
+    if (n > len - p) throw new BencodeError('truncated', `string of ${n} bytes is longer than the input`, start)
+    token(start)
+    pos = p + n
+    return p
+  }
+
+  const readInt = (): number | bigint => {
+    const start = pos
+    let p = pos + 1
+    const negative = bytes[p] === MINUS
+    if (negative) p++
+    const digitsStart = p
+    while (p < len && isDigit(bytes[p] as number)) {
+      p++
+      if (p - digitsStart > MAX_INT_DIGITS) throw new BencodeError('int-too-long', `integer longer than ${MAX_INT_DIGITS} digits`, start)
+    }
+    if (p >= len) throw new BencodeError('truncated', 'input ends inside an integer', p)
+    if (bytes[p] !== E) throw new BencodeError('bad-int', 'unexpected byte in an integer', p)
+    const digits = p - digitsStart
+    if (digits === 0) throw new BencodeError('int-empty', 'integer without digits', start)
+    if (bytes[digitsStart] === ZERO) {
+      if (negative) throw new BencodeError('int-negative-zero', 'negative zero or leading zero', start)
+      if (digits > 1) throw new BencodeError('int-leading-zero', 'integer with a leading zero', start)
+    }
+    token(start)
+    pos = p + 1
+    if (digits <= 15) {
+      let n = 0
+      for (let q = digitsStart; q < p; q++) n = n * 10 + ((bytes[q] as number) - ZERO)
+      return negative ? -n : n
+    }
+    let text = negative ? '-' : ''
+    for (let q = digitsStart; q < p; q++) text += String.fromCharCode(bytes[q] as number)
+    const big = BigInt(text)
+    if (big < INT64_MIN || big > INT64_MAX) throw new BencodeError('int-overflow', 'integer outside the signed 64-bit range', start)
+    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big
+  }
+
+  const push = (frame: Frame, at: number): void => {
+    if (stack.length >= maxDepth) throw new BencodeError('depth-limit', `nesting deeper than ${maxDepth}`, at)
+    token(at)
+    stack.push(frame)
+    pos++
+  }
+
+  for (;;) {
+    if (pos >= len) throw new BencodeError('truncated', 'input ends before the value is complete', pos)
+    const top = stack[stack.length - 1]
+    const c = bytes[pos] as number
+    let value: BValue
+
+    if (top !== undefined && c === E) {
+      if (top.dict !== undefined && top.key !== undefined) throw new BencodeError('missing-value', `key "${top.key}" has no value`, pos)
+      token(pos)
+      pos++
+      stack.pop()
+      value = top.dict ?? top.list
+    } else if (top?.dict !== undefined && top.key === undefined) {
+      if (!isDigit(c)) throw new BencodeError('bad-key', 'dictionary key is not a byte string', pos)
+      const keyHeader = pos
+      const keyStart = readString()
+      if (top.prevKeyEnd >= 0) {
+        const order = compareRanges(bytes, top.prevKeyStart, top.prevKeyEnd, keyStart, pos)
+        if (order === 0 && strict) throw new BencodeError('duplicate-key', 'duplicate dictionary key', keyHeader)
+        if (order > 0 && strict) throw new BencodeError('unsorted-keys', 'dictionary keys out of order', keyHeader)
+      }
+      top.prevKeyStart = keyStart
+      top.prevKeyEnd = pos
+      top.key = decodeKey(bytes.subarray(keyStart, pos), strict, keyHeader)
+      top.valueStart = pos
+      continue
+    } else if (c === I) {
+      value = readInt()
+    } else if (isDigit(c)) {
+      const start = readString()
+      value = bytes.subarray(start, pos)
+    } else if (c === L) {
+      push({ list: [] }, pos)
+      continue
+    } else if (c === D) {
+      push({ dict: Object.create(null) as BDict, key: undefined, prevKeyStart: -1, prevKeyEnd: -1, valueStart: -1 }, pos)
+      continue
+    } else {
+      throw new BencodeError('unexpected-byte', `unexpected byte 0x${c.toString(16).padStart(2, '0')}`, pos)
+    }
+
+    const parent = stack[stack.length - 1]
+    if (parent === undefined) {
+      if (pos !== len) throw new BencodeError('trailing-data', `${len - pos} bytes after the value`, pos)
+      return infoRange === undefined ? { value } : { value, infoRange }
+    }
+    if (parent.dict === undefined) {
+      parent.list.push(value)
+    } else {
+      const key = parent.key as string
+      parent.dict[key] = value
+      if (stack.length === 1 && key === 'info') infoRange = { start: parent.valueStart, end: pos }
+      parent.key = undefined
+    }
+  }
+}
+
+function isDigit (c: number): boolean {
+  return c >= ZERO && c <= NINE
+}
+
+function decodeKey (raw: Uint8Array, strict: boolean, at: number): string {
+  if (!strict) return lenientUtf8.decode(raw)
+  try {
+    return strictUtf8.decode(raw)
+  } catch (cause) {
+    throw new BencodeError('bad-key', 'dictionary key is not valid UTF-8', at, { cause })
+  }
+}
+
+/** Bytewise comparison of two ranges of the same buffer. */
+function compareRanges (b: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart)
+  for (let i = 0; i < n; i++) {
+    const d = (b[aStart + i] as number) - (b[bStart + i] as number)
+    if (d !== 0) return d
+  }
+  return (aEnd - aStart) - (bEnd - bStart)
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest'
+import { decode, decodeWithInfo, type DecodeOptions } from '../../../lib/bencode/decode.js'
+import type { BDict } from '../../../lib/bencode/types.js'
+import { BencodeError } from '../../../lib/errors.js'
+
+const te = new TextEncoder()
+const b = (s: string): Uint8Array => te.encode(s)
+
+function fails (input: string | Uint8Array, code: string, options?: DecodeOptions): BencodeError {
+  const bytes = typeof input === 'string' ? b(input) : input
+  let caught: unknown
+  try {
+    decode(bytes, options)
+  } catch (e) {
+    caught = e
+  }
+  expect(caught).toBeInstanceOf(BencodeError)
+  const err = caught as BencodeError
+  expect(err.code).toBe(code)
+  expect(err.disposition).toBe('reject')
+  expect(err.offset).toBeGreaterThanOrEqual(0)
+  return err
+}
+
+describe('decode: values', () => {
+  it('decodes integers, strings, lists and dicts', () => {
+    expect(decode(b('i42e'))).toBe(42)
+    expect(decode(b('i-7e'))).toBe(-7)
+    expect(decode(b('i0e'))).toBe(0)
+    expect(decode(b('4:spam'))).toEqual(b('spam'))
+    expect(decode(b('0:'))).toEqual(new Uint8Array(0))
+    expect(decode(b('l4:spami1ee'))).toEqual([b('spam'), 1])
+    const d = decode(b('d3:cow3:moo4:spami3ee')) as BDict
+    expect(Object.getPrototypeOf(d)).toBeNull()
+    expect(d.cow).toEqual(b('moo'))
+    expect(d.spam).toBe(3)
+  })
+
+  it('byte strings are views into the input', () => {
+    const input = b('4:spam')
+    const v = decode(input) as Uint8Array
+    expect(v.buffer).toBe(input.buffer)
+    expect(v.byteOffset).toBe(2)
+  })
+
+  it('integers beyond 2^53 come back as bigint, never rounded (A4)', () => {
+    expect(decode(b('i9007199254740991e'))).toBe(9007199254740991)
+    expect(decode(b('i9007199254740992e'))).toBe(9007199254740992n)
+    expect(decode(b('i-9223372036854775808e'))).toBe(-9223372036854775808n)
+    expect(decode(b('i9223372036854775807e'))).toBe(9223372036854775807n)
+  })
+
+  it('a __proto__ key is an own property of a null-prototype dict', () => {
+    const d = decode(b('d9:__proto__i1ee')) as BDict
+    expect(Object.keys(d)).toEqual(['__proto__'])
+    expect(d.__proto__).toBe(1)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it('keeps a leading BOM in keys', () => {
+    const d = decode(new Uint8Array([0x64, 0x34, 0x3a, 0xef, 0xbb, 0xbf, 0x61, 0x69, 0x31, 0x65, 0x65])) as BDict
+    expect(Object.keys(d)).toEqual(['\uFEFFa'])
+  })
+})
+
+describe('decode: rejections', () => {
+  it('A1: 10 000 nested lists → depth-limit, no stack overflow', () => {
+    fails('l'.repeat(10_000) + 'e'.repeat(10_000), 'depth-limit')
+    fails('d1:a'.repeat(5000), 'depth-limit')
+    expect(decode(b('l'.repeat(100) + 'e'.repeat(100)))).toBeDefined()
+    fails('l'.repeat(101) + 'e'.repeat(101), 'depth-limit')
+    fails('llee', 'depth-limit', { maxDepth: 1 })
+  })
+
+  it('A2: 3 million tiny tokens → token-limit', () => {
+    const n = 1_500_001
+    const bytes = new Uint8Array(2 * n + 2)
+    bytes[0] = 0x6c
+    for (let i = 0; i < n; i++) { bytes[1 + 2 * i] = 0x6c; bytes[2 + 2 * i] = 0x65 }
+    bytes[bytes.length - 1] = 0x65
+    fails(bytes, 'token-limit')
+    fails('li1ei2ei3ee', 'token-limit', { maxTokens: 3 })
+    expect(decode(b('li1ei2ee'), { maxTokens: 4 })).toEqual([1, 2])
+  })
+
+  it('A3: a huge string length prefix fails before allocating', () => {
+    const err = fails('99999999999999999999:', 'truncated')
+    expect(err.offset).toBe(0)
+    fails('5:abc', 'truncated')
+    fails('11:abcdefghijk', 'string-too-long', { maxStringLength: 10 })
+    expect(decode(b('10:abcdefghij'), { maxStringLength: 10 })).toEqual(b('abcdefghij'))
+    fails('4', 'truncated')
+    fails('1x', 'bad-string-length')
+  })
+
+  it('A3: string length with a leading zero', () => {
+    fails('03:abc', 'string-leading-zero')
+    fails('00:', 'string-leading-zero')
+  })
+
+  it('A4: malformed integers', () => {
+    fails('i03e', 'int-leading-zero')
+    fails('i00e', 'int-leading-zero')
+    fails('i-0e', 'int-negative-zero')
+    fails('i-03e', 'int-negative-zero')
+    fails('ie', 'int-empty')
+    fails('i-e', 'int-empty')
+    fails('i1-e', 'bad-int')
+    fails('i+1e', 'bad-int')
+    fails('i1.5e', 'bad-int')
+    fails('i12', 'truncated')
+    fails('i' + '9'.repeat(21) + 'e', 'int-too-long')
+    fails('i' + '1'.repeat(10_000), 'int-too-long')
+    fails('i9223372036854775808e', 'int-overflow')
+    fails('i-9223372036854775809e', 'int-overflow')
+  })
+
+  it('A5: unsorted or duplicate keys (strict)', () => {
+    fails('d1:bi1e1:ai2ee', 'unsorted-keys')
+    fails('d1:ai1e1:ai2ee', 'duplicate-key')
+    fails('d2:abi1e1:ai2ee', 'unsorted-keys')
+    // bytewise, not UTF-16: U+FFFF (ef bf bf) sorts before U+10000 (f0 90 80 80)
+    expect(Object.keys(decode(b('d3:\uFFFFi1e4:\u{10000}i2ee')) as BDict)).toEqual(['\uFFFF', '\u{10000}'])
+    fails(b('d4:\u{10000}i2e3:\uFFFFi1ee'), 'unsorted-keys')
+  })
+
+  it('A5: non-strict tolerates unsorted and duplicate keys only; the last duplicate wins', () => {
+    const d = decode(b('d1:bi1e1:ai2e1:bi3ee'), { strict: false }) as BDict
+    expect(d.a).toBe(2)
+    expect(d.b).toBe(3)
+    fails('i03e', 'int-leading-zero', { strict: false })
+    fails('li1ee junk', 'trailing-data', { strict: false })
+    fails('l'.repeat(101), 'depth-limit', { strict: false })
+  })
+
+  it('rejects keys that are not byte strings or not UTF-8', () => {
+    fails('di1ei2ee', 'bad-key')
+    fails('dlei2ee', 'bad-key')
+    fails(new Uint8Array([0x64, 0x31, 0x3a, 0xff, 0x69, 0x31, 0x65, 0x65]), 'bad-key')
+    const lenient = decode(new Uint8Array([0x64, 0x31, 0x3a, 0xff, 0x69, 0x31, 0x65, 0x65]), { strict: false }) as BDict
+    expect(lenient['\uFFFD']).toBe(1)
+  })
+
+  it('rejects a key without a value', () => {
+    fails('d1:ae', 'missing-value')
+  })
+
+  it('rejects trailing data, truncation, empty input and junk', () => {
+    fails('i1ei2e', 'trailing-data')
+    fails('4:spamx', 'trailing-data')
+    fails('', 'truncated')
+    fails('l', 'truncated')
+    fails('d1:a', 'truncated')
+    fails('d', 'truncated')
+    fails('e', 'unexpected-byte')
+    fails('x', 'unexpected-byte')
+    fails('l-e', 'unexpected-byte')
+  })
+})
+
+describe('decodeWithInfo', () => {
+  it('reports the exact byte range of the top-level info value', () => {
+    const text = 'd8:announce3:url4:infod4:name1:x6:lengthi1eee'
+    const r = decodeWithInfo(b(text), { strict: false })
+    expect(r.infoRange).toBeDefined()
+    const { start, end } = r.infoRange as { start: number, end: number }
+    expect(text.slice(start, end)).toBe('d4:name1:x6:lengthi1ee')
+  })
+
+  it('ignores a nested info key and a non-dict top level', () => {
+    expect(decodeWithInfo(b('d1:ad4:infoi1eee')).infoRange).toBeUndefined()
+    expect(decodeWithInfo(b('l4:infoi1ee')).infoRange).toBeUndefined()
+    const r = decodeWithInfo(b('d4:infoi7ee'))
+    expect(r.infoRange).toEqual({ start: 7, end: 10 })
+  })
+})
