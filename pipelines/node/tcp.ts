@@ -1,0 +1,187 @@
+import { connect, createServer, type Socket } from 'node:net'
+import { RxTorrentError, TimeoutError, type RxTorrentErrorOptions } from '../../lib/errors.js'
+import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../../lib/transport/types.js'
+
+/** A connection could not be made, or failed while in use. Disposition `disconnect`. */
+export class TransportError extends RxTorrentError {
+  override name = 'TransportError'
+  constructor (code: string, message: string, options: RxTorrentErrorOptions = {}) {
+    super(code, message, { disposition: 'disconnect', ...options })
+  }
+}
+
+/** Options of {@link tcpTransport}. */
+export interface TcpTransportOptions {
+  /** Disable Nagle's algorithm on every socket; default `true` (wire messages are small). */
+  readonly noDelay?: boolean
+  /** Give up a dial after this many milliseconds; default 10 000. */
+  readonly connectTimeoutMs?: number
+}
+
+/**
+ * TCP as a {@link Transport}. A connection's `source` is the socket's own
+ * async iteration (pulling gives TCP backpressure: an unread socket closes the
+ * peer's window); `sink` writes each chunk and waits for `drain` when the
+ * socket's buffer is full, then ends the socket when its input ends and
+ * resolves once everything is handed to the kernel. The two directions end
+ * independently (half-open sockets): `source` ends on the peer's FIN, `sink`
+ * sends ours. `close(err)` destroys the socket: a pending read ends, a pending
+ * write rejects.
+ * Socket failures surface as TransportError throws from `source` or
+ * rejections of `sink` (never as unhandled `error` events).
+ * @see BEP 3
+ */
+export function tcpTransport (options: TcpTransportOptions = {}): Transport {
+  const noDelay = options.noDelay ?? true
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000
+
+  return {
+    dial (address: PeerAddress, opts: { signal?: AbortSignal } = {}): Promise<Duplex> {
+      return new Promise((resolve, reject) => {
+        const signal = opts.signal
+        if (signal?.aborted === true) { reject(signal.reason); return }
+        const socket = connect({ host: address.host, port: address.port, noDelay, allowHalfOpen: true })
+        const timer = setTimeout(() => {
+          fail(new TimeoutError('connect-timeout', `connecting to ${formatAddress(address)} took over ${connectTimeoutMs} ms`, { details: { ...address } }))
+        }, connectTimeoutMs)
+        const onAbort = (): void => { fail(signal?.reason) }
+        const onError = (e: Error): void => {
+          fail(new TransportError('connect-failed', `cannot connect to ${formatAddress(address)}: ${e.message}`, { cause: e, details: { ...address, errno: (e as { code?: string }).code } }))
+        }
+        function cleanup (): void {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+          socket.off('error', onError)
+          socket.off('connect', onConnect)
+        }
+        function fail (e: unknown): void {
+          cleanup()
+          socket.on('error', () => {})
+          socket.destroy()
+          reject(e)
+        }
+        function onConnect (): void {
+          cleanup()
+          resolve(socketDuplex(socket, address))
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        socket.once('error', onError)
+        socket.once('connect', onConnect)
+      })
+    },
+
+    listen (opts: { host?: string, port: number, signal?: AbortSignal }, onConnection: (conn: Duplex) => void): Promise<Listener> {
+      return new Promise((resolve, reject) => {
+        const signal = opts.signal
+        if (signal?.aborted === true) { reject(signal.reason); return }
+        const server = createServer({ noDelay, allowHalfOpen: true }, socket => {
+          try {
+            onConnection(socketDuplex(socket))
+          } catch {
+            socket.destroy()
+          }
+        })
+        let closed = false
+        const close = (): Promise<void> => {
+          if (!closed) {
+            closed = true
+            signal?.removeEventListener('abort', onAbort)
+            // Stops accepting at once; connections already handed out are their owners' to close.
+            server.close()
+          }
+          return Promise.resolve()
+        }
+        const onAbort = (): void => { void close() }
+        server.once('error', e => {
+          signal?.removeEventListener('abort', onAbort)
+          reject(new TransportError('listen-failed', `cannot listen on ${opts.host ?? '0.0.0.0'}:${opts.port}: ${e.message}`, { disposition: 'fatal', cause: e }))
+        })
+        server.listen(opts.port, opts.host, () => {
+          server.on('error', () => {})
+          const a = server.address()
+          const address: PeerAddress = typeof a === 'object' && a !== null
+            ? { host: a.address, port: a.port }
+            : { host: opts.host ?? '0.0.0.0', port: opts.port }
+          resolve({ address, close })
+        })
+        signal?.addEventListener('abort', onAbort, { once: true })
+      })
+    }
+  }
+}
+
+/**
+ * Wrap a connected socket as a {@link Duplex}. Exported for pipelines that
+ * accept sockets themselves.
+ */
+export function socketDuplex (socket: Socket, remote?: PeerAddress): Duplex {
+  // Without half-open, the peer's FIN would end our writing side too, under a sink still running.
+  socket.allowHalfOpen = true
+  let socketError: Error | undefined
+  let closedLocally = false
+  let closeReason: Error | undefined
+  socket.on('error', e => { socketError ??= e })
+  const where = remote ?? remoteOf(socket)
+  const label = where === undefined ? 'socket' : formatAddress(where)
+
+  const failure = (e?: unknown): Error => {
+    if (closedLocally) return closeReason ?? new TransportError('closed', `connection to ${label} was closed`)
+    const cause = e ?? socketError
+    if (cause instanceof RxTorrentError) return cause
+    const msg = cause instanceof Error ? cause.message : 'connection closed'
+    return new TransportError('socket-error', `${label}: ${msg}`, { cause, details: { errno: (cause as { code?: string } | undefined)?.code } })
+  }
+
+  async function * read (): AsyncGenerator<Uint8Array> {
+    try {
+      // The default iterator destroys the socket when reading ends, which would cut off our sink.
+      for await (const chunk of socket.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array
+    } catch (e) {
+      if (closedLocally) return
+      throw failure(e)
+    }
+  }
+
+  function waitFor (event: 'drain' | 'finish'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (socket.destroyed) { reject(failure()); return }
+      const done = (): void => { off(); resolve() }
+      const gone = (): void => { off(); reject(failure()) }
+      const off = (): void => { socket.off(event, done); socket.off('close', gone); socket.off('error', gone) }
+      socket.once(event, done)
+      socket.once('close', gone)
+      socket.once('error', gone)
+    })
+  }
+
+  return {
+    source: read(),
+    remote: where,
+    async sink (source: AsyncIterable<Uint8Array>): Promise<void> {
+      try {
+        for await (const chunk of source) {
+          if (socket.destroyed || closedLocally) throw failure()
+          if (!socket.write(chunk)) await waitFor('drain')
+        }
+        if (socket.destroyed || closedLocally) throw failure()
+        socket.end()
+        if (!socket.writableFinished) await waitFor('finish')
+      } catch (e) {
+        socket.destroy()
+        throw e
+      }
+    },
+    close (err?: Error): void {
+      if (closedLocally) return
+      closedLocally = true
+      closeReason = err
+      socket.destroy()
+    }
+  }
+}
+
+function remoteOf (socket: Socket): PeerAddress | undefined {
+  if (socket.remoteAddress === undefined || socket.remotePort === undefined) return undefined
+  const host = socket.remoteAddress.startsWith('::ffff:') ? socket.remoteAddress.slice(7) : socket.remoteAddress
+  return { host, port: socket.remotePort }
+}
