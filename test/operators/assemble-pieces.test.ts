@@ -39,7 +39,7 @@ describe('assemblePieces', () => {
     for (let shift = 0; shift < blocks.length; shift++) {
       const order = [...blocks.slice(shift), ...blocks.slice(0, shift)].reverse()
       const assembler = new PieceAssembler(g)
-      const pieces = await pipe(fromArray(order), assemblePieces(assembler), collect)
+      const pieces = await collect(pipe(fromArray(order), assemblePieces(assembler)))
       expect(pieces.map((p) => p.index).sort()).toEqual([0, 1, 2])
       for (const p of pieces) {
         const expected = data.subarray(p.index * pieceLength, p.index * pieceLength + p.length)
@@ -53,8 +53,8 @@ describe('assemblePieces', () => {
     const assembler = new PieceAssembler(g)
     const blocks = blocksOf(data, pieceLength)
     const [a, b] = await Promise.all([
-      pipe(fromArray(blocks.filter((_, i) => i % 2 === 0)), assemblePieces(assembler), collect),
-      pipe(fromArray(blocks.filter((_, i) => i % 2 === 1)), assemblePieces(assembler), collect)
+      collect(pipe(fromArray(blocks.filter((_, i) => i % 2 === 0)), assemblePieces(assembler))),
+      collect(pipe(fromArray(blocks.filter((_, i) => i % 2 === 1)), assemblePieces(assembler)))
     ])
     expect([...a, ...b].map((p) => p.index).sort()).toEqual([0, 1, 2])
   })
@@ -62,6 +62,6 @@ describe('assemblePieces', () => {
   it('ends with ProtocolError bad-block on a block that misfits (ADVERSARIAL C38)', async () => {
     const assembler = new PieceAssembler(g)
     const bad: BlockIn = { peer: 'evil', index: 0, begin: 7, block: new Uint8Array(B) }
-    await expect(pipe(fromArray([bad]), assemblePieces(assembler), collect)).rejects.toBeInstanceOf(ProtocolError)
+    await expect(collect(pipe(fromArray([bad]), assemblePieces(assembler)))).rejects.toBeInstanceOf(ProtocolError)
   })
 })

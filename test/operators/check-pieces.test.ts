@@ -5,6 +5,11 @@ import type { Storage } from '../../lib/storage/types.js'
 import { checkPieces } from '../../operators/check-pieces.js'
 import { FakeStorage, collect, content, hashesOf, sha1Hasher } from '../lib/pieces/helpers.js'
 
+/** The same storage with another `read`. */
+function withRead (storage: Storage, read: Storage['read']): Storage {
+  return { read, write: storage.write.bind(storage), flush: storage.flush.bind(storage), close: storage.close.bind(storage) }
+}
+
 const pieceLength = 64
 const data = content(5 * pieceLength + 17)
 const geometry = geometryOf({ length: data.length, pieceLength })
@@ -36,10 +41,10 @@ describe('checkPieces', () => {
     const out = await collect(checkPieces({ geometry, pieceHashes, storage, hasher: sha1Hasher }))
     expect(out.map((r) => r.ok)).toEqual([true, true, true, false, false, false])
 
-    const missing: Storage = { ...storage, read: async () => { throw new StorageError('missing', 'no file') } }
+    const missing: Storage = withRead(storage, async () => { throw new StorageError('missing', 'no file') })
     expect((await collect(checkPieces({ geometry, pieceHashes, storage: missing, hasher: sha1Hasher }))).every((r) => !r.ok)).toBe(true)
 
-    const broken: Storage = { ...storage, read: async () => { throw new StorageError('io', 'EIO') } }
+    const broken: Storage = withRead(storage, async () => { throw new StorageError('io', 'EIO') })
     await expect(collect(checkPieces({ geometry, pieceHashes, storage: broken, hasher: sha1Hasher }))).rejects.toThrow('EIO')
   })
 
@@ -59,10 +64,9 @@ describe('checkPieces', () => {
     const controller = new AbortController()
     const storage = new FakeStorage(data.length)
     storage.data.set(data)
-    const hanging: Storage = {
-      ...storage,
-      read: async (offset, length) => offset >= 2 * pieceLength ? await new Promise<Uint8Array>(() => {}) : await storage.read(offset, length)
-    }
+    const hanging = withRead(storage,
+      async (offset, length) => offset >= 2 * pieceLength ? await new Promise<Uint8Array>(() => {}) : await storage.read(offset, length)
+    )
     const it = checkPieces({ geometry, pieceHashes, storage: hanging, hasher: sha1Hasher, signal: controller.signal })[Symbol.asyncIterator]()
     expect((await it.next()).value).toEqual({ index: 0, ok: true })
     expect((await it.next()).value).toEqual({ index: 1, ok: true })

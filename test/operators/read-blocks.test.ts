@@ -12,7 +12,7 @@ describe('readBlocks', () => {
 
   it('reads each block at index × pieceLength + begin', async () => {
     const refs: BlockRef[] = [{ index: 0, begin: 0, length: 10 }, { index: 2, begin: 5, length: 20 }, { index: 3, begin: 0, length: 10 }]
-    const out = await pipe(fromArray(refs), readBlocks(storage, { pieceLength: 30 }), collect)
+    const out = await collect(pipe(fromArray(refs), readBlocks(storage, { pieceLength: 30 })))
     expect(out.map((o) => o.ref)).toEqual(refs)
     expect(out[1]?.data).toEqual(content(100).subarray(65, 85))
     expect(out[2]?.data).toEqual(content(100).subarray(90, 100))
@@ -41,11 +41,11 @@ describe('readBlocks', () => {
       { index: 4, begin: 0, length: 1 }
     ]) {
       const s = new FakeStorage(100)
-      await expect(pipe(fromArray([ref]), readBlocks(s, { pieceLength: 30, geometry: g }), collect)).rejects.toBeInstanceOf(ProtocolError)
+      await expect(collect(pipe(fromArray([ref]), readBlocks(s, { pieceLength: 30, geometry: g })))).rejects.toBeInstanceOf(ProtocolError)
       expect(s.reads).toHaveLength(0)
     }
     const s = new FakeStorage(100)
-    await expect(pipe(fromArray([{ index: 0, begin: 25, length: 10 }]), readBlocks(s, { pieceLength: 30 }), collect))
+    await expect(collect(pipe(fromArray([{ index: 0, begin: 25, length: 10 }]), readBlocks(s, { pieceLength: 30 }))))
       .rejects.toSatisfy((e: unknown) => e instanceof ProtocolError && e.code === 'bad-request')
     expect(s.reads).toHaveLength(0)
   })

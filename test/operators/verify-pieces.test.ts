@@ -15,7 +15,7 @@ describe('verifyPieces', () => {
   it('hashes over the blocks, for every split point', async () => {
     const bytes = data.subarray(pieceLength, 2 * pieceLength)
     const input = Array.from({ length: pieceLength + 1 }, (_, split) => piece(1, bytes, split))
-    const out = await pipe(fromArray(input), verifyPieces({ pieceHashes, hasher: sha1Hasher }), collect)
+    const out = await collect(pipe(fromArray(input), verifyPieces({ pieceHashes, hasher: sha1Hasher })))
     expect(out).toHaveLength(pieceLength + 1)
     expect(out.every((p) => p.ok)).toBe(true)
     expect(out[5]?.contributors).toEqual(['a'])
@@ -26,18 +26,18 @@ describe('verifyPieces', () => {
     const good = data.subarray(2 * pieceLength)
     const bad = Uint8Array.from(good)
     bad[3] = (bad[3] as number) ^ 1
-    const out = await pipe(fromArray([piece(2, good, 5), piece(2, bad, 5), piece(0, good, 5)]), verifyPieces({ pieceHashes, hasher: sha1Hasher }), collect)
+    const out = await collect(pipe(fromArray([piece(2, good, 5), piece(2, bad, 5), piece(0, good, 5)]), verifyPieces({ pieceHashes, hasher: sha1Hasher })))
     expect(out.map((p) => [p.index, p.ok])).toEqual([[2, true], [2, false], [0, false]])
   })
 
   it('an async hasher works too', async () => {
     const hasher = { sha1: async (chunks: readonly Uint8Array[]) => await Promise.resolve(sha1Hasher.sha1(chunks)) }
-    const out = await pipe(fromArray([piece(0, data.subarray(0, pieceLength), 100)]), verifyPieces({ pieceHashes, hasher }), collect)
+    const out = await collect(pipe(fromArray([piece(0, data.subarray(0, pieceLength), 100)]), verifyPieces({ pieceHashes, hasher })))
     expect(out[0]?.ok).toBe(true)
   })
 
   it('a piece without a hash is a typed error', async () => {
-    await expect(pipe(fromArray([piece(3, data.subarray(0, 10), 1)]), verifyPieces({ pieceHashes, hasher: sha1Hasher }), collect))
+    await expect(collect(pipe(fromArray([piece(3, data.subarray(0, 10), 1)]), verifyPieces({ pieceHashes, hasher: sha1Hasher }))))
       .rejects.toSatisfy((e: unknown) => e instanceof RxTorrentError && e.code === 'no-piece-hash')
   })
 })

@@ -41,7 +41,7 @@ describe('writePieces', () => {
   it('writes ok pieces at index × pieceLength with their blocks as-is', async () => {
     const storage = new FakeStorage(40)
     const input = [piece(0), piece(2), piece(1, false), piece(4)]
-    const out = await pipe(fromArray(input), writePieces(storage, { pieceLength: 8 }), collect)
+    const out = await collect(pipe(fromArray(input), writePieces(storage, { pieceLength: 8 })))
     expect(out.map((p) => p.index).sort()).toEqual([0, 1, 2, 4])
     expect(storage.writes.map((w) => w.offset)).toEqual([0, 16, 32])
     expect(storage.writes[0]?.chunks).toBe(input[0]?.blocks)
@@ -51,7 +51,7 @@ describe('writePieces', () => {
 
   it('passes failed pieces through without writing them', async () => {
     const storage = new FakeStorage(16)
-    const out = await pipe(fromArray([piece(1, false)]), writePieces(storage, { pieceLength: 8 }), collect)
+    const out = await collect(pipe(fromArray([piece(1, false)]), writePieces(storage, { pieceLength: 8 })))
     expect(out.map((p) => p.ok)).toEqual([false])
     expect(storage.writes).toEqual([])
   })
@@ -105,7 +105,7 @@ describe('writePieces', () => {
 
   it('fails with the storage error', async () => {
     const storage = new GatedStorage()
-    const out = pipe(fromArray([piece(0), piece(1)]), writePieces(storage, { pieceLength: 8 }), collect)
+    const out = collect(pipe(fromArray([piece(0), piece(1)]), writePieces(storage, { pieceLength: 8 })))
     await settle()
     storage.gates[0]?.reject(new StorageError('no-space', 'disk full'))
     storage.gates[1]?.resolve()
@@ -114,7 +114,7 @@ describe('writePieces', () => {
 
   it('fails with the source error and returns the source when the consumer stops', async () => {
     const failing = (async function * () { yield piece(0); throw new StorageError('boom', 'source failed') })()
-    await expect(pipe(failing, writePieces(new FakeStorage(16), { pieceLength: 8 }), collect)).rejects.toThrow('source failed')
+    await expect(collect(pipe(failing, writePieces(new FakeStorage(16), { pieceLength: 8 })))).rejects.toThrow('source failed')
 
     let finished = false
     const endless = (async function * () { try { for (let i = 0; ; i++) yield piece(i % 4) } finally { finished = true } })()
