@@ -1,9 +1,10 @@
 import { asyncScheduler } from 'rxjs'
 import type { SchedulerLike } from 'rxjs'
-import { Uint8ArrayList } from 'uint8arraylist'
-import { BEP3, LIMITS } from '../lib/constants.js'
+import { LIMITS } from '../lib/constants.js'
 import { HandshakeError, TimeoutError, UsageError } from '../lib/errors.js'
-import { PROTOCOL_HEADER, INFO_HASH_OFFSET, PEER_ID_OFFSET, checkProtocolByte, decodeHandshake, encodeHandshake } from '../lib/wire/handshake.js'
+import { encodeHandshake } from '../lib/wire/handshake.js'
+import { HandshakeReader } from '../lib/wire/handshake-reader.js'
+import type { HandshakeReadResult } from '../lib/wire/handshake-reader.js'
 import { capabilities } from '../lib/wire/reserved.js'
 import type { Capabilities, Handshake } from '../lib/wire/types.js'
 
@@ -32,40 +33,35 @@ export interface ReadHandshakeOptions {
  */
 export async function readHandshake (source: AsyncIterable<Uint8Array>, options: ReadHandshakeOptions = {}): Promise<{ handshake: Handshake, rest: AsyncIterable<Uint8Array> }> {
   const it = source[Symbol.asyncIterator]()
-  const buf = new Uint8ArrayList()
-  let checked = 0
-  let hashChecked = options.onInfoHash === undefined
+  const onInfoHash = options.onInfoHash
+  const reader = new HandshakeReader({
+    onInfoHash: onInfoHash === undefined
+      ? undefined
+      : ({ infoHash }) => {
+          if (!onInfoHash(infoHash)) {
+            throw new HandshakeError('unknown-info-hash', 'the peer asked for an info-hash we do not serve', { details: { infoHash: hex(infoHash) } })
+          }
+        }
+  })
+  let result: HandshakeReadResult | undefined
   try {
-    while (buf.byteLength < BEP3.HANDSHAKE_LENGTH) {
+    while (result === undefined) {
       const r = await nextOrAbort(it, options.signal)
       if (r.done === true) {
-        throw new HandshakeError('truncated-handshake', `connection ended after ${buf.byteLength} handshake bytes`, { details: { got: buf.byteLength } })
+        throw new HandshakeError('truncated-handshake', `connection ended after ${reader.received} handshake bytes`, { details: { got: reader.received } })
       }
-      buf.append(r.value)
-      const upto = Math.min(buf.byteLength, PROTOCOL_HEADER.length)
-      if (checked < upto) {
-        const head = buf.subarray(0, upto)
-        for (; checked < upto; checked++) checkProtocolByte(head, checked)
-      }
-      if (!hashChecked && buf.byteLength >= PEER_ID_OFFSET) {
-        hashChecked = true
-        const infoHash = buf.slice(INFO_HASH_OFFSET, PEER_ID_OFFSET)
-        if (options.onInfoHash?.(infoHash) === false) {
-          throw new HandshakeError('unknown-info-hash', 'the peer asked for an info-hash we do not serve', { details: { infoHash: hex(infoHash) } })
-        }
-      }
+      result = reader.push(r.value)
     }
   } catch (err) {
     it.return?.()?.catch(() => {})
     throw err
   }
-  const handshake = decodeHandshake(buf.subarray(0, BEP3.HANDSHAKE_LENGTH))
-  const ahead = buf.sublist(BEP3.HANDSHAKE_LENGTH)
+  const ahead = result.rest
   async function * rest (): AsyncGenerator<Uint8Array, void, undefined> {
-    for (const chunk of ahead) if (chunk.length > 0) yield chunk
+    if (ahead.length > 0) yield ahead
     yield * { [Symbol.asyncIterator]: () => it }
   }
-  return { handshake, rest: rest() }
+  return { handshake: result.handshake, rest: rest() }
 }
 
 /** The outcome of {@link handshake}. */

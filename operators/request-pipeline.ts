@@ -50,11 +50,7 @@ export function requestPipeline (options: RequestPipelineOptions): OperatorFunct
   return (source) => new Observable<Message[]>((subscriber) => {
     const run = (expire: boolean): void => {
       try {
-        const step = requestStep(session, planner, { peer, depth, timeoutMs: expire ? timeoutMs : undefined }, scheduler.now())
-        if (release !== undefined) {
-          for (const ref of step.dropped) release(ref)
-          for (const ref of step.expired) release(ref)
-        }
+        const step = requestStep(session, planner, { peer, depth, timeoutMs: expire ? timeoutMs : undefined, release }, scheduler.now())
         if (step.requests.length > 0) subscriber.next(step.requests)
       } catch (err) {
         subscriber.error(err)

@@ -50,16 +50,29 @@ export interface RequestStep {
   readonly requests: ReturnType<PeerSession['request']>
 }
 
+/** Options of {@link requestStep}. */
+export interface RequestStepOptions extends PlanRequestsOptions {
+  /** Expire requests at least this old; omit to skip expiry. */
+  readonly timeoutMs?: number
+  /** Frees a dropped or expired request in the planner, before new requests are planned. */
+  readonly release?: (ref: BlockRef) => void
+}
+
 /**
  * One round of request management at time `now`: collect dropped requests,
- * expire those older than `timeoutMs` (when given), then top the pipeline
+ * expire those older than `timeoutMs` (when given), release both through
+ * `release` (so they can be planned again at once), then top the pipeline
  * back up to `depth` with {@link planRequests}.
- * @throws nothing on peer input
+ * @throws whatever `release` or the planner throws; nothing on peer input
  * @see BEP 3
  */
-export function requestStep (session: PeerSession, planner: BlockPlanner, options: PlanRequestsOptions & { readonly timeoutMs?: number }, now: number): RequestStep {
+export function requestStep (session: PeerSession, planner: BlockPlanner, options: RequestStepOptions, now: number): RequestStep {
   const dropped = session.takeDropped()
   const expired = options.timeoutMs === undefined ? [] : session.expire(now, options.timeoutMs)
+  if (options.release !== undefined) {
+    for (const ref of dropped) options.release(ref)
+    for (const ref of expired) options.release(ref)
+  }
   const refs = planRequests(session, planner, options)
   return { expired, dropped, requests: session.request(refs, now) }
 }
