@@ -26,6 +26,13 @@ export interface DecodeOptions {
    * rule still applies.
    */
   readonly strict?: boolean
+  /**
+   * Decode dictionary keys that are not valid UTF-8 with U+FFFD replacements
+   * instead of rejecting them (key order is still checked on the raw bytes).
+   * Needed for BEP 52 `piece layers`, whose keys are raw hashes. Such keys
+   * can never equal a valid UTF-8 key. Default `false`; implied by `strict: false`.
+   */
+  readonly lenientKeys?: boolean
 }
 
 export interface ByteRange { readonly start: number, readonly end: number }
@@ -95,6 +102,7 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
   const maxTokens = options.maxTokens ?? LIMITS.maxBencodeTokens
   const maxStringLength = options.maxStringLength ?? LIMITS.maxBencodeStringLength
   const strict = options.strict ?? true
+  const strictKeys = strict && options.lenientKeys !== true
   const len = bytes.length
   const stack: Frame[] = []
   let pos = 0
@@ -192,7 +200,7 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
       }
       top.prevKeyStart = keyStart
       top.prevKeyEnd = pos
-      top.key = decodeKey(bytes.subarray(keyStart, pos), strict, keyHeader)
+      top.key = decodeKey(bytes.subarray(keyStart, pos), strictKeys, keyHeader)
       top.valueStart = pos
       continue
     } else if (c === I) {

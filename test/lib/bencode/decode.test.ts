@@ -141,6 +141,14 @@ describe('decode: rejections', () => {
     expect(lenient['\uFFFD']).toBe(1)
   })
 
+  it('lenientKeys accepts binary keys (BEP 52 piece layers) but still checks their order', () => {
+    const keys = (a: number, b: number): Uint8Array => new Uint8Array([0x64, 0x31, 0x3a, a, 0x69, 0x31, 0x65, 0x31, 0x3a, b, 0x69, 0x32, 0x65, 0x65])
+    const d = decode(keys(0x80, 0xff), { lenientKeys: true }) as BDict
+    expect(Object.keys(d)).toEqual(['\uFFFD'])
+    fails(keys(0xff, 0x80), 'unsorted-keys', { lenientKeys: true })
+    fails(keys(0x80, 0xff), 'bad-key')
+  })
+
   it('rejects a key without a value', () => {
     fails('d1:ae', 'missing-value')
   })
