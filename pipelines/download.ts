@@ -1,0 +1,23 @@
+import type { Observable } from 'rxjs'
+import type { Torrent } from '../lib/metainfo/types.js'
+import { runTorrent } from './run-torrent.js'
+import type { DownloadOptions, Progress } from './types.js'
+
+/**
+ * Download a torrent into `options.out` (libtorrent's save-path layout),
+ * re-checking what is already there first, from the given peers (and incoming
+ * ones when `port` is set).
+ *
+ * Emits a `Progress` snapshot every `progressIntervalMs` and at each state
+ * change; completes once every piece is verified and written (unless `seed`,
+ * then it serves until unsubscribed); errors with `RxTorrentError` code
+ * `no-peers` when every peer has failed, or a `StorageError` on disk failure.
+ * Unsubscribing closes every connection and the files.
+ *
+ * @example
+ * download(torrent, { out: './downloads', peers: [{ host: '127.0.0.1', port: 6881 }] })
+ *   .subscribe(p => console.log(`${p.piecesVerified}/${p.pieceCount}`))
+ */
+export function download (torrent: Torrent, options: DownloadOptions): Observable<Progress> {
+  return runTorrent(torrent, { ...options, dir: options.out, stopWhenComplete: options.seed !== true })
+}

@@ -1,0 +1,217 @@
+import { pipe } from 'it-pipe'
+import { Subject, interval, type SchedulerLike, type Subscription } from 'rxjs'
+import { LIMITS } from '../lib/constants.js'
+import { RxTorrentError } from '../lib/errors.js'
+import { PeerSession, type PeerEvent } from '../lib/peer/peer-session.js'
+import type { BlockRef } from '../lib/pieces/geometry.js'
+import type { Duplex } from '../lib/transport/types.js'
+import { encodePieceHeader, makeReserved } from '../lib/wire/index.js'
+import type { Capabilities, Handshake } from '../lib/wire/types.js'
+import { assemblePieces } from '../operators/assemble-pieces.js'
+import { demuxMessages } from '../operators/demux-messages.js'
+import { decodeFrames } from '../operators/decode-frames.js'
+import { encodeFrames } from '../operators/encode-frames.js'
+import { handshake } from '../operators/handshake.js'
+import { idleTimeout } from '../operators/idle-timeout.js'
+import { keepAlives } from '../operators/keep-alive.js'
+import { OutboundQueue } from '../operators/outbound-queue.js'
+import { verifyPieces, type VerifiedPiece } from '../operators/verify-pieces.js'
+import { writePieces } from '../operators/write-pieces.js'
+import type { TorrentRuntime } from './torrent-runtime.js'
+
+export interface PeerConnectionOptions {
+  readonly role: 'initiator' | 'responder'
+  readonly scheduler: SchedulerLike
+  readonly requestQueueDepth: number
+  readonly signal?: AbortSignal
+}
+
+/**
+ * One peer, assembled from operators:
+ *
+ *     socket.source ─► handshake ─► decodeFrames ─► demuxMessages ─► assemblePieces ─► verifyPieces ─► writePieces ─► runtime
+ *                                                        └─► PeerEvent ─► events$ ─► runtime (interest, requests, choking)
+ *     socket.sink ◄── encodeFrames ◄── OutboundQueue ◄── commands, and blocks read from storage when the writer is ready
+ *
+ * `run()` resolves when the connection ends, normally or not; the error that
+ * ended it (if any) is returned, never thrown, so one peer never takes the
+ * torrent down with it.
+ */
+export class PeerConnection {
+  readonly key: string
+  readonly host: string
+  readonly conn: Duplex
+  readonly events$ = new Subject<PeerEvent>()
+  readonly #runtime: TorrentRuntime
+  readonly #options: PeerConnectionOptions
+  readonly #out = new OutboundQueue({ maxQueued: LIMITS.maxOutboundQueue })
+  readonly #sent$ = new Subject<void>()
+  readonly #received$ = new Subject<void>()
+  readonly #subs: Subscription[] = []
+  #session: PeerSession | undefined
+  #remote: Handshake | undefined
+  #caps: Capabilities | undefined
+  #closed = false
+  #error: Error | undefined
+  downloaded = 0
+  uploaded = 0
+
+  constructor (runtime: TorrentRuntime, conn: Duplex, key: string, options: PeerConnectionOptions) {
+    this.#runtime = runtime
+    this.conn = conn
+    this.key = key
+    this.host = conn.remote?.host ?? key
+    this.#options = options
+  }
+
+  get session (): PeerSession | undefined { return this.#session }
+  get remote (): Handshake | undefined { return this.#remote }
+  get capabilities (): Capabilities | undefined { return this.#caps }
+
+  /** Runs the connection to its end; resolves with the error that ended it, if any. */
+  async run (): Promise<Error | undefined> {
+    const rt = this.#runtime
+    const scheduler = this.#options.scheduler
+    const onAbort = (): void => { this.close() }
+    this.#options.signal?.addEventListener('abort', onAbort, { once: true })
+    const sinkDone = this.conn.sink(pipe(this.#out, encodeFrames())).catch((err: unknown) => { this.close(asError(err)) })
+    try {
+      const hs = await handshake({ source: this.conn.source, write: (b) => { this.#push(b) } }, {
+        role: this.#options.role,
+        infoHash: rt.torrent.infoHash,
+        peerId: rt.peerId,
+        reserved: makeReserved({ fast: true, extended: false, dht: false }),
+        timeoutMs: LIMITS.handshakeTimeoutMs,
+        scheduler,
+        signal: this.#options.signal
+      })
+      this.#remote = hs.remote
+      this.#caps = hs.capabilities
+      rt.admit(this)
+      const session = new PeerSession({ geometry: rt.geometry, fast: hs.capabilities.fast, extended: hs.capabilities.extended, ourHave: rt.have })
+      this.#session = session
+      this.#startTimers(scheduler)
+      this.#out.setBlockSource(() => this.#nextUpload())
+      this.#push(...session.announce(rt.have))
+      rt.peerReady(this)
+
+      const results = pipe(
+        hs.source,
+        decodeFrames({ maxMessageLength: LIMITS.maxMessageLength }),
+        demuxMessages(this.key, session, {
+          now: () => scheduler.now(),
+          onEvent: (event) => { this.#received$.next(); this.#onEvent(event) },
+          acceptBlock: (index, begin, length) => {
+            this.downloaded += length
+            return rt.acceptBlock(this, { index, begin, length })
+          },
+          onBatch: () => { this.#received$.next(); this.#flushSession(); rt.topUp(this) }
+        }),
+        assemblePieces(rt.assembler),
+        verifyPieces({ pieceHashes: rt.torrent.pieceHashes, hasher: rt.hasher }),
+        writePieces(rt.storage, { pieceLength: rt.torrent.pieceLength, highWaterMark: 4 })
+      )
+      for await (const piece of results) rt.pieceDone(piece as VerifiedPiece, this)
+      this.close()
+    } catch (err) {
+      this.close(asError(err))
+    } finally {
+      this.#options.signal?.removeEventListener('abort', onAbort)
+      await sinkDone
+      rt.peerGone(this)
+    }
+    return this.#error
+  }
+
+  /** Queue messages (or pre-encoded bytes) for sending. */
+  send (...messages: Parameters<OutboundQueue['push']>[0][]): void {
+    this.#push(...messages)
+  }
+
+  /** Ask the session to send `have` for a verified piece, and re-evaluate interest. */
+  announceHave (index: number): void {
+    const s = this.#session
+    if (s === undefined || this.#closed) return
+    this.#push(...s.have(index))
+  }
+
+  /** Tear the connection down. The first error wins. */
+  close (err?: Error): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#error = err
+    for (const sub of this.#subs) sub.unsubscribe()
+    this.#out.end()
+    this.conn.close(err)
+    this.events$.complete()
+  }
+
+  get closed (): boolean { return this.#closed }
+
+  #push (...messages: Parameters<OutboundQueue['push']>[0][]): void {
+    if (this.#closed) return
+    try {
+      for (const m of messages) this.#out.push(m)
+      this.#sent$.next()
+    } catch (err) {
+      this.close(asError(err))
+    }
+  }
+
+  #flushSession (): void {
+    const s = this.#session
+    if (s === undefined) return
+    const out = s.drainOutgoing()
+    if (out.length > 0) this.#push(...out)
+    const dropped = s.takeDropped()
+    for (const ref of dropped) this.#runtime.planner.release(this.key, ref)
+    if (this.#session?.pendingRequests !== undefined && this.#session.pendingRequests > 0) this.#out.wake()
+  }
+
+  #onEvent (event: PeerEvent): void {
+    const rt = this.#runtime
+    switch (event.type) {
+      case 'bitfield': rt.planner.peerHas(this.key, event.bitfield); rt.updateInterest(this); break
+      case 'have': rt.planner.peerHave(this.key, event.index); rt.updateInterest(this); break
+      case 'rejected': rt.planner.release(this.key, event.ref); break
+      case 'interested': case 'not-interested': rt.chokeRound(); break
+      case 'unwanted-block': rt.wasted += event.length; break
+      default: break
+    }
+    this.events$.next(event)
+  }
+
+  async #nextUpload (): Promise<Array<Uint8Array> | undefined> {
+    const s = this.#session
+    if (s === undefined || this.#closed) return undefined
+    const ref: BlockRef | undefined = s.takeRequest()
+    if (ref === undefined) return undefined
+    const rt = this.#runtime
+    const data = await rt.storage.read(ref.index * rt.torrent.pieceLength + ref.begin, ref.length)
+    this.uploaded += ref.length
+    rt.countUpload(ref.length)
+    this.#sent$.next()
+    return [encodePieceHeader(ref.index, ref.begin, ref.length), data]
+  }
+
+  #startTimers (scheduler: SchedulerLike): void {
+    this.#subs.push(
+      keepAlives(this.#sent$, { intervalMs: LIMITS.keepAliveIntervalMs, scheduler }).subscribe((ka) => { this.#push(ka) }),
+      this.#received$.pipe(idleTimeout({ timeoutMs: LIMITS.idleTimeoutMs, scheduler })).subscribe({ error: (err: unknown) => { this.close(asError(err)) } }),
+      interval(5000, scheduler).subscribe(() => {
+        const s = this.#session
+        if (s === undefined) return
+        const expired = s.expire(scheduler.now(), LIMITS.requestTimeoutMs)
+        for (const ref of expired) this.#runtime.planner.release(this.key, ref)
+        if (expired.length > 0) this.#runtime.topUpAll()
+      })
+    )
+    this.#received$.next()
+  }
+}
+
+function asError (err: unknown): Error {
+  if (err instanceof Error) return err
+  return new RxTorrentError('unknown', String(err), { disposition: 'disconnect' })
+}
+

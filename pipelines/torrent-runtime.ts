@@ -1,0 +1,267 @@
+import { BehaviorSubject, type SchedulerLike } from 'rxjs'
+import { LIMITS } from '../lib/constants.js'
+import { HashMismatchError, RxTorrentError } from '../lib/errors.js'
+import type { Torrent } from '../lib/metainfo/types.js'
+import { Bitfield } from '../lib/pieces/bitfield.js'
+import { geometryOf, type BlockRef, type PieceGeometry } from '../lib/pieces/geometry.js'
+import { PieceAssembler } from '../lib/pieces/piece-assembler.js'
+import type { PiecePicker } from '../lib/pieces/piece-picker.js'
+import { RequestPlanner } from '../lib/pieces/request-planner.js'
+import { RateMeter } from '../lib/stats/rate-meter.js'
+import type { Hasher, Storage } from '../lib/storage/types.js'
+import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
+import { checkPieces } from '../operators/check-pieces.js'
+import type { VerifiedPiece } from '../operators/verify-pieces.js'
+import { PeerConnection } from './peer-connection.js'
+import { PeerPolicy } from './peer-policy.js'
+import type { Progress, TorrentWarning } from './types.js'
+
+export interface TorrentRuntimeOptions {
+  readonly torrent: Torrent
+  readonly storage: Storage
+  readonly hasher: Hasher
+  readonly peerId: Uint8Array
+  readonly scheduler: SchedulerLike
+  readonly picker?: PiecePicker
+  readonly requestQueueDepth?: number
+  /** Peers we unchoke at once when they are interested. */
+  readonly uploadSlots?: number
+  readonly onWarning?: (w: TorrentWarning) => void
+  readonly signal?: AbortSignal
+}
+
+/**
+ * The shared state of one torrent while it runs: what we have, what is in
+ * flight, the connected peers and the counters behind `Progress`. Peer
+ * connections call into it; every protocol decision it makes is delegated to
+ * a lib/ core (planner, assembler, session) or a strategy.
+ */
+export class TorrentRuntime {
+  readonly torrent: Torrent
+  readonly geometry: PieceGeometry
+  readonly storage: Storage
+  readonly hasher: Hasher
+  readonly peerId: Uint8Array
+  readonly scheduler: SchedulerLike
+  readonly have: Bitfield
+  readonly planner: RequestPlanner
+  readonly assembler: PieceAssembler
+  readonly policy = new PeerPolicy()
+  readonly peers = new Map<string, PeerConnection>()
+  readonly down = new RateMeter()
+  readonly up = new RateMeter()
+  /** Emits each time a piece is verified and written; completes never. */
+  readonly verified$ = new BehaviorSubject<number>(0)
+  state: Progress['state'] = 'checking'
+  /** Where we accept peers, once listening. */
+  listenAddress: PeerAddress | undefined
+  piecesChecked = 0
+  hashFailures = 0
+  wasted = 0
+  readonly startedAt: number
+  readonly #options: TorrentRuntimeOptions
+  readonly #depth: number
+  readonly #slots: number
+  readonly #remoteIds = new Set<string>()
+
+  constructor (options: TorrentRuntimeOptions) {
+    this.#options = options
+    this.torrent = options.torrent
+    this.geometry = geometryOf(options.torrent)
+    this.storage = options.storage
+    this.hasher = options.hasher
+    this.peerId = options.peerId
+    this.scheduler = options.scheduler
+    this.have = new Bitfield(this.torrent.pieceCount)
+    this.planner = new RequestPlanner(this.geometry, { have: this.have, ...(options.picker === undefined ? {} : { picker: options.picker }) })
+    this.assembler = new PieceAssembler(this.geometry)
+    this.#depth = options.requestQueueDepth ?? LIMITS.requestQueueDepth
+    this.#slots = options.uploadSlots ?? 8
+    this.startedAt = options.scheduler.now()
+  }
+
+  get complete (): boolean { return this.have.complete }
+
+  /**
+   * Re-verify whatever data the storage already holds, so a finished download
+   * is not fetched again and a partial one resumes.
+   */
+  async check (signal?: AbortSignal): Promise<void> {
+    this.state = 'checking'
+    for await (const { index, ok } of checkPieces({
+      geometry: this.geometry, pieceHashes: this.torrent.pieceHashes, storage: this.storage, hasher: this.hasher, ...(signal === undefined ? {} : { signal })
+    })) {
+      this.piecesChecked++
+      if (ok) this.planner.pieceVerified(index)
+    }
+    this.state = this.complete ? 'seeding' : 'downloading'
+    this.verified$.next(this.have.count)
+  }
+
+  /** Run a connection to its end. Never rejects. */
+  async addConnection (conn: Duplex, role: 'initiator' | 'responder'): Promise<Error | undefined> {
+    const key = conn.remote === undefined ? `peer-${this.peers.size}-${this.scheduler.now()}` : formatAddress(conn.remote)
+    const host = banKey(conn)
+    if (this.policy.isBanned(host)) {
+      conn.close()
+      return new RxTorrentError('banned', `${key} is banned`, { disposition: 'ignore' })
+    }
+    const peer = new PeerConnection(this, conn, key, {
+      role, scheduler: this.scheduler, requestQueueDepth: this.#depth, ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
+    })
+    const err = await peer.run()
+    if (err !== undefined && !this.#options.signal?.aborted) {
+      const d = this.policy.sessionEnded(host, err)
+      this.#warn({ type: 'warning', message: `peer ${key} closed: ${err.message} (${d})`, peer: key, error: err })
+    }
+    return err
+  }
+
+  /** After the handshake: refuse duplicates of a peer id we are already connected to. */
+  admit (peer: PeerConnection): void {
+    const id = hex(peer.remote?.peerId)
+    if (this.#remoteIds.has(id)) throw new RxTorrentError('duplicate-peer', `already connected to peer id ${id}`, { disposition: 'disconnect' })
+    this.#remoteIds.add(id)
+    this.peers.set(peer.key, peer)
+  }
+
+  peerReady (peer: PeerConnection): void {
+    this.chokeRound()
+    this.updateInterest(peer)
+  }
+
+  peerGone (peer: PeerConnection): void {
+    if (this.peers.get(peer.key) === peer) {
+      this.peers.delete(peer.key)
+      this.#remoteIds.delete(hex(peer.remote?.peerId))
+    }
+    this.planner.peerGone(peer.key)
+    this.chokeRound()
+    this.topUpAll()
+  }
+
+  /** Is this block still wanted from this peer? Counts it as downloaded. */
+  acceptBlock (peer: PeerConnection, ref: BlockRef): boolean {
+    this.down.add(ref.length, this.scheduler.now())
+    const verdict = this.planner.receive(peer.key, ref)
+    if (verdict !== 'accepted') { this.wasted += ref.length; return false }
+    return true
+  }
+
+  /** A piece went through verification (and, if good, was written). */
+  pieceDone (piece: VerifiedPiece, from: PeerConnection): void {
+    if (piece.ok) {
+      this.planner.pieceVerified(piece.index)
+      for (const p of this.peers.values()) {
+        p.announceHave(piece.index)
+        this.updateInterest(p)
+      }
+      if (this.complete) this.state = 'seeding'
+      this.verified$.next(this.have.count)
+      return
+    }
+    this.hashFailures++
+    this.assembler.drop(piece.index)
+    const contributors = this.planner.pieceFailed(piece.index)
+    this.#warn({ type: 'warning', message: `piece ${piece.index} failed its hash check`, peer: from.key, error: new HashMismatchError(piece.index) })
+    for (const key of new Set(contributors)) {
+      const p = this.peers.get(key)
+      if (p === undefined) continue
+      if (this.policy.hashFailed(banKey(p.conn))) p.close(new HashMismatchError(piece.index, { disposition: 'ban' }))
+    }
+    this.topUpAll()
+  }
+
+  /** Interested exactly when the peer has something we want. */
+  updateInterest (peer: PeerConnection): void {
+    const s = peer.session
+    if (s === undefined || peer.closed) return
+    const want = this.planner.isInteresting(s.peerHas)
+    if (want && !s.amInterested) peer.send(...s.interested())
+    else if (!want && s.amInterested) peer.send(...s.notInterested())
+    if (want) this.topUp(peer)
+  }
+
+  /** Keep `requestQueueDepth` requests outstanding to an unchoked peer. */
+  topUp (peer: PeerConnection): void {
+    const s = peer.session
+    if (s === undefined || peer.closed || s.peerChoking || !s.amInterested) return
+    const room = this.#depth - s.outstanding.size
+    if (room <= 0) return
+    const refs = this.planner.next(peer.key, s.peerHas, room)
+    if (refs.length > 0) peer.send(...s.request(refs, this.scheduler.now()))
+  }
+
+  topUpAll (): void {
+    for (const p of this.peers.values()) this.topUp(p)
+  }
+
+  /**
+   * Unchoke interested peers up to the slot count, first come first served;
+   * choke the rest. The full tit-for-tat choker replaces this rule.
+   */
+  chokeRound (): void {
+    let open = 0
+    for (const p of this.peers.values()) {
+      const s = p.session
+      if (s === undefined || p.closed) continue
+      if (s.peerInterested && open < this.#slots) {
+        open++
+        if (s.amChoking) p.send(...s.unchoke())
+      } else if (!s.amChoking && !s.peerInterested) {
+        p.send(...s.choke())
+      }
+    }
+  }
+
+  countUpload (bytes: number): void { this.up.add(bytes, this.scheduler.now()) }
+
+  /** A snapshot for the user. */
+  progress (): Progress {
+    const now = this.scheduler.now()
+    const downloadRate = this.down.rate(now)
+    let bytesVerified = this.have.count * this.torrent.pieceLength
+    if (this.have.has(this.torrent.pieceCount - 1)) bytesVerified -= this.torrent.pieceLength * this.torrent.pieceCount - this.torrent.length
+    const left = this.torrent.length - bytesVerified
+    return {
+      state: this.state,
+      infoHash: this.torrent.infoHashHex,
+      name: this.torrent.name,
+      piecesVerified: this.have.count,
+      pieceCount: this.torrent.pieceCount,
+      piecesChecked: this.piecesChecked,
+      bytesVerified,
+      length: this.torrent.length,
+      downloaded: this.down.total,
+      uploaded: this.up.total,
+      downloadRate,
+      uploadRate: this.up.rate(now),
+      peers: this.peers.size,
+      eta: left === 0 ? 0 : downloadRate > 0 ? Math.round(left / downloadRate) : null,
+      hashFailures: this.hashFailures,
+      elapsedMs: now - this.startedAt
+    }
+  }
+
+  /** Close every connection. */
+  closeAll (err?: Error): void {
+    for (const p of this.peers.values()) p.close(err)
+  }
+
+  #warn (w: TorrentWarning): void { this.#options.onWarning?.(w) }
+}
+
+/**
+ * The address a ban applies to: the host, except on loopback where local
+ * swarms share one address and the port tells peers apart.
+ */
+function banKey (conn: Duplex): string {
+  const r = conn.remote
+  if (r === undefined) return 'unknown'
+  if (r.host === '::1' || r.host.startsWith('127.') || r.host === '::ffff:127.0.0.1') return formatAddress(r)
+  return r.host
+}
+
+function hex (b: Uint8Array | undefined): string {
+  return b === undefined ? '' : Buffer.from(b).toString('hex')
+}

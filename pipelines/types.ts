@@ -1,0 +1,80 @@
+import type { SchedulerLike } from 'rxjs'
+import type { PeerAddress, Transport } from '../lib/transport/types.js'
+import type { Hasher, Storage } from '../lib/storage/types.js'
+
+/** A snapshot of a torrent's progress, emitted by `download` and `seed`. */
+export interface Progress {
+  /** `checking`: re-verifying existing data; `downloading`; `seeding`: every piece verified. */
+  readonly state: 'checking' | 'downloading' | 'seeding'
+  readonly infoHash: string
+  readonly name: string
+  /** Pieces verified on disk. */
+  readonly piecesVerified: number
+  readonly pieceCount: number
+  /** Pieces re-checked so far while `state` is `checking`. */
+  readonly piecesChecked: number
+  /** Bytes of verified pieces. */
+  readonly bytesVerified: number
+  /** Total bytes of the torrent. */
+  readonly length: number
+  /** Payload bytes received and sent since start. */
+  readonly downloaded: number
+  readonly uploaded: number
+  /** Bytes per second over the last few seconds. */
+  readonly downloadRate: number
+  readonly uploadRate: number
+  /** Connected peers (handshake done). */
+  readonly peers: number
+  /** Seconds left at the current rate, `null` when unknown. */
+  readonly eta: number | null
+  /** Pieces that failed their hash since start. */
+  readonly hashFailures: number
+  /** Milliseconds since start, from the scheduler. */
+  readonly elapsedMs: number
+}
+
+/** Something worth telling the user that does not stop the torrent. */
+export interface TorrentWarning {
+  readonly type: 'warning'
+  readonly message: string
+  readonly peer?: string
+  readonly error?: Error
+}
+
+export interface CommonOptions {
+  /** Listen for incoming peers on this port (0: any free port). Omit to not listen. */
+  readonly port?: number
+  /** Address to listen on; default `0.0.0.0`. */
+  readonly host?: string
+  /** Peers to dial. */
+  readonly peers?: readonly PeerAddress[]
+  /** Custom storage; default files under the directory, laid out as libtorrent's save path. */
+  readonly storage?: Storage
+  readonly hasher?: Hasher
+  readonly transport?: Transport
+  /** Timers; default the async scheduler. */
+  readonly scheduler?: SchedulerLike
+  /** Our 20-byte peer id; default a random Azureus-style `-RX0100-…` id. */
+  readonly peerId?: Uint8Array
+  /** Called once the listener is bound, with its real address (useful with port 0). */
+  readonly onListening?: (address: PeerAddress) => void
+  /** Called for each non-fatal problem (a bad peer, a refused connection). */
+  readonly onWarning?: (w: TorrentWarning) => void
+  /** Milliseconds between progress emissions; default 1000. */
+  readonly progressIntervalMs?: number
+  readonly signal?: AbortSignal
+}
+
+export interface DownloadOptions extends CommonOptions {
+  /** Save directory: a single-file torrent is `<out>/<name>`, a multi-file one `<out>/<name>/<path…>`. */
+  readonly out: string
+  /** Keep serving after every piece is verified; the observable then never completes on its own. */
+  readonly seed?: boolean
+  /** Outstanding block requests per peer. */
+  readonly requestQueueDepth?: number
+}
+
+export interface SeedOptions extends CommonOptions {
+  /** Data directory, laid out as libtorrent's save path. */
+  readonly data: string
+}
