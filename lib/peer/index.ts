@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { PeerSession } from 'rxtorrent/lib'
+ * // PeerSession is exported by the `rxtorrent/lib` entry point.
  * const session = new PeerSession({ geometry, fast: true, extended: false, ourHave })
  * send(session.announce(ourHave))
  * for (const event of session.handle({ type: 'have-all' }, now)) console.log(event.type) // 'bitfield'
