@@ -50,28 +50,32 @@ function sample (items: number[], k: number, random: () => number): number[] {
  */
 function rarest (candidates: number[], availability: ArrayLike<number>, k: number, random: () => number): number[] {
   if (candidates.length === 0) return []
-  // Count candidates per availability level, sparse (levels are at most the peer count).
-  const levels = new Map<number, number>()
+  // Count candidates per availability level (levels are at most the peer count).
+  const counts: number[] = []
   for (const i of candidates) {
-    const a = availability[i] ?? 0
-    levels.set(a, (levels.get(a) ?? 0) + 1)
+    const a = level(availability[i])
+    counts[a] = (counts[a] ?? 0) + 1
   }
-  const sorted = [...levels.keys()].sort((a, b) => a - b)
   let taken = 0
-  let threshold = sorted[sorted.length - 1] as number
-  for (const a of sorted) {
-    taken += levels.get(a) as number
+  let threshold = counts.length - 1
+  for (let a = 0; a < counts.length; a++) {
+    taken += counts[a] ?? 0
     if (taken >= k) { threshold = a; break }
   }
   // Everything rarer than the threshold is in; the threshold level is sampled.
   const below: number[] = []
   const at: number[] = []
   for (const i of candidates) {
-    const a = availability[i] ?? 0
+    const a = level(availability[i])
     if (a < threshold) below.push(i)
     else if (a === threshold) at.push(i)
   }
   const shuffled = sample(below, below.length, random)
-  shuffled.sort((x, y) => (availability[x] ?? 0) - (availability[y] ?? 0))
+  shuffled.sort((x, y) => level(availability[x]) - level(availability[y]))
   return shuffled.concat(sample(at, k - shuffled.length, random))
+}
+
+/** Availability as a histogram level: counts above 65535 peers are one level. */
+function level (a: number | undefined): number {
+  return a === undefined || !(a > 0) ? 0 : Math.min(Math.floor(a), 0xffff)
 }

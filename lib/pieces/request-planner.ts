@@ -91,10 +91,13 @@ export class RequestPlanner {
   /**
    * A peer's full bitfield (BEP 3 `bitfield`, BEP 6 `have-all`): replaces what
    * was known of it in the availability counts.
-   * @throws RangeError when the bitfield has the wrong length (check it with `Bitfield.fromWire` first).
+   * @throws ProtocolError `bad-bitfield` (disconnect) when the bitfield has the
+   *   wrong length (`Bitfield.fromWire` checks this on the wire already).
    */
   peerHas (peer: PeerKey, bitfield: Bitfield): void {
-    if (bitfield.length !== this.#g.pieceCount) throw new RangeError(`bitfield of ${bitfield.length} bits for ${this.#g.pieceCount} pieces`)
+    if (bitfield.length !== this.#g.pieceCount) {
+      throw new ProtocolError('bad-bitfield', `bitfield of ${bitfield.length} bits for ${this.#g.pieceCount} pieces`, { details: { got: bitfield.length, expected: this.#g.pieceCount } })
+    }
     this.#forget(peer)
     const copy = bitfield.clone()
     this.#peers.set(peer, copy)
@@ -103,9 +106,12 @@ export class RequestPlanner {
 
   /**
    * A peer's `have` message. Repeated haves count once.
-   * @throws RangeError when `index` is out of range (validate peer input first, ADVERSARIAL C34).
+   * @throws ProtocolError `bad-have` (disconnect) when `index` is not a piece (ADVERSARIAL C34).
    */
   peerHave (peer: PeerKey, index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#g.pieceCount) {
+      throw new ProtocolError('bad-have', `have ${index} is out of range 0..${this.#g.pieceCount - 1}`, { details: { index } })
+    }
     let bits = this.#peers.get(peer)
     if (bits === undefined) {
       bits = new Bitfield(this.#g.pieceCount)

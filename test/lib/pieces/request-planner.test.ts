@@ -43,7 +43,14 @@ describe('RequestPlanner: availability', () => {
     p.peerGone('b')
     p.peerGone('c')
     expect([...p.availability]).toEqual([0, 0, 0, 1])
-    expect(() => p.peerHas('x', bits('111'))).toThrow(RangeError)
+    expect(() => p.peerHas('x', bits('111'))).toThrow(ProtocolError)
+    for (const index of [4, -1, 1.5]) {
+      let err: unknown
+      try { p.peerHave('x', index) } catch (e) { err = e }
+      expect(err).toBeInstanceOf(ProtocolError)
+      expect((err as ProtocolError).code).toBe('bad-have')
+    }
+    expect([...p.availability]).toEqual([0, 0, 0, 1])
   })
 
   it('isInteresting when the peer has a piece we lack', () => {
