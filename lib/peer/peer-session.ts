@@ -67,6 +67,7 @@ export class PeerSession {
   #requestsWhileChoked = 0
   #sawFirst = false
   #lastMessageAt: number | undefined
+  #failure: ProtocolError | undefined
   #amChoking = true
   #amInterested = false
   #peerChoking = true
@@ -112,9 +113,20 @@ export class PeerSession {
    *   `extended-not-negotiated`, `unknown-message`, `invalid-piece`
    *   (outside the geometry or larger than `maxBlockLength`),
    *   `too-many-requests-when-choked`, `reject-flood` (rejects pile up
-   *   undrained beyond `maxIncomingRequests`).
+   *   undrained beyond `maxIncomingRequests`). After a violation the
+   *   session is failed: every later call rethrows the same error.
    */
   handle (msg: Message, now: number): PeerEvent[] {
+    if (this.#failure !== undefined) throw this.#failure
+    try {
+      return this.#handle(msg, now)
+    } catch (err) {
+      if (err instanceof ProtocolError) this.#failure = err
+      throw err
+    }
+  }
+
+  #handle (msg: Message, now: number): PeerEvent[] {
     this.#lastMessageAt = now
     if (FAST_ONLY.has(msg.type) && !this.#fast) {
       throw new ProtocolError('fast-not-negotiated', `${msg.type} received but the Fast extension was not negotiated`, { details: { type: msg.type } })

@@ -106,6 +106,14 @@ describe('PeerSession: peer state', () => {
     violation(() => session().handle({ type: 'unknown', id: 0xff, payload: new Uint8Array(0) }, 0), 'unknown-message')
   })
 
+  it('after a violation the session is failed: later messages rethrow the same error', () => {
+    const s = session()
+    let first: unknown
+    try { s.handle({ type: 'have', index: 99 }, 0) } catch (err) { first = err }
+    expect(first).toBeInstanceOf(ProtocolError)
+    expect(() => s.handle({ type: 'keep-alive' }, 1)).toThrow(first as Error)
+  })
+
   it('extended messages pass through only when BEP 10 was negotiated', () => {
     const payload = Uint8Array.from([1, 2])
     expect(session({ extended: true }).handle({ type: 'extended', id: 3, payload }, 0)).toEqual([{ type: 'extended', id: 3, payload }])
