@@ -1,0 +1,63 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { UsageError } from '../../lib/errors.js'
+import { parsePeerAddress } from '../../lib/magnet/peer-address.js'
+import type { PeerAddress } from '../../lib/transport/types.js'
+
+/**
+ * `node:util` `parseArgs` (callers pass `strict: true`) with its errors
+ * (unknown flag, missing value, stray argument) turned into UsageError `bad-args`.
+ * @throws UsageError `bad-args`
+ */
+export function parseStrict<T extends ParseArgsConfig> (config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config)
+  } catch (e) {
+    throw new UsageError('bad-args', e instanceof Error ? e.message : String(e))
+  }
+}
+
+/**
+ * Check the count of positional arguments.
+ * @throws UsageError `bad-args` naming a missing or unexpected argument
+ */
+export function positionals (list: readonly string[], names: readonly string[]): string[] {
+  if (list.length > names.length) throw new UsageError('bad-args', `unexpected argument '${list[names.length] ?? ''}'`)
+  names.forEach((name, i) => {
+    if (list[i] === undefined || list[i] === '') throw new UsageError('bad-args', `missing ${name}`)
+  })
+  return [...list]
+}
+
+/**
+ * A `--peer` value: `host:port` or `[v6]:port`, port 1–65535.
+ * @throws UsageError `bad-peer` with the offending text and the expected form
+ */
+export function parsePeer (text: string): PeerAddress {
+  const peer = parsePeerAddress(text)
+  if (peer === undefined) {
+    throw new UsageError('bad-peer', `bad --peer '${text}': expected host:port or [ipv6]:port with a port from 1 to 65535`)
+  }
+  return peer
+}
+
+/**
+ * A `--port` value: an integer from 0 (any free port) to 65535.
+ * @throws UsageError `bad-port`
+ */
+export function parsePort (text: string): number {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN
+  if (!(n >= 0 && n <= 65535)) throw new UsageError('bad-port', `bad --port '${text}': expected an integer from 0 to 65535`)
+  return n
+}
+
+/**
+ * A `--piece-length` value in bytes: a power of two from 16 KiB to 512 MiB.
+ * @throws UsageError `bad-piece-length`
+ */
+export function parsePieceLength (text: string): number {
+  const n = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN
+  if (!(n >= 16384 && n <= 512 * 1024 * 1024 && (n & (n - 1)) === 0)) {
+    throw new UsageError('bad-piece-length', `bad --piece-length '${text}': expected a power of two from 16384 to 536870912 bytes`)
+  }
+  return n
+}

@@ -1,0 +1,85 @@
+import { UsageError } from '../../lib/errors.js'
+import { download } from '../download.js'
+import { FileStorage } from '../node/file-storage.js'
+import { parsePeer, parsePort, parseStrict, positionals } from './args.js'
+import type { CliIo } from './cli-io.js'
+import { EXIT, exitCodeFor, exitCodeForSignal, reasonOf } from './exit-codes.js'
+import { loadTorrent } from './load-input.js'
+import { chooseMode, ProgressReporter } from './progress-reporter.js'
+import { runUntilStopped } from './run-until-stopped.js'
+import { DOWNLOAD_USAGE } from './usage.js'
+
+/**
+ * `rxtorrent download <file.torrent|magnet> --out <dir> [--peer host:port]...
+ * [--port N] [--seed] [--quiet] [--json]`: download into `<dir>`.
+ *
+ * Resolves the exit code: 0 once every piece is verified on disk (with
+ * `--seed`: after SIGINT/SIGTERM once seeding); 1 on a runtime failure; 2 for a
+ * magnet link or bad torrent; 130/143 when stopped by SIGINT/SIGTERM before
+ * completion. On a signal the pipeline is unsubscribed and the files flushed
+ * and closed before it resolves.
+ * @throws UsageError for bad flags, MetainfoError etc. for a bad torrent (before the run starts)
+ * @see BEP 3
+ */
+export async function downloadCommand (argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals: pos } = parseStrict({
+    args: [...argv],
+    options: {
+      out: { type: 'string' },
+      peer: { type: 'string', multiple: true },
+      port: { type: 'string' },
+      seed: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    },
+    allowPositionals: true,
+    strict: true
+  })
+  if (values.help === true) { io.stdout.write(DOWNLOAD_USAGE); return EXIT.OK }
+  const [input] = positionals(pos, ['a .torrent file']) as [string]
+  if (values.out === undefined || values.out === '') throw new UsageError('bad-args', 'missing --out <dir>')
+  if (values.quiet === true && values.json === true) throw new UsageError('bad-args', '--quiet and --json cannot be combined')
+  const peers = (values.peer ?? []).map(parsePeer)
+  const port = values.port === undefined ? undefined : parsePort(values.port)
+  const torrent = await loadTorrent(input, io)
+  const storage = new FileStorage(torrent, values.out)
+
+  const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
+  const outcome = await runUntilStopped(download(torrent, {
+    out: values.out,
+    peers,
+    ...(port === undefined ? {} : { port }),
+    seed: values.seed === true,
+    storage,
+    onWarning: w => { reporter.warning(w) }
+  }), io, p => { reporter.progress(p) })
+
+  let closeError: unknown
+  await storage.flush().then(async () => { await storage.close() }).catch(async (e: unknown) => {
+    closeError = e
+    await storage.close().catch(() => {})
+  })
+
+  if (outcome.kind === 'error') {
+    reporter.end()
+    reporter.error(reasonOf(outcome.error), (outcome.error as { code?: string }).code)
+    return exitCodeFor(outcome.error)
+  }
+  if (closeError !== undefined) {
+    reporter.end()
+    reporter.error(reasonOf(closeError), (closeError as { code?: string }).code)
+    return EXIT.FAILURE
+  }
+  if (outcome.kind === 'signal') {
+    const seeding = reporter.last?.state === 'seeding'
+    reporter.end()
+    if (seeding) return EXIT.OK
+    const p = reporter.last
+    const verified = p === undefined ? '' : `; ${p.piecesVerified} of ${p.pieceCount} pieces verified`
+    reporter.error(`stopped by ${outcome.signal} before the download completed${verified}`, 'interrupted')
+    return exitCodeForSignal(outcome.signal)
+  }
+  reporter.done(torrent.infoHashHex, torrent.name)
+  return EXIT.OK
+}

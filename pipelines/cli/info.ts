@@ -1,0 +1,128 @@
+import type { Magnet } from '../../lib/magnet/types.js'
+import type { Torrent } from '../../lib/metainfo/types.js'
+import { filePath } from '../../lib/storage/file-layout.js'
+import { formatAddress } from '../../lib/transport/types.js'
+import { parseStrict, positionals } from './args.js'
+import type { CliIo } from './cli-io.js'
+import { EXIT } from './exit-codes.js'
+import { loadInput } from './load-input.js'
+import { formatBytes } from './progress.js'
+import { INFO_USAGE } from './usage.js'
+
+/**
+ * `rxtorrent info <file.torrent|magnet> [--json]`: describe a torrent or a
+ * magnet link on stdout. Resolves 0.
+ * @throws UsageError for bad flags; MetainfoError, BencodeError, MagnetError for bad input
+ * @see BEP 3, BEP 9, BEP 12, BEP 19, BEP 27, BEP 47
+ */
+export async function infoCommand (argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals: pos } = parseStrict({
+    args: [...argv],
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true
+  })
+  if (values.help === true) { io.stdout.write(INFO_USAGE); return EXIT.OK }
+  const [input] = positionals(pos, ['a .torrent file or magnet link']) as [string]
+  const loaded = await loadInput(input, io)
+  const record = loaded.kind === 'torrent' ? torrentInfo(loaded.torrent) : magnetInfo(loaded.magnet)
+  io.stdout.write(values.json === true ? JSON.stringify(record) + '\n' : formatInfo(record))
+  return EXIT.OK
+}
+
+/** What `info --json` prints for a .torrent. Padding files are left out. */
+export interface TorrentInfoRecord {
+  readonly type: 'torrent'
+  readonly name: string
+  readonly infoHash: string
+  readonly length: number
+  readonly pieceLength: number
+  readonly pieceCount: number
+  readonly private: boolean
+  readonly files: readonly { readonly path: string, readonly length: number }[]
+  readonly trackers: readonly (readonly string[])[]
+  readonly webSeeds: readonly string[]
+  readonly comment?: string
+  readonly createdBy?: string
+  readonly creationDate?: number
+}
+
+/** What `info --json` prints for a magnet link. */
+export interface MagnetInfoRecord {
+  readonly type: 'magnet'
+  readonly infoHash: string
+  readonly name?: string
+  readonly trackers: readonly string[]
+  readonly webSeeds: readonly string[]
+  readonly peers: readonly string[]
+}
+
+/** The info record of a torrent: file paths as laid out on disk (`name/…`), padding hidden. */
+export function torrentInfo (t: Torrent): TorrentInfoRecord {
+  return {
+    type: 'torrent',
+    name: t.name,
+    infoHash: t.infoHashHex,
+    length: t.length,
+    pieceLength: t.pieceLength,
+    pieceCount: t.pieceCount,
+    private: t.private,
+    files: t.files.filter(f => !f.padding).map(f => ({ path: filePath(t, f).join('/'), length: f.length })),
+    trackers: t.announce,
+    webSeeds: t.urlList,
+    ...(t.comment === undefined ? {} : { comment: t.comment }),
+    ...(t.createdBy === undefined ? {} : { createdBy: t.createdBy }),
+    ...(t.creationDate === undefined ? {} : { creationDate: t.creationDate })
+  }
+}
+
+/** The info record of a magnet link. */
+export function magnetInfo (m: Magnet): MagnetInfoRecord {
+  return {
+    type: 'magnet',
+    infoHash: m.infoHashHex,
+    ...(m.name === undefined ? {} : { name: m.name }),
+    trackers: m.trackers,
+    webSeeds: m.webSeeds,
+    peers: m.peers.map(formatAddress)
+  }
+}
+
+/** The text form of an info record. Names and paths are printed as data, control characters escaped. */
+export function formatInfo (r: TorrentInfoRecord | MagnetInfoRecord): string {
+  const lines: string[] = []
+  const row = (k: string, v: string): void => { lines.push(`${(k + ':').padEnd(14)}${safe(v)}`) }
+  if (r.type === 'torrent') {
+    row('name', r.name)
+    row('info-hash', r.infoHash)
+    row('size', `${formatBytes(r.length)} (${r.length} bytes)`)
+    row('piece length', `${formatBytes(r.pieceLength)} (${r.pieceLength} bytes)`)
+    row('pieces', String(r.pieceCount))
+    row('private', r.private ? 'yes' : 'no')
+    if (r.comment !== undefined) row('comment', r.comment)
+    if (r.createdBy !== undefined) row('created by', r.createdBy)
+    lines.push(`trackers:${r.trackers.length === 0 ? ' none' : ''}`)
+    r.trackers.forEach((tier, i) => { lines.push(`  tier ${i + 1}: ${safe(tier.join(' '))}`) })
+    lines.push(`web seeds:${r.webSeeds.length === 0 ? ' none' : ''}`)
+    for (const w of r.webSeeds) lines.push(`  ${safe(w)}`)
+    lines.push(`files (${r.files.length}):`)
+    for (const f of r.files) lines.push(`  ${formatBytes(f.length).padStart(10)}  ${safe(f.path)}`)
+  } else {
+    row('magnet', 'yes')
+    row('info-hash', r.infoHash)
+    if (r.name !== undefined) row('name', r.name)
+    lines.push(`trackers:${r.trackers.length === 0 ? ' none' : ''}`)
+    for (const t of r.trackers) lines.push(`  ${safe(t)}`)
+    lines.push(`web seeds:${r.webSeeds.length === 0 ? ' none' : ''}`)
+    for (const w of r.webSeeds) lines.push(`  ${safe(w)}`)
+    lines.push(`peers:${r.peers.length === 0 ? ' none' : ''}`)
+    for (const p of r.peers) lines.push(`  ${p}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** Escape control and bidi-override characters so a hostile name cannot rewrite the terminal. */
+function safe (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}

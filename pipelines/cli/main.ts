@@ -1,0 +1,77 @@
+/**
+ * The `rxtorrent` command line: `create`, `info`, `download`, `seed`, `demo`.
+ * `bin/rxtorrent.js` calls {@link main} and exits with what it resolves.
+ *
+ * @example
+ * ```ts
+ * import { main } from './main.js'
+ * process.exitCode = await main(['info', 'ubuntu.torrent', '--json'])
+ * ```
+ */
+import { readFileSync } from 'node:fs'
+import { UsageError } from '../../lib/errors.js'
+import { nodeIo, type CliIo } from './cli-io.js'
+import { EXIT, exitCodeFor, reasonOf } from './exit-codes.js'
+import { oneLine } from './progress.js'
+import { MAIN_USAGE, usageOf } from './usage.js'
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>
+
+/** Commands are loaded when used, so one command's dependencies never slow or break another. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  create: async () => (await import('./create.js')).createCommand,
+  info: async () => (await import('./info.js')).infoCommand,
+  download: async () => (await import('./download.js')).downloadCommand,
+  seed: async () => (await import('./seed.js')).seedCommand,
+  demo: async () => (await import('./demo.js')).demoCommand
+}
+
+/**
+ * Run the CLI with `argv` (without the node and script names). Resolves the
+ * exit code and never rejects: 0 ok; 1 runtime failure; 2 usage error or bad
+ * torrent input (with the command's usage on stderr for flag errors);
+ * 130/143 when `download` is stopped by SIGINT/SIGTERM before completing.
+ * Errors are reported as one line, `rxtorrent: <reason>`, on stderr.
+ */
+export async function main (argv: readonly string[], io: CliIo = nodeIo()): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (command === undefined) {
+      io.stderr.write(MAIN_USAGE)
+      return EXIT.USAGE
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      const topic = rest[0]
+      const text = topic === undefined ? MAIN_USAGE : usageOf(topic)
+      if (text === undefined) throw new UsageError('bad-args', `unknown command '${topic ?? ''}'`)
+      io.stdout.write(text)
+      return EXIT.OK
+    }
+    if (command === '--version' || command === '-V') {
+      io.stdout.write(`rxtorrent ${version()}\n`)
+      return EXIT.OK
+    }
+    const load = COMMANDS[command]
+    if (load === undefined || !Object.hasOwn(COMMANDS, command)) {
+      throw new UsageError('bad-args', command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`)
+    }
+    return await (await load())(rest, io)
+  } catch (e) {
+    io.stderr.write(`rxtorrent: ${oneLine(reasonOf(e))}\n`)
+    if (e instanceof UsageError && e.code === 'bad-args') {
+      const usage = (command === undefined ? undefined : usageOf(command)) ?? MAIN_USAGE
+      io.stderr.write(usage)
+    }
+    return exitCodeFor(e)
+  }
+}
+
+function version (): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+    const v = (pkg as { version?: unknown }).version
+    return typeof v === 'string' ? v : 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}

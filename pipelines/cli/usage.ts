@@ -1,0 +1,84 @@
+/** Help texts, one per command, shown by `--help` and after a usage error. */
+
+export const MAIN_USAGE = `Usage: rxtorrent <command> [options]
+
+Commands:
+  create <path> -o <file.torrent>     make a .torrent from a file or folder
+  info <file.torrent|magnet>          show what a torrent or magnet link holds
+  download <file.torrent> --out <dir> download a torrent from peers
+  seed <file.torrent> --data <dir>    verify data and serve it to peers
+  demo                                run a local swarm demonstration
+
+Options:
+  -h, --help      show help (also: rxtorrent <command> --help)
+  --version       print the version
+
+Exit codes: 0 ok, 1 runtime failure (no peer could complete, disk error),
+2 usage error or bad torrent input, 130/143 stopped by SIGINT/SIGTERM before
+the download completed.
+`
+
+export const CREATE_USAGE = `Usage: rxtorrent create <path> -o <file.torrent> [options]
+
+Make a v1 .torrent from a file or a folder and print its info-hash.
+
+Options:
+  -o, --output FILE       where to write the .torrent (required)
+  --announce URL          a tracker; repeat for more (one tier each)
+  --web-seed URL          a BEP 19 web seed; repeat for more
+  --piece-length BYTES    piece size, a power of two from 16384 (default: by size)
+  --private               set the BEP 27 private flag
+  --comment TEXT          a free-form comment
+`
+
+export const INFO_USAGE = `Usage: rxtorrent info <file.torrent|magnet> [--json]
+
+Show a torrent's name, info-hash, size, pieces, files, trackers, web seeds and
+private flag; for a magnet link, its info-hash, name, trackers, web seeds and
+peers.
+
+Options:
+  --json    print one JSON object instead of text
+`
+
+export const DOWNLOAD_USAGE = `Usage: rxtorrent download <file.torrent> --out <dir> [options]
+
+Download into <dir> (a single-file torrent becomes <dir>/<name>, a multi-file
+one <dir>/<name>/...), re-checking data already there. Exits 0 once every
+piece is verified on disk.
+
+Options:
+  --out DIR           save directory (required)
+  --peer HOST:PORT    a peer to connect to ([v6]:port for IPv6); repeat for more
+  --port N            also accept incoming peers on port N (0: any free port)
+  --seed              keep seeding after completion until SIGINT/SIGTERM (then exit 0)
+  --quiet             print nothing but errors
+  --json              one JSON object per line on stdout: progress, warning, done, error
+
+Progress: a redrawn line on a terminal, a plain line every 5 s otherwise.
+Exit codes: 0 complete, 1 runtime failure, 2 usage error or bad torrent;
+SIGINT/SIGTERM before completion stop cleanly (files flushed) with 130/143.
+A magnet link cannot be downloaded yet (no metadata exchange): exit 2.
+`
+
+export const SEED_USAGE = `Usage: rxtorrent seed <file.torrent> --data <dir> [options]
+
+Verify the data in <dir> (laid out as by download), print how many pieces
+verified, and serve the verified pieces until SIGINT/SIGTERM (then exit 0).
+If some pieces are missing or bad, a warning says so and the rest is served.
+
+Options:
+  --data DIR        the directory holding the torrent's data (required)
+  --port N          port to listen on (default 6881; 0: any free port)
+  --host ADDR       address to listen on (default 0.0.0.0)
+`
+
+export const DEMO_USAGE = `Usage: rxtorrent demo
+
+Run a small swarm on this machine's loopback interface and show it working.
+`
+
+/** Help text of a command, or undefined for an unknown one. */
+export function usageOf (command: string): string | undefined {
+  return ({ create: CREATE_USAGE, info: INFO_USAGE, download: DOWNLOAD_USAGE, seed: SEED_USAGE, demo: DEMO_USAGE } as Record<string, string>)[command]
+}
