@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { parseMagnet, formatMagnet } from 'rxtorrent/lib'
+ * // parseMagnet, formatMagnet: exported by rxtorrent/lib
  *
  * const m = parseMagnet('magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=demo&tr=udp%3A%2F%2Ftracker.example%3A6969')
  * m.name      // → 'demo'

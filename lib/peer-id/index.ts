@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { generatePeerId, parsePeerId } from 'rxtorrent/lib'
+ * // generatePeerId, parsePeerId: exported by rxtorrent/lib
  *
  * const id = generatePeerId(crypto.getRandomValues(new Uint8Array(12)))
  * parsePeerId(id) // → { client: 'rxtorrent', version: '0.1.0.0', style: 'azureus', code: 'RX' }

@@ -51,7 +51,7 @@ export function decodeMessage (id: number, payload: Uint8Array): Message {
   }
 }
 
-/** The message name for an id, for error messages and logs. */
+/** The message name for an id (`unknown-N` for ids we do not know), for errors and logs. @throws nothing */
 export function messageName (id: number): string {
   return NAMES[id] ?? `unknown-${id}`
 }

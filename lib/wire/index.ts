@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { FrameDecoder, encodeMessage } from 'rxtorrent/lib'
+ * // FrameDecoder, encodeMessage: exported by rxtorrent/lib
  *
  * const decoder = new FrameDecoder()
  * const bytes = encodeMessage({ type: 'have', index: 7 })
