@@ -17,6 +17,8 @@ type Command =
   | { op: 'releaseAll', peer: number }
   | { op: 'gone', peer: number }
   | { op: 'verify', piece: number, ok: boolean }
+  | { op: 'reset', piece: number }
+  | { op: 'lost', peer: number, keep: number }
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('next' as const), peer: fc.nat(2), max: fc.integer({ min: 0, max: 8 }) }) },
@@ -27,7 +29,10 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('releaseAll' as const), peer: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('gone' as const), peer: fc.nat(2) }) },
   // Verify one of the pieces whose blocks have all arrived.
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('verify' as const), piece: fc.nat(30), ok: fc.boolean() }) }
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('verify' as const), piece: fc.nat(30), ok: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('reset' as const), piece: fc.nat(30) }) },
+  // A peer's pipeline ended; the assembler holds every `keep`-th block.
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('lost' as const), peer: fc.nat(2), keep: fc.integer({ min: 1, max: 3 }) }) }
 )
 
 const scenario = fc.record({
@@ -122,6 +127,24 @@ describe('RequestPlanner model-based properties', () => {
             planner.peerGone(peer)
             alive.delete(c.peer)
             freeAllOf(peer)
+            break
+          }
+          case 'reset': {
+            const index = c.piece % g.pieceCount
+            planner.reset(index)
+            for (const r of blocks) if (r.index === index && model.get(k(r))?.state !== 'have') model.set(k(r), { state: 'free' })
+            break
+          }
+          case 'lost': {
+            const peer = PEERS[c.peer] as string
+            const held = (r: BlockRef): boolean => (r.begin / BLOCK) % c.keep === 0
+            const whole = (index: number): boolean => blocks.every((r) => r.index !== index || model.get(k(r))?.state === 'received')
+            const expected = blocks.filter((r) => {
+              const st = model.get(k(r)) as BlockState
+              return st.state === 'received' && st.by === peer && !whole(r.index) && !held(r)
+            })
+            expect(planner.forgetUnheld(peer, held).map(k).sort()).toEqual(expected.map(k).sort())
+            for (const r of expected) model.set(k(r), { state: 'free' })
             break
           }
           case 'verify': {

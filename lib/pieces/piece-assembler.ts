@@ -90,6 +90,13 @@ export class PieceAssembler {
     return { index, blocks: p.blocks as Uint8Array[], length: p.bytes, contributors: [...new Set(p.from as PeerKey[])] }
   }
 
+  /** True when the block starting at `begin` of piece `index` is held. */
+  holds (index: number, begin: number): boolean {
+    const p = this.#pending.get(index)
+    if (p === undefined || begin % this.#blockSize !== 0) return false
+    return p.blocks[begin / this.#blockSize] !== undefined
+  }
+
   /** Forget the blocks held for a piece (its download was abandoned). */
   drop (index: number): void {
     const p = this.#pending.get(index)

@@ -233,6 +233,41 @@ export class RequestPlanner {
     this.#dropIfIdle(p)
   }
 
+  /**
+   * After a peer's block stream ended: blocks received from `peer` (accepted
+   * by {@link receive}) that never reached the assembler are lost with its
+   * pipeline; free them again. `isHeld` tells whether the assembler holds a
+   * block (`PieceAssembler.holds`). Only pieces still missing blocks are
+   * looked at: pieces with every block received are whole in some later
+   * stage (verify, write) and are settled by `pieceVerified`, `pieceFailed`
+   * or `reset`. Returns the freed blocks.
+   */
+  forgetUnheld (peer: PeerKey, isHeld: (ref: BlockRef) => boolean): BlockRef[] {
+    const out: BlockRef[] = []
+    for (const p of [...this.#partials.values()]) {
+      if (p.received === p.state.length) continue
+      for (let b = 0; b < p.state.length; b++) {
+        if (p.state[b] !== RECEIVED || p.owner[b] !== peer) continue
+        const ref = blockAt(this.#g, p.index, b, this.#blockSize)
+        if (isHeld(ref)) continue
+        p.received--
+        this.#free(p, b)
+        out.push(ref)
+      }
+      this.#dropIfIdle(p)
+    }
+    return out
+  }
+
+  /**
+   * Abandon a piece without blaming anyone (its bytes were lost, e.g. the
+   * pipeline holding it ended before verification): every block is missing
+   * again and outstanding requests for it are forgotten.
+   */
+  reset (index: number): void {
+    this.#abandon(index)
+  }
+
   /** A piece passed its hash check: marked have and no longer in progress. */
   pieceVerified (index: number): void {
     this.#abandon(index)

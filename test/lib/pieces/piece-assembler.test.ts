@@ -88,6 +88,17 @@ describe('PieceAssembler', () => {
     expect(a.bufferedBytes).toBe(2 * B)
   })
 
+  it('holds tells which blocks are buffered', () => {
+    const a = new PieceAssembler(g)
+    a.add('x', 1, B, content(B))
+    expect(a.holds(1, B)).toBe(true)
+    expect(a.holds(1, 0)).toBe(false)
+    expect(a.holds(1, 5)).toBe(false)
+    expect(a.holds(0, B)).toBe(false)
+    a.drop(1)
+    expect(a.holds(1, B)).toBe(false)
+  })
+
   it('custom block size', () => {
     const h = geometryOf({ length: 100, pieceLength: 100 })
     const a = new PieceAssembler(h, { blockSize: 30 })

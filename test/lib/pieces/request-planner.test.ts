@@ -237,3 +237,33 @@ describe('RequestPlanner: verification', () => {
     expect(p.next('a', Bitfield.full(2), 5).map(key)).toEqual(['0:0+16384'])
   })
 })
+
+describe('RequestPlanner: blocks lost with a pipeline', () => {
+  it('forgetUnheld frees blocks received from a peer that the assembler does not hold', () => {
+    const p = planner(4 * B, 4 * B)
+    const all = Bitfield.full(1)
+    const [r0, r1, r2] = p.next('a', all, 3) as [BlockRef, BlockRef, BlockRef]
+    const [r3] = p.next('b', all, 1) as [BlockRef]
+    p.receive('a', r0)
+    p.receive('a', r1)
+    p.receive('b', r3)
+    // The assembler got r0 only; r1 was still in a's pipeline when it ended.
+    const held = new Set([key(r0), key(r3)])
+    expect(p.forgetUnheld('a', (r) => held.has(key(r))).map(key)).toEqual([key(r1)])
+    p.releaseAll('a')
+    expect(p.next('c', all, 10).map(key)).toEqual([key(r1), key(r2)])
+    expect(p.receive('c', r1)).toBe('accepted')
+  })
+
+  it('forgetUnheld leaves whole pieces alone; reset abandons one without blame', () => {
+    const p = planner(2 * B, B)
+    const all = Bitfield.full(2)
+    const refs = p.next('a', all, 2)
+    for (const r of refs) p.receive('a', r)
+    expect(p.forgetUnheld('a', () => false)).toEqual([])
+    expect(p.inProgress).toBe(2)
+    p.reset(1)
+    expect(p.inProgress).toBe(1)
+    expect(p.next('b', all, 5).map(key)).toEqual(['1:0+16384'])
+  })
+})
