@@ -55,6 +55,10 @@ export async function main (argv: readonly string[], io: CliIo = nodeIo()): Prom
     if (load === undefined || !Object.hasOwn(COMMANDS, command)) {
       throw new UsageError('bad-args', command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`)
     }
+    if (asksForHelp(rest)) {
+      io.stdout.write(usageOf(command) ?? MAIN_USAGE)
+      return EXIT.OK
+    }
     return await (await load())(rest, io)
   } catch (e) {
     io.stderr.write(`rxtorrent: ${oneLine(reasonOf(e))}\n`)
@@ -64,6 +68,12 @@ export async function main (argv: readonly string[], io: CliIo = nodeIo()): Prom
     }
     return exitCodeFor(e)
   }
+}
+
+/** `--help` or `-h` among the flags (before a `--` terminator). */
+function asksForHelp (argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).some(a => a === '--help' || a === '-h')
 }
 
 function version (): string {
