@@ -25,6 +25,7 @@ export interface ParseMagnetOptions {
  * `xt.2`…) count as their base key. `tr`, `ws` and `x.pe` are de-duplicated
  * in order and capped at `maxParams` each — extra entries are dropped, not an
  * error. Malformed `x.pe` and `xl` values are ignored; unknown keys too.
+ * Whitespace around the URI (a pasted line) is trimmed.
  * @throws MagnetError (reject): `too-long` over `maxLength`; `not-a-magnet`
  *   without the `magnet:?` prefix; `bad-info-hash` for a `urn:btih:` that is
  *   not 40 hex or 32 base32 characters or a `urn:btmh:` that is not a SHA-256
@@ -33,12 +34,13 @@ export interface ParseMagnetOptions {
  *   `bad-select-only` from `so`.
  * @see BEP 9, BEP 53, ADVERSARIAL E52
  */
-export function parseMagnet (uri: string, options: ParseMagnetOptions = {}): Magnet {
+export function parseMagnet (input: string, options: ParseMagnetOptions = {}): Magnet {
   const maxLength = options.maxLength ?? MAX_MAGNET_LENGTH
   const maxParams = options.maxParams ?? LIMITS.maxMagnetParams
-  if (uri.length > maxLength) {
-    throw new MagnetError('too-long', `magnet URI is ${uri.length} characters, over the limit of ${maxLength}`, { details: { length: uri.length, max: maxLength } })
+  if (input.length > maxLength) {
+    throw new MagnetError('too-long', `magnet URI is ${input.length} characters, over the limit of ${maxLength}`, { details: { length: input.length, max: maxLength } })
   }
+  const uri = input.trim()
   if (!/^magnet:\?/i.test(uri)) throw new MagnetError('not-a-magnet', 'a magnet URI starts with "magnet:?"')
   const hash = uri.indexOf('#')
   const query = uri.slice('magnet:?'.length, hash < 0 ? undefined : hash)

@@ -98,7 +98,7 @@ export function encodeMessage (msg: Message): Uint8Array {
 export function encodePieceHeader (index: number, begin: number, blockLength: number): Uint8Array {
   const header = new Uint8Array(PIECE_HEADER_BYTES)
   const view = new DataView(header.buffer)
-  view.setUint32(0, uint32(blockLength + 9, 'block length'))
+  view.setUint32(0, uint32(uint32(blockLength, 'block length') + 9, 'frame length'))
   header[4] = BEP3.PIECE
   view.setUint32(5, uint32(index, 'index'))
   view.setUint32(9, uint32(begin, 'begin'))

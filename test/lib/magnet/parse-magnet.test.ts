@@ -90,6 +90,10 @@ describe('parseMagnet', () => {
     expect(thrown(() => parseMagnet(`magnet:?xt=urn:btih:${HEX}&xt=urn:btih:${'0'.repeat(40)}`)).code).toBe('conflicting-info-hash')
   })
 
+  it('trims whitespace around a pasted URI', () => {
+    expect(parseMagnet(`  magnet:?xt=urn:btih:${HEX}&dn=x\n`).name).toBe('x')
+  })
+
   it('not a magnet → not-a-magnet', () => {
     expect(thrown(() => parseMagnet(`http://x/?xt=urn:btih:${HEX}`)).code).toBe('not-a-magnet')
     expect(thrown(() => parseMagnet('')).code).toBe('not-a-magnet')

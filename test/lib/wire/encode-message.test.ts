@@ -62,5 +62,7 @@ describe('encodePieceHeader', () => {
 
   it('rejects a negative index', () => {
     expect(() => encodePieceHeader(-1, 0, 1)).toThrow(UsageError)
+    expect(() => encodePieceHeader(0, 0, -1)).toThrow(UsageError)
+    expect(() => encodePieceHeader(0, 0, 0xffffffff)).toThrow(UsageError)
   })
 })
