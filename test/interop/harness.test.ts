@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { writeFile } from 'node:fs/promises'
-import { deterministicBytes, describeWithClients, hasLibtorrent, hasTransmission, stopAll } from './helpers/clients.js'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { compareTrees, deterministicBytes, describeWithClients, makeTempDir, removeDir, writeTree, hasLibtorrent, hasTransmission, stopAll } from './helpers/clients.js'
 import { KiB, MiB, makeWorkspace, mixedTree, removeWorkspaces } from './helpers/fixtures.js'
 import { ltDownload, ltTorrentInfo, spawnLtPeer, startLtSeeder } from './helpers/lt-peer.js'
 import { startTransmissionSeeder } from './helpers/transmission.js'
@@ -26,6 +26,31 @@ describe('deterministic data', () => {
     expect(Buffer.compare(a, c)).not.toBe(0)
     // A prefix of a longer run is the shorter run: sizes do not change content.
     expect(Buffer.compare(deterministicBytes('seed-1', 1000), a.subarray(0, 1000))).toBe(0)
+  })
+})
+
+describe('tree comparison', () => {
+  it('finds a flipped byte, a missing empty file and an unexpected file', async () => {
+    const root = await makeTempDir()
+    try {
+      const files = [{ path: 'a.bin', size: 5000 }, { path: 'sub/empty', size: 0 }]
+      await writeTree(join(root, 'x'), files, 'cmp')
+      await writeTree(join(root, 'y'), files, 'cmp')
+      expect(await compareTrees(join(root, 'x'), join(root, 'y'))).toEqual([])
+
+      const flipped = deterministicBytes('cmp/a.bin', 5000)
+      flipped[4321] = (flipped[4321] ?? 0) ^ 1
+      await writeFile(join(root, 'y', 'a.bin'), flipped)
+      await removeDir(join(root, 'y', 'sub'))
+      await mkdir(join(root, 'y', 'other'))
+      await writeFile(join(root, 'y', 'other', 'extra'), 'x')
+      const problems = await compareTrees(join(root, 'x'), join(root, 'y'))
+      expect(problems).toContain(`missing ${join('sub', 'empty')}`)
+      expect(problems).toContain(`unexpected ${join('other', 'extra')}`)
+      expect(problems.some((p) => p.includes('at byte 4321'))).toBe(true)
+    } finally {
+      await removeDir(root)
+    }
   })
 })
 

@@ -1,0 +1,159 @@
+/**
+ * Turns benchmark results into a printed table and into docs/benchmarks.md:
+ * the latest run (command, machine, date, figures, ratios) replaces the
+ * previous one between markers, and one summary row is appended to the
+ * history table.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { availableParallelism, totalmem } from 'node:os'
+
+/** One client's figures, as medians over the runs. */
+export interface ClientResult {
+  client: string
+  runs: number
+  wallSeconds: number
+  mbPerSecond: number
+  cpuSeconds: number
+  userSeconds: number
+  sysSeconds: number
+  maxRssMiB: number
+  sha1Ok: boolean
+  failures: number
+}
+
+/** The machine a benchmark ran on. */
+export interface Machine {
+  cpus: number
+  cpuModel: string
+  memoryGiB: number
+  node: string
+  libtorrent: string
+}
+
+/** Everything a report needs. */
+export interface BenchReport {
+  command: string
+  date: string
+  sizeMiB: number
+  pieceLengthKiB: number
+  machine: Machine
+  measuredWith: string
+  results: ClientResult[]
+}
+
+/** Reads the CPU count and model, memory, and the Node and libtorrent versions. */
+export function describeMachine (python: string): Machine {
+  let cpuModel = 'unknown'
+  if (existsSync('/proc/cpuinfo')) {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'))
+    if (line !== undefined) cpuModel = line.split(':').slice(1).join(':').trim()
+  }
+  const lt = spawnSync(python, ['-c', 'import libtorrent; print(libtorrent.__version__)'], { encoding: 'utf8' })
+  return {
+    cpus: availableParallelism(),
+    cpuModel,
+    memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
+    node: process.version,
+    libtorrent: lt.status === 0 ? lt.stdout.trim() : 'unavailable'
+  }
+}
+
+const fixed = (n: number, digits = 1): string => Number.isFinite(n) ? n.toFixed(digits) : 'n/a'
+
+function ratio (rx: ClientResult | undefined, lt: ClientResult | undefined, pick: (r: ClientResult) => number): string {
+  if (rx === undefined || lt === undefined || pick(lt) === 0) return 'n/a'
+  return `${fixed(pick(rx) / pick(lt), 2)}×`
+}
+
+/** The results as a Markdown table (also readable in a terminal). */
+export function resultsTable (results: readonly ClientResult[]): string {
+  const rows = [
+    '| client | runs | wall s | MB/s | CPU s (user+sys) | peak RSS MiB | SHA-1 | failed runs |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |'
+  ]
+  for (const r of results) {
+    rows.push(`| ${r.client} | ${r.runs} | ${fixed(r.wallSeconds, 2)} | ${fixed(r.mbPerSecond)} | ` +
+      `${fixed(r.cpuSeconds, 2)} (${fixed(r.userSeconds, 2)}+${fixed(r.sysSeconds, 2)}) | ${fixed(r.maxRssMiB)} | ` +
+      `${r.sha1Ok ? 'ok' : 'MISMATCH'} | ${r.failures} |`)
+  }
+  return rows.join('\n')
+}
+
+/** Ratios rxtorrent / libtorrent, or a sentence saying why there are none. */
+export function ratiosText (results: readonly ClientResult[]): string {
+  const rx = results.find((r) => r.client === 'rxtorrent')
+  const lt = results.find((r) => r.client === 'libtorrent')
+  if (rx === undefined || lt === undefined) return 'Ratios need both clients in the same run.'
+  return `rxtorrent / libtorrent: throughput ${ratio(rx, lt, (r) => r.mbPerSecond)}, ` +
+    `CPU ${ratio(rx, lt, (r) => r.cpuSeconds)}, peak RSS ${ratio(rx, lt, (r) => r.maxRssMiB)}.`
+}
+
+const START = '<!-- bench:latest:start -->'
+const END = '<!-- bench:latest:end -->'
+const HISTORY = '<!-- bench:history -->'
+
+const INTRO = `# Benchmarks
+
+\`npm run bench\` (\`bench/run.ts\`) downloads one single-file torrent of
+deterministic data from a libtorrent seeder on 127.0.0.1, first with
+rxtorrent's CLI (\`rxtorrent download --peer … --quiet\`), then with
+libtorrent's own downloader (\`test/interop/helpers/lt_peer.py bench\`), each
+into a fresh directory, one after the other in the same run. Each figure is
+the median over the runs. Wall time is the whole client process, start-up
+and final flush included; MB/s is 10^6 bytes per second of that wall time.
+CPU is user + system seconds of the downloader process and peak RSS its
+maximum resident set (GNU time, or /proc sampling where GNU time is
+missing). Every download's SHA-1 is compared with the source. Options:
+\`--size MiB\` (default 1024), \`--runs N\` (default 1), \`--piece-length KiB\`
+(default 1024), \`--clients rxtorrent,libtorrent\`, \`--dir PATH\` (default
+\`.bench/\`, reused between runs), \`--no-write\` (print only).
+
+Figures from one machine say little about another; compare the ratios.
+
+`
+
+/** The Markdown for the latest run. */
+export function latestSection (report: BenchReport): string {
+  const m = report.machine
+  return [
+    START,
+    `## Latest run — ${report.date}`,
+    '',
+    `Command: \`${report.command}\``,
+    '',
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory; Node ${m.node}; libtorrent ${m.libtorrent}.`,
+    `Torrent: ${report.sizeMiB} MiB single file, ${report.pieceLengthKiB} KiB pieces; measured with ${report.measuredWith}.`,
+    '',
+    resultsTable(report.results),
+    '',
+    ratiosText(report.results),
+    END
+  ].join('\n')
+}
+
+function historyRow (report: BenchReport): string {
+  const rx = report.results.find((r) => r.client === 'rxtorrent')
+  const lt = report.results.find((r) => r.client === 'libtorrent')
+  const rate = (r: ClientResult | undefined): string => r === undefined ? '—' : fixed(r.mbPerSecond)
+  return `| ${report.date} | ${report.sizeMiB} | ${report.machine.cpus} × ${report.machine.cpuModel} | ` +
+    `${rate(rx)} | ${rate(lt)} | ${ratio(rx, lt, (r) => r.mbPerSecond)} | ${ratio(rx, lt, (r) => r.cpuSeconds)} | ` +
+    `${ratio(rx, lt, (r) => r.maxRssMiB)} |`
+}
+
+/** Rewrites the latest-run section of `path` and appends a history row. */
+export async function updateBenchmarksDoc (path: string, report: BenchReport): Promise<void> {
+  let text = existsSync(path) ? await readFile(path, 'utf8') : ''
+  if (!text.includes(START) || !text.includes(END) || !text.includes(HISTORY)) {
+    text = `${INTRO}${START}\n${END}\n\n## History\n\n` +
+      '| date | MiB | machine | rxtorrent MB/s | libtorrent MB/s | throughput ratio | CPU ratio | RSS ratio |\n' +
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n' +
+      `${HISTORY}\n`
+  }
+  const before = text.slice(0, text.indexOf(START))
+  const after = text.slice(text.indexOf(END) + END.length)
+  text = `${before}${latestSection(report)}${after}`
+  text = text.replace(HISTORY, `${historyRow(report)}\n${HISTORY}`)
+  await writeFile(path, text)
+}

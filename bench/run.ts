@@ -1,0 +1,158 @@
+/**
+ * Download benchmark: rxtorrent's CLI against libtorrent's own downloader,
+ * both fetching the same single-file torrent from one libtorrent seeder on
+ * 127.0.0.1. Prints a table and updates docs/benchmarks.md.
+ *
+ *   npm run bench -- [--size MiB] [--runs N] [--piece-length KiB]
+ *                    [--clients rxtorrent,libtorrent] [--dir PATH] [--no-write]
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { sha1File, writeDeterministicFile } from '../test/interop/helpers/data.js'
+import { LT_PEER_SCRIPT, ltCreateTorrent, startLtSeeder } from '../test/interop/helpers/lt-peer.js'
+import { REPO_ROOT, SYSTEM_PYTHON, describeExit, stopAll } from '../test/interop/helpers/processes.js'
+import { hasGnuTime, measure } from './measure.js'
+import type { Measurement } from './measure.js'
+import { describeMachine, resultsTable, ratiosText, updateBenchmarksDoc } from './report.js'
+import type { ClientResult } from './report.js'
+
+type Client = 'rxtorrent' | 'libtorrent'
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '1024' },
+    runs: { type: 'string', default: '1' },
+    'piece-length': { type: 'string', default: '1024' },
+    clients: { type: 'string', default: 'rxtorrent,libtorrent' },
+    dir: { type: 'string', default: join(REPO_ROOT, '.bench') },
+    'no-write': { type: 'boolean', default: false }
+  }
+})
+
+function positiveInt (name: string, text: string): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`)
+  return n
+}
+
+const sizeMiB = positiveInt('size', values.size)
+const runs = positiveInt('runs', values.runs)
+const pieceLengthKiB = positiveInt('piece-length', values['piece-length'])
+const clients = values.clients.split(',').map((c) => c.trim()).filter((c) => c !== '') as Client[]
+for (const c of clients) {
+  if (c !== 'rxtorrent' && c !== 'libtorrent') throw new Error(`unknown client ${c} (rxtorrent, libtorrent)`)
+}
+const workDir = resolve(values.dir)
+const SEED = 'rxtorrent-bench-v1'
+
+interface Prepared { dataDir: string, torrent: string, name: string, sha1: string }
+
+/** Generates the data and .torrent once; later runs with the same parameters reuse them. */
+async function prepare (): Promise<Prepared> {
+  const tag = `${sizeMiB}MiB-${pieceLengthKiB}KiB`
+  const base = join(workDir, tag)
+  const dataDir = join(base, 'data')
+  const name = `bench-${sizeMiB}MiB.bin`
+  const torrent = join(base, `${name}.torrent`)
+  const stampPath = join(base, 'stamp.json')
+  const stamp = { seed: SEED, sizeMiB, pieceLengthKiB, name }
+  if (existsSync(stampPath) && existsSync(torrent)) {
+    const saved = JSON.parse(await readFile(stampPath, 'utf8')) as typeof stamp & { sha1: string }
+    if (saved.seed === SEED && saved.sizeMiB === sizeMiB && saved.pieceLengthKiB === pieceLengthKiB) {
+      console.log(`reusing ${base}`)
+      return { dataDir, torrent, name, sha1: saved.sha1 }
+    }
+  }
+  console.log(`generating ${sizeMiB} MiB of data in ${dataDir} …`)
+  await rm(base, { recursive: true, force: true })
+  await mkdir(dataDir, { recursive: true })
+  const file = join(dataDir, name)
+  await writeDeterministicFile(file, sizeMiB * 1024 * 1024, SEED)
+  await ltCreateTorrent(file, torrent, pieceLengthKiB * 1024)
+  const sha1 = await sha1File(file)
+  await writeFile(stampPath, JSON.stringify({ ...stamp, sha1 }, null, 2))
+  return { dataDir, torrent, name, sha1 }
+}
+
+function commandFor (client: Client, prepared: Prepared, out: string, peer: string): [string, string[]] {
+  if (client === 'rxtorrent') {
+    return [process.execPath, [join(REPO_ROOT, 'bin/rxtorrent.js'), 'download', prepared.torrent, '--out', out, '--peer', peer, '--quiet']]
+  }
+  return [SYSTEM_PYTHON, [LT_PEER_SCRIPT, 'bench', prepared.torrent, out, '--peer', peer, '--timeout', '3600']]
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2
+}
+
+async function main (): Promise<void> {
+  const prepared = await prepare()
+  const bytes = sizeMiB * 1024 * 1024
+  console.log('starting the libtorrent seeder (checks the data first) …')
+  const seeder = await startLtSeeder(prepared.torrent, prepared.dataDir)
+  const measured = new Map<Client, Array<{ m: Measurement, ok: boolean }>>()
+  try {
+    for (let run = 1; run <= runs; run++) {
+      for (const client of clients) {
+        const out = join(workDir, `out-${client}`)
+        await rm(out, { recursive: true, force: true })
+        await mkdir(out, { recursive: true })
+        const [command, args] = commandFor(client, prepared, out, seeder.address)
+        process.stdout.write(`run ${run}/${runs}: ${client} … `)
+        const m = await measure(command, args, client)
+        const file = join(out, prepared.name)
+        const ok = m.exit.code === 0 && existsSync(file) && await sha1File(file) === prepared.sha1
+        console.log(ok
+          ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s, ${(m.userSeconds + m.sysSeconds).toFixed(2)} s CPU, ${(m.maxRssKiB / 1024).toFixed(0)} MiB RSS`
+          : `FAILED (${describeExit(m.exit)}${m.exit.code === 0 ? ', SHA-1 mismatch' : ''})\n${m.process.diagnostics()}`)
+        const list = measured.get(client) ?? []
+        list.push({ m, ok })
+        measured.set(client, list)
+        await rm(out, { recursive: true, force: true })
+      }
+    }
+  } finally {
+    await seeder.process.stop()
+    await stopAll()
+  }
+
+  const results: ClientResult[] = clients.map((client) => {
+    const all = measured.get(client) ?? []
+    const good = all.filter((r) => r.ok).map((r) => r.m)
+    const wall = median(good.map((m) => m.wallSeconds))
+    return {
+      client,
+      runs: all.length,
+      wallSeconds: wall,
+      mbPerSecond: bytes / wall / 1e6,
+      cpuSeconds: median(good.map((m) => m.userSeconds + m.sysSeconds)),
+      userSeconds: median(good.map((m) => m.userSeconds)),
+      sysSeconds: median(good.map((m) => m.sysSeconds)),
+      maxRssMiB: median(good.map((m) => m.maxRssKiB / 1024)),
+      sha1Ok: good.length === all.length && all.length > 0,
+      failures: all.length - good.length
+    }
+  })
+  console.log(`\n${resultsTable(results)}\n\n${ratiosText(results)}`)
+  if (!values['no-write']) {
+    const argv = process.argv.slice(2)
+    const report = {
+      command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
+      date: new Date().toISOString().slice(0, 10),
+      sizeMiB,
+      pieceLengthKiB,
+      machine: describeMachine(SYSTEM_PYTHON),
+      measuredWith: hasGnuTime() ? 'GNU time' : '/proc sampling',
+      results
+    }
+    await updateBenchmarksDoc(join(REPO_ROOT, 'docs/benchmarks.md'), report)
+    console.log('updated docs/benchmarks.md')
+  }
+  if (results.some((r) => r.failures > 0)) process.exitCode = 1
+}
+
+await main()
