@@ -38,7 +38,13 @@ const sha1 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha1')
  * (FIFOs, sockets, devices) inside the folder are skipped; `path` itself is
  * followed if it is a link. Files are streamed through one reused buffer and
  * hashed across file boundaries, so memory use does not grow with file size.
- * The name is the last component of `path`.
+ * The name is the last component of `path`. File names are read as UTF-8
+ * strings, so a name that is not valid UTF-8 on disk cannot be opened.
+ *
+ * Interoperability: for the same content, name and piece length the `info`
+ * dictionary is byte-identical to mktorrent 1.1's (same keys, same file order;
+ * mktorrent only adds `private`/`source` to `info` when asked), so the
+ * info-hashes match.
  *
  * Resolves with the encoded bytes and their parsed form.
  * @throws UsageError `bad-path` (not a file or folder, or nothing to hash),

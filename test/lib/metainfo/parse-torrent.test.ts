@@ -185,6 +185,30 @@ describe('parseTorrent: rejections', () => {
     metaFails(() => parse(singleInfo({ name: 7 })), 'no-name')
   })
 
+  it('A7: saved crasher inputs give a torrent or a typed error', () => {
+    const h = 'h'.repeat(20)
+    const corpus: Array<[string, string | null]> = [
+      [`d4:infod6:lengthi1e4:name0:12:piece lengthi1e6:pieces20:${h}ee`, null],
+      [`d4:infod5:filesld6:lengthi1e4:pathl0:eee4:name1:x12:piece lengthi1e6:pieces20:${h}ee`, null],
+      [`d4:infod5:filesld6:lengthi1e4:pathl2:..eee4:name2:..12:piece lengthi1e6:pieces20:${h}ee`, null],
+      [`d4:infod6:lengthi1e4:name1:\u000012:piece lengthi1e6:pieces20:${h}ee`, null],
+      ['d4:infod6:lengthi1e4:name1:x12:piece lengthi1e6:pieces0:ee', 'invalid-hashes'],
+      [`d4:infod6:lengthi9007199254740993e4:name1:x12:piece lengthi1e6:pieces20:${h}ee`, 'bad-file-length'],
+      [`d4:infod6:lengthi1e4:name1:x12:piece lengthi9223372036854775807e6:pieces20:${h}ee`, 'bad-piece-length'],
+      [`d4:infod5:filesle6:lengthi1e4:name1:x12:piece lengthi1e6:pieces20:${h}ee`, 'bad-layout'],
+      [`d8:announcei1e13:announce-listli1eli2eee4:infod6:lengthi1e4:name1:x12:piece lengthi1e6:pieces20:${h}e8:url-listi3ee`, null]
+    ]
+    for (const [text, code] of corpus) {
+      const bytes = te.encode(text)
+      if (code === null) {
+        const t = parseTorrent(bytes, { sha1 })
+        expect(t.length).toBe(t.files.reduce((n, f) => n + f.length, 0))
+      } else {
+        metaFails(() => parseTorrent(bytes, { sha1 }), code)
+      }
+    }
+  })
+
   it('A1/A2: bencode limits apply to torrents', () => {
     throwsCode(() => parseTorrent(te.encode('d4:info' + 'l'.repeat(200)), { sha1 }), BencodeError, 'depth-limit')
     throwsCode(() => parse(singleInfo(), {}, { maxBencodeTokens: 5 }), BencodeError, 'token-limit')
