@@ -74,6 +74,8 @@ export class PeerConnection {
     const scheduler = this.#options.scheduler
     const onAbort = (): void => { this.close() }
     this.#options.signal?.addEventListener('abort', onAbort, { once: true })
+    // Pieces assembled from this connection's blocks but not yet verified and written.
+    const inFlight = new Set<number>()
     const sinkDone = this.conn.sink(pipe(this.#out, encodeFrames())).catch((err: unknown) => { this.close(asError(err)) })
     try {
       const hs = await handshake({ source: this.conn.source, write: (b) => { this.#push(b) } }, {
@@ -108,17 +110,23 @@ export class PeerConnection {
           onBatch: () => { this.#received$.next(); this.#flushSession(); rt.topUp(this) }
         }),
         assemblePieces(rt.assembler),
+        async function * (pieces) {
+          for await (const piece of pieces) { inFlight.add(piece.index); yield piece }
+        },
         verifyPieces({ pieceHashes: rt.torrent.pieceHashes, hasher: rt.hasher }),
         writePieces(rt.storage, { pieceLength: rt.torrent.pieceLength, highWaterMark: 4 })
       )
-      for await (const piece of results) rt.pieceDone(piece as VerifiedPiece, this)
+      for await (const piece of results) {
+        inFlight.delete(piece.index)
+        rt.pieceDone(piece as VerifiedPiece, this)
+      }
       this.close()
     } catch (err) {
       this.close(asError(err))
     } finally {
       this.#options.signal?.removeEventListener('abort', onAbort)
       await sinkDone
-      rt.peerGone(this)
+      rt.peerGone(this, inFlight)
     }
     return this.#error
   }

@@ -4,6 +4,9 @@ import { HashMismatchError, RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { Bitfield } from '../lib/pieces/bitfield.js'
 import { geometryOf, type BlockRef, type PieceGeometry } from '../lib/pieces/geometry.js'
+import { updateInterest } from '../lib/peer/interest.js'
+import { planRequests } from '../lib/peer/request-pipeline.js'
+import { seedUnchoke } from '../lib/peer/seed-unchoke.js'
 import { PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
@@ -130,11 +133,18 @@ export class TorrentRuntime {
     this.updateInterest(peer)
   }
 
-  peerGone (peer: PeerConnection): void {
+  /**
+   * A connection ended. Its requests are released, blocks it delivered that
+   * never reached the assembler are forgotten, and pieces it completed that
+   * never finished verification (`unfinished`) are fetched again.
+   */
+  peerGone (peer: PeerConnection, unfinished: ReadonlySet<number> = new Set()): void {
     if (this.peers.get(peer.key) === peer) {
       this.peers.delete(peer.key)
       this.#remoteIds.delete(hex(peer.remote?.peerId))
     }
+    this.planner.forgetUnheld(peer.key, (r) => this.assembler.holds(r.index, r.begin))
+    for (const index of unfinished) if (!this.have.has(index)) this.planner.reset(index)
     this.planner.peerGone(peer.key)
     this.chokeRound()
     this.topUpAll()
@@ -172,23 +182,20 @@ export class TorrentRuntime {
     this.topUpAll()
   }
 
-  /** Interested exactly when the peer has something we want. */
+  /** Interested exactly when the peer has something we want (lib/peer/interest). */
   updateInterest (peer: PeerConnection): void {
     const s = peer.session
     if (s === undefined || peer.closed) return
     const want = this.planner.isInteresting(s.peerHas)
-    if (want && !s.amInterested) peer.send(...s.interested())
-    else if (!want && s.amInterested) peer.send(...s.notInterested())
+    if (want !== s.amInterested) peer.send(...updateInterest(s, want))
     if (want) this.topUp(peer)
   }
 
-  /** Keep `requestQueueDepth` requests outstanding to an unchoked peer. */
+  /** Keep `requestQueueDepth` requests outstanding (lib/peer/request-pipeline). */
   topUp (peer: PeerConnection): void {
     const s = peer.session
-    if (s === undefined || peer.closed || s.peerChoking || !s.amInterested) return
-    const room = this.#depth - s.outstanding.size
-    if (room <= 0) return
-    const refs = this.planner.next(peer.key, s.peerHas, room)
+    if (s === undefined || peer.closed) return
+    const refs = planRequests(s, this.planner, { peer: peer.key, depth: this.#depth })
     if (refs.length > 0) peer.send(...s.request(refs, this.scheduler.now()))
   }
 
@@ -197,21 +204,16 @@ export class TorrentRuntime {
   }
 
   /**
-   * Unchoke interested peers up to the slot count, first come first served;
-   * choke the rest. The full tit-for-tat choker replaces this rule.
+   * Unchoke interested peers up to the slot count, first come first served,
+   * choke the rest (lib/peer/seed-unchoke). The full tit-for-tat choker
+   * replaces this rule.
    */
   chokeRound (): void {
-    let open = 0
-    for (const p of this.peers.values()) {
-      const s = p.session
-      if (s === undefined || p.closed) continue
-      if (s.peerInterested && open < this.#slots) {
-        open++
-        if (s.amChoking) p.send(...s.unchoke())
-      } else if (!s.amChoking && !s.peerInterested) {
-        p.send(...s.choke())
-      }
-    }
+    const live = [...this.peers.values()].filter((p) => p.session !== undefined && !p.closed)
+    const unchoked = new Set(live.filter((p) => p.session?.amChoking === false).map((p) => p.key))
+    const changes = seedUnchoke(live.map((p) => ({ id: p.key, interested: p.session?.peerInterested === true })), unchoked, this.#slots)
+    for (const key of changes.choke) { const p = this.peers.get(key); if (p?.session !== undefined) p.send(...p.session.choke()) }
+    for (const key of changes.unchoke) { const p = this.peers.get(key); if (p?.session !== undefined) p.send(...p.session.unchoke()) }
   }
 
   countUpload (bytes: number): void { this.up.add(bytes, this.scheduler.now()) }
