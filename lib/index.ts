@@ -1,0 +1,24 @@
+/**
+ * rxtorrent/lib — the pure, synchronous cores: codecs, piece bookkeeping, the
+ * peer session state machine, strategies' interfaces, typed errors and limits.
+ * Nothing here does I/O, reads a clock or draws randomness; time and random
+ * bytes are arguments.
+ *
+ * @example
+ * const dec = new FrameDecoder({ maxMessageLength: 1 << 20 })
+ * for (const msg of dec.push(chunk)) console.log(msg.type)
+ */
+export * from './errors.js'
+export * from './constants.js'
+export * from './bencode/index.js'
+export * from './metainfo/index.js'
+export * from './magnet/index.js'
+export * from './peer-id/index.js'
+export * from './wire/index.js'
+export * from './pieces/index.js'
+export * from './peer/index.js'
+export * from './storage/index.js'
+export { RateMeter } from './stats/rate-meter.js'
+export type { Duplex, PeerAddress, Transport, Listener } from './transport/types.js'
+export { formatAddress } from './transport/types.js'
+export type { Message, MessageType, Handshake, Capabilities } from './wire/types.js'

@@ -1,0 +1,25 @@
+/**
+ * rxtorrent/operators — the verbs. Async-iterable stages for the data plane
+ * (bytes and blocks, pulled, with backpressure) and RxJS operators for the
+ * control plane (events, timers on an injected scheduler).
+ *
+ * @example
+ * const results = pipe(conn.source, decodeFrames(), demuxMessages(key, session, handlers),
+ *   assemblePieces(assembler), verifyPieces({ pieceHashes, hasher }), writePieces(storage, { pieceLength }))
+ */
+export { decodeFrames } from './decode-frames.js'
+export { encodeFrames, type Outbound } from './encode-frames.js'
+export { handshake, readHandshake, type HandshakeResult, type HandshakeOptions } from './handshake.js'
+export { keepAlives } from './keep-alive.js'
+export { idleTimeout } from './idle-timeout.js'
+export { requestPipeline } from './request-pipeline.js'
+export { interest, seedUnchokes } from './interest.js'
+export { OutboundQueue } from './outbound-queue.js'
+export { demuxMessages, type DemuxHandlers } from './demux-messages.js'
+export { assemblePieces, type BlockIn } from './assemble-pieces.js'
+export { verifyPieces, type VerifiedPiece } from './verify-pieces.js'
+export { writePieces } from './write-pieces.js'
+export { checkPieces } from './check-pieces.js'
+export { readBlocks } from './read-blocks.js'
+export { memoryDuplexPair } from './memory-transport.js'
+export { memoryNetwork, type MemoryNetwork } from './memory-network.js'

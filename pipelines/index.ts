@@ -1,0 +1,28 @@
+/**
+ * rxtorrent — ready pipelines and the Node shell, plus the common types.
+ * Everything these pipelines are made of is exported from `rxtorrent/lib`
+ * and `rxtorrent/operators`; nothing here is privileged.
+ *
+ * @example
+ * const torrent = parseTorrentFile(await readFile('x.torrent'))
+ * download(torrent, { out: './downloads', peers: [{ host: '127.0.0.1', port: 6881 }] })
+ *   .subscribe(p => console.log(`${p.piecesVerified}/${p.pieceCount}`))
+ */
+export { download } from './download.js'
+export { seed } from './seed.js'
+export { runTorrent, type RunOptions } from './run-torrent.js'
+export { TorrentRuntime, type TorrentRuntimeOptions } from './torrent-runtime.js'
+export { PeerConnection, type PeerConnectionOptions } from './peer-connection.js'
+export { PeerPolicy } from './peer-policy.js'
+export { parseTorrentFile } from './parse-torrent-file.js'
+export { runDemo, type DemoOptions } from './demo.js'
+export type { Progress, TorrentWarning, CommonOptions, DownloadOptions, SeedOptions } from './types.js'
+export { FileStorage, ensureFiles } from './node/file-storage.js'
+export { tcpTransport } from './node/tcp.js'
+export { nodeHasher, sha1 } from './node/hasher.js'
+export { createTorrentFromPath } from './node/create-torrent.js'
+export type { Torrent, TorrentFile } from '../lib/metainfo/types.js'
+export type { Storage, Hasher } from '../lib/storage/types.js'
+export type { Duplex, PeerAddress, Transport } from '../lib/transport/types.js'
+export { parseMagnet, formatMagnet } from '../lib/magnet/index.js'
+export * from '../lib/errors.js'
