@@ -110,6 +110,10 @@ missing). Every download's SHA-1 is compared with the source. Options:
 (default 1024), \`--clients rxtorrent,libtorrent\`, \`--dir PATH\` (default
 \`.bench/\`, reused between runs), \`--no-write\` (print only).
 
+Peak RSS counts file pages a process maps: libtorrent 2.0 writes through
+memory-mapped files, so its figure includes much of the downloaded file held
+in the page cache, and the RSS ratio overstates the difference in heap use.
+
 Figures from one machine say little about another; compare the ratios.
 
 `
