@@ -195,7 +195,7 @@ export class PeerConnection {
     const ref: BlockRef | undefined = s.takeRequest()
     if (ref === undefined) return undefined
     const rt = this.#runtime
-    const data = await rt.storage.read(ref.index * rt.torrent.pieceLength + ref.begin, ref.length)
+    const data = await rt.readCache.read(ref.index, ref.begin, ref.length)
     this.uploaded += ref.length
     rt.countUpload(ref.length)
     this.#sent$.next()

@@ -14,6 +14,7 @@ import { RateMeter } from '../lib/stats/rate-meter.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { checkPieces } from '../operators/check-pieces.js'
+import { PieceReadCache } from '../operators/piece-read-cache.js'
 import type { VerifiedPiece } from '../operators/verify-pieces.js'
 import { PeerConnection } from './peer-connection.js'
 import { PeerPolicy } from './peer-policy.js'
@@ -49,6 +50,8 @@ export class TorrentRuntime {
   readonly have: Bitfield
   readonly planner: RequestPlanner
   readonly assembler: PieceAssembler
+  /** Upload reads, a whole piece at a time. */
+  readonly readCache: PieceReadCache
   readonly policy = new PeerPolicy()
   readonly peers = new Map<string, PeerConnection>()
   readonly down = new RateMeter()
@@ -78,6 +81,7 @@ export class TorrentRuntime {
     this.have = new Bitfield(this.torrent.pieceCount)
     this.planner = new RequestPlanner(this.geometry, { have: this.have, ...(options.picker === undefined ? {} : { picker: options.picker }) })
     this.assembler = new PieceAssembler(this.geometry)
+    this.readCache = new PieceReadCache(this.storage, this.geometry)
     this.#depth = options.requestQueueDepth ?? LIMITS.requestQueueDepth
     this.#slots = options.uploadSlots ?? 8
     this.startedAt = options.scheduler.now()

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { geometryOf } from '../../lib/pieces/geometry.js'
+import { MemoryStorage } from '../../lib/storage/memory-storage.js'
+import type { Storage } from '../../lib/storage/types.js'
+import { PieceReadCache } from '../../operators/piece-read-cache.js'
+
+class CountingStorage implements Storage {
+  reads: Array<[number, number]> = []
+  fail = false
+  constructor (readonly inner: Storage) {}
+  async read (offset: number, length: number): Promise<Uint8Array> {
+    this.reads.push([offset, length])
+    if (this.fail) throw new Error('boom')
+    return await this.inner.read(offset, length)
+  }
+  async write (offset: number, chunks: readonly Uint8Array[]): Promise<void> { await this.inner.write(offset, chunks) }
+  async flush (): Promise<void> {}
+  async close (): Promise<void> {}
+}
+
+async function setup (length: number, pieceLength: number, maxBytes: number): Promise<{ s: CountingStorage, cache: PieceReadCache, data: Uint8Array }> {
+  const data = new Uint8Array(length).map((_, i) => (i * 7) & 0xff)
+  const inner = new MemoryStorage(length)
+  await inner.write(0, [data])
+  const s = new CountingStorage(inner)
+  return { s, data, cache: new PieceReadCache(s, geometryOf({ length, pieceLength }), { maxBytes }) }
+}
+
+describe('PieceReadCache', () => {
+  it('reads a piece once and serves its blocks as views', async () => {
+    const { s, cache, data } = await setup(4 * 32768, 32768, 1 << 20)
+    const a = await cache.read(1, 0, 16384)
+    const b = await cache.read(1, 16384, 16384)
+    expect(s.reads).toEqual([[32768, 32768]])
+    expect(Buffer.compare(a, data.subarray(32768, 49152))).toBe(0)
+    expect(Buffer.compare(b, data.subarray(49152, 65536))).toBe(0)
+  })
+
+  it('reads the short last piece at its own length', async () => {
+    const { s, cache, data } = await setup(32768 + 1000, 32768, 1 << 20)
+    const tail = await cache.read(1, 0, 1000)
+    expect(s.reads).toEqual([[32768, 1000]])
+    expect(Buffer.compare(tail, data.subarray(32768))).toBe(0)
+  })
+
+  it('stays within maxBytes, evicting the least recently used piece', async () => {
+    const { s, cache } = await setup(8 * 16384, 16384, 4 * 16384)
+    for (const i of [0, 1, 2, 3]) await cache.read(i, 0, 16384)
+    await cache.read(0, 0, 16384) // refresh 0
+    await cache.read(4, 0, 16384) // evicts 1
+    expect(cache.bytes).toBeLessThanOrEqual(4 * 16384)
+    s.reads = []
+    await cache.read(0, 0, 16384)
+    await cache.read(1, 0, 16384)
+    expect(s.reads).toEqual([[16384, 16384]])
+  })
+
+  it('does not cache a failed read', async () => {
+    const { s, cache } = await setup(2 * 16384, 16384, 1 << 20)
+    s.fail = true
+    await expect(cache.read(0, 0, 16384)).rejects.toThrow('boom')
+    s.fail = false
+    await expect(cache.read(0, 0, 16384)).resolves.toHaveLength(16384)
+    expect(cache.bytes).toBe(16384)
+  })
+
+  it('reads pieces too large for the cache block by block', async () => {
+    const { s, cache } = await setup(2 * 65536, 65536, 65536)
+    await cache.read(0, 16384, 16384)
+    expect(s.reads).toEqual([[16384, 16384]])
+    expect(cache.bytes).toBe(0)
+  })
+})
