@@ -22,6 +22,8 @@ interface Entry {
   readonly promise: Promise<FileHandleLike>
   refs: number
   evicted: boolean
+  /** Written through since opened: synced before an eviction closes it. */
+  dirty: boolean
 }
 
 /**
@@ -30,13 +32,17 @@ interface Entry {
  * Files are opened `r+` (or `r` when read-only); with `create`, a missing
  * file gets its directories and is created with `wx+`, so existing data is
  * never truncated, even when two opens race.
- * Open failures are not cached: the next use tries again.
+ * Open failures are not cached: the next use tries again. A handle written
+ * through is `fsync`ed before eviction closes it, and `syncAll` waits for
+ * those closes, so a flush covers evicted files too.
  */
 export class FileHandleCache {
   readonly #fs: FileSystemLike
   readonly #max: number
   readonly #readOnly: boolean
   readonly #entries = new Map<string, Entry>()
+  /** Evicted handles being synced and closed; each settles to its failure, if any. */
+  readonly #closing = new Set<Promise<unknown>>()
 
   constructor (fs: FileSystemLike, options: { maxOpenFiles: number, readOnly: boolean }) {
     if (!Number.isSafeInteger(options.maxOpenFiles) || options.maxOpenFiles < 1) throw new RangeError(`bad maxOpenFiles ${options.maxOpenFiles}`)
@@ -58,6 +64,7 @@ export class FileHandleCache {
   async use<T> (path: string, create: boolean, fn: (h: FileHandleLike) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const entry = this.#acquire(path, create)
+      if (create) entry.dirty = true
       let handle: FileHandleLike
       try {
         handle = await entry.promise
@@ -75,31 +82,40 @@ export class FileHandleCache {
     }
   }
 
-  /** `sync` every open handle. Rejects with the first failure. */
+  /** `sync` every open handle written through, and wait for evicted ones to be synced and closed. Rejects with the first failure. */
   async syncAll (): Promise<void> {
+    const closing = [...this.#closing]
+    this.#closing.clear()
     const results = await Promise.allSettled([...this.#entries.values()].map(async e => {
+      if (!e.dirty) return
       const h = await e.promise.catch(() => undefined)
       if (h !== undefined) await h.sync()
     }))
+    const evicted = await Promise.all(closing)
     for (const r of results) if (r.status === 'rejected') throw r.reason
+    for (const failure of evicted) if (failure !== undefined) throw failure
   }
 
-  /** Close every handle. Callers wait for their own operations first. Rejects with the first close failure. */
+  /** Close every handle, including evicted ones still closing. Callers wait for their own operations first. Rejects with the first failure. */
   async closeAll (): Promise<void> {
     const entries = [...this.#entries.values()]
     this.#entries.clear()
+    const closing = [...this.#closing]
+    this.#closing.clear()
     const results = await Promise.allSettled(entries.map(async e => {
       e.evicted = true
       const h = await e.promise.catch(() => undefined)
       if (h !== undefined) await h.close()
     }))
+    const evicted = await Promise.all(closing)
     for (const r of results) if (r.status === 'rejected') throw r.reason
+    for (const failure of evicted) if (failure !== undefined) throw failure
   }
 
   #acquire (path: string, create: boolean): Entry {
     let entry = this.#entries.get(path)
     if (entry === undefined) {
-      entry = { promise: this.#open(path, create), refs: 0, evicted: false }
+      entry = { promise: this.#open(path, create), refs: 0, evicted: false, dirty: false }
       this.#entries.set(path, entry)
       this.#evict()
     } else {
@@ -116,7 +132,7 @@ export class FileHandleCache {
       if (this.#entries.get(path) === entry) this.#entries.delete(path)
       return
     }
-    if (entry.evicted && entry.refs === 0) closeQuietly(entry)
+    if (entry.evicted && entry.refs === 0) this.#closeEvicted(entry)
   }
 
   #evict (): void {
@@ -124,8 +140,21 @@ export class FileHandleCache {
       if (this.#entries.size <= this.#max) break
       this.#entries.delete(path)
       entry.evicted = true
-      if (entry.refs === 0) closeQuietly(entry)
+      if (entry.refs === 0) this.#closeEvicted(entry)
     }
+  }
+
+  #closeEvicted (entry: Entry): void {
+    // An open that failed was reported to its caller already.
+    const p = entry.promise.then(async h => {
+      try {
+        if (entry.dirty) await h.sync()
+      } finally {
+        await h.close()
+      }
+    }, () => undefined)
+    // A failure is kept (not thrown) until the next syncAll reports it.
+    this.#closing.add(p.then(() => undefined, (e: unknown) => e ?? new Error('close failed')))
   }
 
   async #open (path: string, create: boolean): Promise<FileHandleLike> {
@@ -143,12 +172,6 @@ export class FileHandleCache {
       return await this.#fs.open(path, 'r+')
     }
   }
-}
-
-function closeQuietly (entry: Entry): void {
-  // An evicted handle has no caller left to report a close failure to; the
-  // data was handed to the OS by the writes that already resolved.
-  entry.promise.then(async h => { await h.close() }).catch(() => {})
 }
 
 /** The `code` of a node system error, if any. */

@@ -12,7 +12,7 @@ export { ensureFiles } from './ensure-files.js'
 export interface FileStorageOptions {
   /** Open files `r` and reject writes with StorageError `read-only`. */
   readonly readOnly?: boolean
-  /** Most file handles kept open at once; default 32. */
+  /** Most file handles kept in the cache; default 32. An evicted handle that was written through is closed after its `fsync`, so the count of open descriptors can exceed this briefly. */
   readonly maxOpenFiles?: number
   /** File-system calls; default `node:fs/promises`. */
   readonly fs?: FileSystemLike

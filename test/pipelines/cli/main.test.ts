@@ -191,6 +191,20 @@ describe('rxtorrent download (no network)', () => {
     expect(lines.slice(0, -1).every(l => l.type === 'progress')).toBe(true)
   })
 
+  it('prints plain progress lines when stderr is not a terminal, and a redrawn line when it is', async () => {
+    const file = join(root, 'plain.torrent')
+    await main(['create', join(root, 'src', 'album'), '-o', file], fakeIo())
+    const plain = fakeIo()
+    expect(await main(['download', file, '--out', join(root, 'src')], plain)).toBe(0)
+    expect(plain.out()).toBe('')
+    expect(plain.err()).toMatch(/^seeding 100\.0% 5\/5 pieces /m)
+    expect(plain.err()).not.toContain('\r')
+    const tty = fakeIo({ tty: true, columns: 100 })
+    expect(await main(['download', file, '--out', join(root, 'src')], tty)).toBe(0)
+    expect(tty.err()).toContain('\r\x1b[2Kseeding     100.0% [')
+    expect(tty.err().endsWith('\n')).toBe(true)
+  })
+
   it('fails with exit 1 and one line when there is no peer to download from', async () => {
     const file = join(root, 'album2.torrent')
     await main(['create', join(root, 'src', 'album'), '-o', file], fakeIo())

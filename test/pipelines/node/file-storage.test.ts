@@ -14,11 +14,12 @@ let n = 0
 const fresh = (): string => join(root, String(n++))
 afterAll(() => { rmSync(root, { recursive: true, force: true }) })
 
-type Fault = { failWrite?: string, failOpen?: string }
+type Fault = { failWrite?: string, failOpen?: string, failSync?: string }
 
 /** The real file system, counting calls and open handles, failing writes or opens with an errno when asked. */
 class SpyFs implements FileSystemLike {
   writes = 0
+  syncs = 0
   opens = 0
   openNow = 0
   constructor (readonly fault: Fault = {}) {}
@@ -35,7 +36,11 @@ class SpyFs implements FileSystemLike {
         if (this.fault.failWrite !== undefined) throw Object.assign(new Error(this.fault.failWrite), { code: this.fault.failWrite })
         return await h.writev(bs, pos)
       },
-      sync: async () => { await h.sync() },
+      sync: async () => {
+        this.syncs++
+        if (this.fault.failSync !== undefined) throw Object.assign(new Error(this.fault.failSync), { code: this.fault.failSync })
+        await h.sync()
+      },
       close: async () => { this.openNow--; await h.close() }
     }
   }
@@ -179,11 +184,44 @@ describe('FileStorage I/O', () => {
     const s = new FileStorage(makeTorrent(files), fresh(), { fs, maxOpenFiles: 3 })
     for (let i = 0; i < 12; i++) {
       await s.write(i * 4, [pattern(4, i)])
+      // An evicted handle closes after its fsync, which flush waits for.
+      await s.flush()
       expect(fs.openNow).toBeLessThanOrEqual(3)
     }
     await Promise.all(Array.from({ length: 12 }, async (_, i) => { expect(await s.read(i * 4, 4)).toEqual(pattern(4, i)) }))
     await s.close()
     expect(fs.openNow).toBe(0)
+  })
+
+  it('fsyncs a written handle before eviction closes it, and flush reports a failed eviction sync', async () => {
+    const files = Array.from({ length: 3 }, (_, i) => ({ path: [`f${i}`], length: 4 }))
+    const fs = fsWith()
+    const s = new FileStorage(makeTorrent(files), fresh(), { fs, maxOpenFiles: 1 })
+    for (let i = 0; i < 3; i++) await s.write(i * 4, [pattern(4)])
+    await s.flush()
+    expect(fs.syncs).toBe(3)
+    await s.close()
+
+    const failing = fsWith({ failSync: 'EIO' })
+    const s2 = new FileStorage(makeTorrent(files), fresh(), { fs: failing, maxOpenFiles: 1 })
+    await s2.write(0, [pattern(4)])
+    await s2.write(4, [pattern(4)])
+    await expect(s2.flush()).rejects.toMatchObject({ name: 'StorageError', code: 'io', disposition: 'fatal' })
+    await s2.close().catch(() => {})
+  })
+
+  it('does not fsync files that were only read', async () => {
+    const dir = fresh()
+    const t = makeTorrent([{ path: ['x'], length: 4 }], { name: 'x' })
+    const w = new FileStorage(t, dir)
+    await w.write(0, [pattern(4)])
+    await w.close()
+    const fs = fsWith()
+    const r = new FileStorage(t, dir, { fs })
+    await r.read(0, 4)
+    await r.flush()
+    expect(fs.syncs).toBe(0)
+    await r.close()
   })
 
   it('reuses a cached handle for repeated writes to one file', async () => {
