@@ -46,6 +46,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       peerId: options.peerId ?? generatePeerId(randomBytes(12)),
       scheduler,
       ...(options.requestQueueDepth === undefined ? {} : { requestQueueDepth: options.requestQueueDepth }),
+      ...(options.picker === undefined ? {} : { picker: options.picker }),
+      ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
       signal
     })

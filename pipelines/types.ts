@@ -1,6 +1,7 @@
 import type { SchedulerLike } from 'rxjs'
 import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
+import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 
 /** A snapshot of a torrent's progress, emitted by `download` and `seed`. */
 export interface Progress {
@@ -51,6 +52,10 @@ export interface CommonOptions {
   /** Custom storage; default files under the directory, laid out as libtorrent's save path. */
   readonly storage?: Storage
   readonly hasher?: Hasher
+  /** Which pieces to request next; default rarest-first (lib/pieces/rarest-first). */
+  readonly picker?: PiecePicker
+  /** Peers unchoked at once; default 8. */
+  readonly uploadSlots?: number
   readonly transport?: Transport
   /** Timers; default the async scheduler. */
   readonly scheduler?: SchedulerLike

@@ -7,7 +7,9 @@
 export interface Storage {
   /**
    * Read `length` bytes at `offset` into a new buffer. Bytes never written
-   * read as zeros. Rejects with a `StorageError`.
+   * either read as zeros (memory) or reject with `StorageError` `missing` /
+   * `short` (files that do not exist or end early); a re-check counts both as
+   * pieces we do not have. Other failures reject with a `StorageError`.
    */
   read: (offset: number, length: number, options?: { signal?: AbortSignal }) => Promise<Uint8Array>
   /**
