@@ -85,3 +85,24 @@ describeWithClients('rxtorrent downloads from a libtorrent seeder (TCP)', [hasLi
     })
   }
 })
+
+describeWithClients('rxtorrent downloads from two libtorrent seeders at once (TCP)', [hasLibtorrent()], () => {
+  it('takes pieces from both and assembles identical files', async () => {
+    const ws = await makeWorkspace({ kind: 'multi', name: 'two-seeders', files: mixedTree(2) }, 'libtorrent', 64 * KiB,
+      'two-seeders')
+    // Rate-limited so that neither seeder can deliver everything before the other is used.
+    const seeders = [
+      await startLtSeeder(ws.torrent, ws.src, { uploadLimit: 2 * MiB }),
+      await startLtSeeder(ws.torrent, ws.src, { uploadLimit: 2 * MiB })
+    ]
+    const args = ['download', ws.torrent, '--out', ws.out, '--quiet']
+    for (const s of seeders) args.push('--peer', s.address)
+    const result = await runCli(args, { timeoutMs: 120_000 })
+    expect(result.code, result.diagnostics).toBe(0)
+    expect(await ws.compare()).toEqual([])
+    for (const s of seeders) {
+      const served = await s.process.waitForJson((v) => v.event === 'state' && Number(v.uploaded) > 0, 10_000)
+      expect(Number(served.uploaded)).toBeGreaterThan(0)
+    }
+  })
+})
