@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { Observable, asyncScheduler, filter, firstValueFrom, interval, timer, type SchedulerLike } from 'rxjs'
+import { Observable, asyncScheduler, filter, firstValueFrom, interval, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { generatePeerId } from '../lib/peer-id/index.js'
+import { ConnectQueue, type PeerSource } from '../lib/swarm/connect-queue.js'
 import type { Storage } from '../lib/storage/types.js'
 import { formatAddress, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { FileStorage, ensureFiles } from './node/file-storage.js'
@@ -10,9 +11,6 @@ import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { TorrentRuntime } from './torrent-runtime.js'
 import type { CommonOptions, Progress } from './types.js'
-
-/** Consecutive failed dials before a manual peer is given up. */
-const MAX_DIAL_FAILURES = 5
 
 export interface RunOptions extends CommonOptions {
   /** The save directory, laid out as libtorrent's save path. */
@@ -52,11 +50,62 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       signal
     })
     let listener: Listener | undefined
+    const sourceSubs: Subscription[] = []
     const ticker = interval(options.progressIntervalMs ?? 1000, scheduler).subscribe(() => { subscriber.next(rt.progress()) })
 
     const finish = async (): Promise<void> => {
       await storage.flush()
       if (storage instanceof FileStorage) await ensureFiles(torrent, options.dir)
+    }
+
+    // Peers to dial: the manual list and every peer source, through one queue
+    // with connection limits and backoff (lib/swarm/connect-queue).
+    const queue = new ConnectQueue(options.connectQueue)
+    const maxConnections = options.connectQueue?.maxConnections ?? 50
+    let sourcesLive = 0
+    let listening = false
+    let lastDialError: string | undefined
+    let wake: Subscription | undefined
+    let settleExhausted: (() => void) | undefined
+    const exhausted = new Promise<void>((resolve) => { settleExhausted = resolve })
+
+    const isSelf = (key: string): boolean => rt.listenAddress !== undefined && (key === formatAddress(rt.listenAddress) || key === `127.0.0.1:${rt.listenAddress.port}`)
+    const hostOf = (key: string): string => key.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+    const blocked = (key: string): boolean => rt.policy.isBanned(key) || rt.policy.isBanned(hostOf(key)) || isSelf(key)
+
+    const pump = (): void => {
+      if (signal.aborted || (rt.complete && options.stopWhenComplete)) return
+      const now = scheduler.now()
+      for (const peer of queue.due(now, blocked)) void dial(peer)
+      wake?.unsubscribe()
+      const at = queue.nextRetryAt()
+      if (at !== undefined) wake = timer(Math.max(0, at - now), scheduler).subscribe(pump)
+      if (queue.exhausted && sourcesLive === 0 && !listening) settleExhausted?.()
+    }
+
+    const dial = async (peer: PeerAddress): Promise<void> => {
+      let conn
+      try {
+        conn = await transport.dial(peer, { signal })
+      } catch (e) {
+        const err = e instanceof Error ? e : new Error(String(e))
+        lastDialError = `${formatAddress(peer)}: ${err.message}`
+        if (!signal.aborted) options.onWarning?.({ type: 'warning', message: `cannot connect to ${formatAddress(peer)}: ${err.message}`, peer: formatAddress(peer), error: err })
+        queue.failed(peer, scheduler.now())
+        pump()
+        return
+      }
+      queue.connected(peer)
+      const before = rt.have.count
+      const err = await rt.addConnection(conn, 'initiator')
+      if (err !== undefined) lastDialError = `${formatAddress(peer)}: ${err.message}`
+      const banned = blocked(formatAddress(peer))
+      queue.closed(peer, scheduler.now(), { useful: rt.have.count > before, retry: !banned && !rt.complete })
+      pump()
+    }
+
+    const addPeer = (address: PeerAddress, source: PeerSource): void => {
+      if (queue.add(address, source, scheduler.now())) pump()
     }
 
     const main = async (): Promise<void> => {
@@ -66,15 +115,30 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       if (rt.complete && options.stopWhenComplete) return
       if (options.port !== undefined) {
         listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: options.port, signal }, (conn) => {
-          void rt.addConnection(conn, 'responder')
+          if (queue.connectedCount + queue.dialing >= maxConnections) { conn.close(); return }
+          queue.incoming()
+          void rt.addConnection(conn, 'responder').finally(() => { queue.incomingClosed(); pump() })
         })
+        listening = true
         rt.listenAddress = listener.address
         options.onListening?.(listener.address)
       }
-      const dials = (options.peers ?? []).map(async (p) => await dialLoop(p))
+      for (const p of options.peers ?? []) addPeer(p, 'manual')
+      for (const source$ of options.peerSources ?? []) {
+        sourcesLive++
+        sourceSubs.push(source$.subscribe({
+          next: (found) => { addPeer(found.address, found.source) },
+          error: (e: unknown) => {
+            sourcesLive--
+            options.onWarning?.({ type: 'warning', message: `peer source failed: ${e instanceof Error ? e.message : String(e)}` })
+            pump()
+          },
+          complete: () => { sourcesLive--; pump() }
+        }))
+      }
+      pump()
       const done = firstValueFrom(rt.verified$.pipe(filter(() => rt.complete)))
-      const exhausted = Promise.all(dials).then(() => 'exhausted' as const)
-      const first = await Promise.race([done.then(() => 'complete' as const), listener === undefined ? exhausted : new Promise<never>(() => {})])
+      const first = await Promise.race([done.then(() => 'complete' as const), exhausted.then(() => 'exhausted' as const)])
       if (first === 'exhausted' && !rt.complete) {
         throw new RxTorrentError('no-peers', lastDialError === undefined ? 'no peers to download from' : `no peer could complete the download (last: ${lastDialError})`, { disposition: 'fatal' })
       }
@@ -82,38 +146,6 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       subscriber.next(rt.progress())
       if (options.stopWhenComplete) return
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => { resolve() }, { once: true }))
-    }
-
-    let lastDialError: string | undefined
-    const dialLoop = async (peer: PeerAddress): Promise<void> => {
-      let failures = 0
-      while (!signal.aborted && failures < MAX_DIAL_FAILURES) {
-        if (rt.complete && options.stopWhenComplete) return
-        if (rt.policy.isBanned(formatAddress(peer)) || rt.policy.isBanned(peer.host)) return
-        let err: Error | undefined
-        try {
-          const conn = await transport.dial(peer, { signal })
-          const before = rt.have.count
-          err = await rt.addConnection(conn, 'initiator')
-          if (rt.have.count > before) failures = 0
-        } catch (e) {
-          err = e instanceof Error ? e : new Error(String(e))
-          options.onWarning?.({ type: 'warning', message: `cannot connect to ${formatAddress(peer)}: ${err.message}`, peer: formatAddress(peer), error: err })
-        }
-        if (rt.complete && options.stopWhenComplete) return
-        if (signal.aborted) return
-        if (err !== undefined) lastDialError = `${formatAddress(peer)}: ${err.message}`
-        failures++
-        if (rt.complete) return
-        await sleep(Math.min(1000 * 2 ** (failures - 1), 30_000))
-      }
-    }
-
-    const sleep = async (ms: number): Promise<void> => {
-      await new Promise<void>((resolve) => {
-        const sub = timer(ms, scheduler).subscribe(() => { resolve() })
-        signal.addEventListener('abort', () => { sub.unsubscribe(); resolve() }, { once: true })
-      })
     }
 
     main().then(() => {
@@ -126,6 +158,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
 
     return () => {
       ticker.unsubscribe()
+      wake?.unsubscribe()
+      for (const sub of sourceSubs) sub.unsubscribe()
       ac.abort()
       options.signal?.removeEventListener('abort', onOuterAbort)
       rt.closeAll()

@@ -1,7 +1,14 @@
-import type { SchedulerLike } from 'rxjs'
+import type { Observable, SchedulerLike } from 'rxjs'
+import type { ConnectQueueOptions, PeerSource } from '../lib/swarm/connect-queue.js'
 import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
+
+/** A peer address found by a source (tracker, PEX, DHT…). */
+export interface FoundPeer {
+  readonly address: PeerAddress
+  readonly source: PeerSource
+}
 
 /** A snapshot of a torrent's progress, emitted by `download` and `seed`. */
 export interface Progress {
@@ -47,8 +54,12 @@ export interface CommonOptions {
   readonly port?: number
   /** Address to listen on; default `0.0.0.0`. */
   readonly host?: string
-  /** Peers to dial. */
+  /** Peers to dial (retried with backoff). */
   readonly peers?: readonly PeerAddress[]
+  /** More peers as they are found (trackers, PEX, DHT…), merged with `peers`. */
+  readonly peerSources?: ReadonlyArray<Observable<FoundPeer>>
+  /** Connection limits and dial backoff. */
+  readonly connectQueue?: ConnectQueueOptions
   /** Custom storage; default files under the directory, laid out as libtorrent's save path. */
   readonly storage?: Storage
   readonly hasher?: Hasher

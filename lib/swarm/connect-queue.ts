@@ -1,0 +1,156 @@
+import { formatAddress, type PeerAddress } from '../transport/types.js'
+
+/** Where a peer address came from. Manual peers are retried longer. */
+export type PeerSource = 'manual' | 'tracker' | 'incoming' | 'pex' | 'dht' | 'lsd' | 'other'
+
+export interface ConnectQueueOptions {
+  /** Connections (open and half-open) at most. Default 50. */
+  readonly maxConnections?: number
+  /** Dials in progress at most. Default 8. */
+  readonly maxHalfOpen?: number
+  /** Consecutive failures before a manual peer is given up. Default 5. */
+  readonly maxManualFailures?: number
+  /** Consecutive failures before any other peer is given up. Default 3. */
+  readonly maxFailures?: number
+  /** Delay before retry number `n` (1-based). Default 1 s · 2^(n-1), at most 30 s. */
+  readonly backoffMs?: (failures: number) => number
+  /** Addresses remembered at most; new ones beyond it are dropped. Default 2000. */
+  readonly maxKnown?: number
+}
+
+interface Entry {
+  readonly address: PeerAddress
+  source: PeerSource
+  state: 'idle' | 'dialing' | 'connected' | 'gone'
+  failures: number
+  retryAt: number
+}
+
+/**
+ * Which peer to dial next: a pure queue over known addresses with connection
+ * and half-open limits and per-address backoff. The pipeline reports what
+ * happened (`connected`, `failed`, `closed`) and asks `due(now)` for dials;
+ * time is always an argument.
+ */
+export class ConnectQueue {
+  readonly #entries = new Map<string, Entry>()
+  readonly #maxConnections: number
+  readonly #maxHalfOpen: number
+  readonly #maxManual: number
+  readonly #maxOther: number
+  readonly #backoff: (n: number) => number
+  readonly #maxKnown: number
+  #dialing = 0
+  #connected = 0
+
+  constructor (options: ConnectQueueOptions = {}) {
+    this.#maxConnections = options.maxConnections ?? 50
+    this.#maxHalfOpen = options.maxHalfOpen ?? 8
+    this.#maxManual = options.maxManualFailures ?? 5
+    this.#maxOther = options.maxFailures ?? 3
+    this.#backoff = options.backoffMs ?? ((n) => Math.min(1000 * 2 ** (n - 1), 30_000))
+    this.#maxKnown = options.maxKnown ?? 2000
+  }
+
+  /**
+   * Learn an address. A known address that was given up is revived (a source
+   * vouched for it again); one that is waiting keeps its backoff. Returns
+   * true when the address is new or revived.
+   */
+  add (address: PeerAddress, source: PeerSource, now: number): boolean {
+    const key = formatAddress(address)
+    const e = this.#entries.get(key)
+    if (e !== undefined) {
+      if (source === 'manual') e.source = 'manual'
+      if (e.state !== 'gone') return false
+      e.state = 'idle'
+      e.failures = 0
+      e.retryAt = now
+      return true
+    }
+    if (this.#entries.size >= this.#maxKnown) return false
+    this.#entries.set(key, { address, source, state: 'idle', failures: 0, retryAt: now })
+    return true
+  }
+
+  /** Count a connection we did not dial (an incoming peer). */
+  incoming (): void { this.#connected++ }
+  /** An incoming connection ended. */
+  incomingClosed (): void { this.#connected = Math.max(0, this.#connected - 1) }
+
+  /**
+   * Addresses to dial now, marked as dialing. `blocked(key)` vetoes an
+   * address (banned, ourselves, already connected by another route).
+   */
+  due (now: number, blocked: (key: string) => boolean = () => false): PeerAddress[] {
+    const out: PeerAddress[] = []
+    for (const [key, e] of this.#entries) {
+      if (this.#dialing >= this.#maxHalfOpen || this.#dialing + this.#connected >= this.#maxConnections) break
+      if (e.state !== 'idle' || e.retryAt > now) continue
+      if (blocked(key)) { e.state = 'gone'; continue }
+      e.state = 'dialing'
+      this.#dialing++
+      out.push(e.address)
+    }
+    return out
+  }
+
+  /** A dial succeeded (the connection is up). */
+  connected (address: PeerAddress): void {
+    const e = this.#get(address)
+    if (e?.state !== 'dialing') return
+    e.state = 'connected'
+    this.#dialing--
+    this.#connected++
+  }
+
+  /** A dial failed, or a connection ended before it was useful. */
+  failed (address: PeerAddress, now: number): void {
+    const e = this.#get(address)
+    if (e === undefined) return
+    if (e.state === 'dialing') this.#dialing--
+    else if (e.state === 'connected') this.#connected--
+    else return
+    e.failures++
+    const max = e.source === 'manual' ? this.#maxManual : this.#maxOther
+    if (e.failures >= max) { e.state = 'gone'; return }
+    e.state = 'idle'
+    e.retryAt = now + this.#backoff(e.failures)
+  }
+
+  /**
+   * A connection ended. `useful` (it delivered data) resets the failure count;
+   * `retry: false` (we are done with the peer, or it was banned) gives it up.
+   */
+  closed (address: PeerAddress, now: number, options: { useful: boolean, retry: boolean }): void {
+    const e = this.#get(address)
+    if (e?.state !== 'connected') return
+    if (options.useful) e.failures = 0
+    this.#connected--
+    e.failures++
+    const max = e.source === 'manual' ? this.#maxManual : this.#maxOther
+    if (!options.retry || e.failures >= max) { e.state = 'gone'; return }
+    e.state = 'idle'
+    e.retryAt = now + this.#backoff(e.failures)
+  }
+
+  /** The earliest time a waiting address becomes dialable, if any. */
+  nextRetryAt (): number | undefined {
+    let t: number | undefined
+    for (const e of this.#entries.values()) if (e.state === 'idle' && (t === undefined || e.retryAt < t)) t = e.retryAt
+    return t
+  }
+
+  /** True when nothing is connected, dialing, or left to try. */
+  get exhausted (): boolean {
+    if (this.#dialing > 0 || this.#connected > 0) return false
+    for (const e of this.#entries.values()) if (e.state === 'idle') return false
+    return true
+  }
+
+  get dialing (): number { return this.#dialing }
+  get connectedCount (): number { return this.#connected }
+  get known (): number { return this.#entries.size }
+
+  #get (address: PeerAddress): Entry | undefined { return this.#entries.get(formatAddress(address)) }
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest'
+import { ConnectQueue } from '../../../lib/swarm/connect-queue.js'
+
+const a = (port: number): { host: string, port: number } => ({ host: '10.0.0.1', port })
+
+describe('ConnectQueue', () => {
+  it('dedupes addresses and dials each once', () => {
+    const q = new ConnectQueue()
+    expect(q.add(a(1), 'tracker', 0)).toBe(true)
+    expect(q.add(a(1), 'tracker', 0)).toBe(false)
+    expect(q.due(0)).toEqual([a(1)])
+    expect(q.due(0)).toEqual([])
+  })
+
+  it('respects the half-open and connection limits', () => {
+    const q = new ConnectQueue({ maxHalfOpen: 2, maxConnections: 3 })
+    for (let p = 1; p <= 10; p++) q.add(a(p), 'tracker', 0)
+    const first = q.due(0)
+    expect(first).toHaveLength(2)
+    q.connected(first[0]!)
+    q.connected(first[1]!)
+    expect(q.due(0)).toHaveLength(1) // 2 connected + 1 dialing = 3
+    expect(q.due(0)).toHaveLength(0)
+  })
+
+  it('backs off after a failure and gives up after the limit', () => {
+    const q = new ConnectQueue({ maxFailures: 2, backoffMs: (n) => n * 100 })
+    q.add(a(1), 'tracker', 0)
+    q.due(0)
+    q.failed(a(1), 0)
+    expect(q.due(50)).toEqual([])
+    expect(q.nextRetryAt()).toBe(100)
+    expect(q.due(100)).toEqual([a(1)])
+    q.failed(a(1), 100)
+    expect(q.exhausted).toBe(true)
+    expect(q.due(10_000)).toEqual([])
+  })
+
+  it('retries manual peers longer than others', () => {
+    const q = new ConnectQueue({ maxFailures: 1, maxManualFailures: 3, backoffMs: () => 0 })
+    q.add(a(1), 'manual', 0)
+    q.add(a(2), 'tracker', 0)
+    for (let i = 0; i < 3; i++) { for (const p of q.due(0)) q.failed(p, 0) }
+    expect(q.exhausted).toBe(true)
+    q.add(a(3), 'manual', 0)
+    expect(q.exhausted).toBe(false)
+  })
+
+  it('a useful connection resets the failure count; retry false gives the peer up', () => {
+    const q = new ConnectQueue({ maxFailures: 2, backoffMs: () => 10 })
+    q.add(a(1), 'tracker', 0)
+    q.add(a(2), 'tracker', 0)
+    q.due(0)
+    q.failed(a(1), 0)
+    q.connected(a(2))
+    q.closed(a(2), 5, { useful: true, retry: true })
+    expect(q.due(15)).toEqual([a(1), a(2)])
+    q.connected(a(1))
+    q.closed(a(1), 20, { useful: false, retry: false })
+    expect(q.due(1000)).toEqual([])
+  })
+
+  it('a given-up address is revived when a source names it again', () => {
+    const q = new ConnectQueue({ maxFailures: 1 })
+    q.add(a(1), 'tracker', 0)
+    q.due(0)
+    q.failed(a(1), 0)
+    expect(q.exhausted).toBe(true)
+    expect(q.add(a(1), 'tracker', 5)).toBe(true)
+    expect(q.due(5)).toEqual([a(1)])
+  })
+
+  it('blocked addresses are skipped for good', () => {
+    const q = new ConnectQueue()
+    q.add(a(1), 'tracker', 0)
+    expect(q.due(0, () => true)).toEqual([])
+    expect(q.due(0)).toEqual([])
+  })
+
+  it('remembers at most maxKnown addresses', () => {
+    const q = new ConnectQueue({ maxKnown: 3 })
+    for (let p = 1; p <= 10; p++) q.add(a(p), 'pex', 0)
+    expect(q.known).toBe(3)
+  })
+})
