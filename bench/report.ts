@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { availableParallelism, totalmem } from 'node:os'
+import { availableParallelism, loadavg, totalmem } from 'node:os'
 
 /** One client's figures, as medians over the runs. */
 export interface ClientResult {
@@ -30,6 +30,8 @@ export interface Machine {
   memoryGiB: number
   node: string
   libtorrent: string
+  /** The 1-minute load average when the benchmark started (other work on the machine). */
+  loadAverage: number
 }
 
 /** Everything a report needs. */
@@ -56,7 +58,8 @@ export function describeMachine (python: string): Machine {
     cpuModel,
     memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
     node: process.version,
-    libtorrent: lt.status === 0 ? lt.stdout.trim() : 'unavailable'
+    libtorrent: lt.status === 0 ? lt.stdout.trim() : 'unavailable',
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100
   }
 }
 
@@ -97,10 +100,11 @@ const HISTORY = '<!-- bench:history -->'
 const INTRO = `# Benchmarks
 
 \`npm run bench\` (\`bench/run.ts\`) downloads one single-file torrent of
-deterministic data from a libtorrent seeder on 127.0.0.1, first with
-rxtorrent's CLI (\`rxtorrent download --peer … --quiet\`), then with
-libtorrent's own downloader (\`test/interop/helpers/lt_peer.py bench\`), each
-into a fresh directory, one after the other in the same run. Each figure is
+deterministic data from a libtorrent seeder on 127.0.0.1 with rxtorrent's
+CLI (\`rxtorrent download --peer … --quiet\`) and with libtorrent's own
+downloader (\`test/interop/helpers/lt_peer.py bench\`), each into a fresh
+directory, one after the other in the same run (the order alternates from
+run to run). The seeder and the downloader share the machine's CPUs. Each figure is
 the median over the runs. Wall time is the whole client process, start-up
 and final flush included; MB/s is 10^6 bytes per second of that wall time.
 CPU is user + system seconds of the downloader process and peak RSS its
@@ -127,7 +131,8 @@ export function latestSection (report: BenchReport): string {
     '',
     `Command: \`${report.command}\``,
     '',
-    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory; Node ${m.node}; libtorrent ${m.libtorrent}.`,
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory; Node ${m.node}; libtorrent ${m.libtorrent}; ` +
+      `load average ${m.loadAverage} at the start.`,
     `Torrent: ${report.sizeMiB} MiB single file, ${report.pieceLengthKiB} KiB pieces; measured with ${report.measuredWith}.`,
     '',
     resultsTable(report.results),
@@ -146,7 +151,7 @@ function historyRow (report: BenchReport): string {
     `${ratio(rx, lt, (r) => r.maxRssMiB)} |`
 }
 
-/** Rewrites the latest-run section of `path` and appends a history row. */
+/** Rewrites the introduction and latest-run section of `path` and appends a history row. */
 export async function updateBenchmarksDoc (path: string, report: BenchReport): Promise<void> {
   let text = existsSync(path) ? await readFile(path, 'utf8') : ''
   if (!text.includes(START) || !text.includes(END) || !text.includes(HISTORY)) {
@@ -155,9 +160,9 @@ export async function updateBenchmarksDoc (path: string, report: BenchReport): P
       '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n' +
       `${HISTORY}\n`
   }
-  const before = text.slice(0, text.indexOf(START))
+  // The introduction is regenerated so that it always describes this script.
   const after = text.slice(text.indexOf(END) + END.length)
-  text = `${before}${latestSection(report)}${after}`
+  text = `${INTRO}${latestSection(report)}${after}`
   text = text.replace(HISTORY, `${historyRow(report)}\n${HISTORY}`)
   await writeFile(path, text)
 }
