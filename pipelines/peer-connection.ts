@@ -44,7 +44,7 @@ export class PeerConnection {
   readonly events$ = new Subject<PeerEvent>()
   readonly #runtime: TorrentRuntime
   readonly #options: PeerConnectionOptions
-  readonly #out = new OutboundQueue({ maxQueued: LIMITS.maxOutboundQueue })
+  readonly #out: OutboundQueue
   readonly #sent$ = new Subject<void>()
   readonly #received$ = new Subject<void>()
   readonly #subs: Subscription[] = []
@@ -62,6 +62,8 @@ export class PeerConnection {
     this.key = key
     this.host = conn.remote?.host ?? key
     this.#options = options
+    // Room for a full window of requests on top of the control messages.
+    this.#out = new OutboundQueue({ maxQueued: LIMITS.maxOutboundQueue + options.requestQueueDepth })
   }
 
   get session (): PeerSession | undefined { return this.#session }

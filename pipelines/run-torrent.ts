@@ -54,7 +54,10 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const ticker = interval(options.progressIntervalMs ?? 1000, scheduler).subscribe(() => { subscriber.next(rt.progress()) })
 
     const finish = async (): Promise<void> => {
-      await storage.flush()
+      // Every piece is written (handed to the OS) before it counts as verified.
+      // fsync only on request: a crash of the machine loses at most what the
+      // re-check at the next start then fetches again.
+      if (options.syncOnComplete === true) await storage.flush()
       if (storage instanceof FileStorage) await ensureFiles(torrent, options.dir)
     }
 
@@ -164,7 +167,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       options.signal?.removeEventListener('abort', onOuterAbort)
       rt.closeAll()
       void listener?.close()
-      if (ownStorage) void storage.flush().finally(() => storage.close())
+      if (ownStorage) void storage.close()
     }
   })
 }

@@ -199,7 +199,7 @@ export class TorrentRuntime {
   topUp (peer: PeerConnection): void {
     const s = peer.session
     if (s === undefined || peer.closed) return
-    const refs = planRequests(s, this.planner, { peer: peer.key, depth: this.#depth })
+    const refs = planRequests(s, this.planner, { peer: peer.key, depth: this.#depth, minBatch: Math.ceil(this.#depth / 4) })
     if (refs.length > 0) peer.send(...s.request(refs, this.scheduler.now()))
   }
 

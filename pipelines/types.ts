@@ -76,6 +76,8 @@ export interface CommonOptions {
   readonly onListening?: (address: PeerAddress) => void
   /** Called for each non-fatal problem (a bad peer, a refused connection). */
   readonly onWarning?: (w: TorrentWarning) => void
+  /** fsync the storage once every piece is verified; default false (data is written to the OS as each piece verifies). */
+  readonly syncOnComplete?: boolean
   /** Milliseconds between progress emissions; default 1000. */
   readonly progressIntervalMs?: number
   readonly signal?: AbortSignal

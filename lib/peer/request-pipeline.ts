@@ -14,6 +14,12 @@ export interface PlanRequestsOptions {
   readonly peer: string
   /** Requests to keep outstanding to this peer. */
   readonly depth: number
+  /**
+   * Request nothing until at least this many slots are free (capped at
+   * `depth`), so requests leave in batches rather than one write per block
+   * received. Default 1.
+   */
+  readonly minBatch?: number
 }
 
 /**
@@ -27,7 +33,7 @@ export interface PlanRequestsOptions {
 export function planRequests (session: PeerSession, planner: BlockPlanner, options: PlanRequestsOptions): BlockRef[] {
   if (!session.amInterested) return []
   const room = options.depth - session.outstanding.size
-  if (room <= 0) return []
+  if (room <= 0 || room < Math.min(options.minBatch ?? 1, options.depth)) return []
   if (!session.peerChoking) return planner.next(options.peer, session.peerHas, room)
   if (session.allowedFast.size === 0) return []
   return planner.next(options.peer, allowedFastHas(session), room)

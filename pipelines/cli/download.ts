@@ -56,7 +56,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   }), io, p => { reporter.progress(p) })
 
   let closeError: unknown
-  await storage.flush().then(async () => { await storage.close() }).catch(async (e: unknown) => {
+  await storage.close().catch(async (e: unknown) => {
     closeError = e
     await storage.close().catch(() => {})
   })
