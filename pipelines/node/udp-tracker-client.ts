@@ -1,0 +1,229 @@
+/**
+ * UDP tracker client over `node:dgram`: connect, then announce or scrape, with
+ * BEP 15 retransmission, connection ids cached per tracker address, random
+ * transaction ids, and strict matching of every reply.
+ * @see BEP 15, BEP 41; ADVERSARIAL E48, E50, E51
+ */
+import { randomInt } from 'node:crypto'
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
+import { lookup as dnsLookup } from 'node:dns/promises'
+import { toHex } from '../../lib/magnet/info-hash.js'
+import { normalizeIp, formatIp } from '../../lib/tracker/ip-address.js'
+import { TRACKER_LIMITS } from '../../lib/tracker/limits.js'
+import { TrackerError } from '../../lib/tracker/tracker-error.js'
+import type { AnnounceRequest, AnnounceResponse, ScrapeEntry, ScrapeResponse } from '../../lib/tracker/types.js'
+import { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest, encodeScrapeRequest, type UdpResponse } from '../../lib/tracker/udp-codec.js'
+import { checkTrackerUrl, parseTrackerUrl, type TrackerUrl } from '../../lib/tracker-client/url-policy.js'
+
+/** A clock and timers, replaceable so tests can run the retransmission schedule in virtual time. */
+export interface TimerSource {
+  now: () => number
+  setTimeout: (fn: () => void, ms: number) => unknown
+  clearTimeout: (handle: unknown) => void
+}
+
+/** The process clock and timers. */
+export const realTimers: TimerSource = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => { clearTimeout(h as ReturnType<typeof setTimeout>) }
+}
+
+/** Options of {@link udpTrackerClient}. */
+export interface UdpTrackerOptions {
+  /** First wait for a reply; the n-th retransmission waits `base · 2^n`. Default 15 s (BEP 15). */
+  readonly retransmitBaseMs?: number
+  /** Largest n; after the wait of `base · 2^maxRetransmit` the request fails with `timeout`. Default 8 (BEP 15). */
+  readonly maxRetransmit?: number
+  /** How long a connection id is reused. Default 60 s (BEP 15). */
+  readonly connectionIdTtlMs?: number
+  /** Allow trackers on loopback hosts. Default true. */
+  readonly allowLoopback?: boolean
+  /** Most peers kept from one reply. Default `TRACKER_LIMITS.maxPeersPerResponse`. */
+  readonly maxPeers?: number
+  /** Host name resolution. Default `node:dns` `lookup`. */
+  readonly lookup?: (host: string) => Promise<{ address: string, family: number }>
+  /** Default: the process clock and timers. */
+  readonly timers?: TimerSource
+  /** Transaction ids; default `node:crypto` `randomInt`. */
+  readonly transactionId?: () => number
+}
+
+/** A UDP tracker client: one socket per address family, shared by every request. */
+export interface UdpTrackerClient {
+  /**
+   * Announce to `udp://host:port[/path?query]` (path and query sent as BEP 41 URL data).
+   * @throws TrackerError `bad-url`, `refused` (URL policy), `failure` (an
+   *   error reply, with its message), `timeout` (no reply after the last
+   *   retransmission), `closed`; rejects with `signal.reason` when aborted
+   */
+  announce: (url: string, req: AnnounceRequest, options?: { signal?: AbortSignal }) => Promise<AnnounceResponse>
+  /**
+   * Scrape up to 74 info-hashes per packet (more are split into several requests).
+   * @throws as {@link UdpTrackerClient.announce}
+   */
+  scrape: (url: string, infoHashes: readonly Uint8Array[], options?: { signal?: AbortSignal }) => Promise<ScrapeResponse>
+  /** Close the sockets; pending requests fail with TrackerError `closed`. */
+  close: () => Promise<void>
+}
+
+interface Target { readonly url: TrackerUrl, readonly address: string, readonly family: 4 | 6, readonly key: string }
+interface Waiter { readonly target: Target, readonly expect: UdpResponse['action'], readonly resolve: (r: UdpResponse) => void, readonly reject: (e: unknown) => void }
+
+/**
+ * Create a UDP tracker client. Replies are ignored unless they come from the
+ * address and port the request went to, carry a transaction id we are
+ * waiting for, have the expected action (or `error`), and decode (E50); the
+ * wait goes on after an ignored reply.
+ * @see BEP 15, BEP 41
+ */
+export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerClient {
+  const base = options.retransmitBaseMs ?? 15_000
+  const maxN = options.maxRetransmit ?? 8
+  const ttl = options.connectionIdTtlMs ?? 60_000
+  const timers = options.timers ?? realTimers
+  const nextTid = options.transactionId ?? (() => randomInt(0, 0x1_0000_0000))
+  const lookup = options.lookup ?? (async (host: string) => await dnsLookup(host, { verbatim: true }))
+  const sockets = new Map<4 | 6, Socket>()
+  const waiters = new Map<number, Waiter>()
+  const connections = new Map<string, { id: bigint, at: number }>()
+  let closed = false
+
+  function onMessage (msg: Buffer, rinfo: RemoteInfo): void {
+    if (msg.length < 8) return
+    const tid = msg.readUInt32BE(4)
+    const w = waiters.get(tid)
+    if (w === undefined) return
+    if (rinfo.port !== w.target.url.port || canonical(rinfo.address) !== w.target.address) return
+    let reply: UdpResponse
+    try {
+      reply = decodeUdpResponse(msg, { ipv6: w.target.family === 6 })
+    } catch {
+      return
+    }
+    if (reply.action !== w.expect && reply.action !== 'error') return
+    waiters.delete(tid)
+    w.resolve(reply)
+  }
+
+  function socketFor (family: 4 | 6): Socket {
+    let s = sockets.get(family)
+    if (s === undefined) {
+      s = createSocket(family === 4 ? 'udp4' : 'udp6')
+      s.on('message', onMessage)
+      s.on('error', () => { /* unconnected UDP: errors are per packet and surface as timeouts */ })
+      s.unref()
+      sockets.set(family, s)
+    }
+    return s
+  }
+
+  async function resolveTarget (url: string): Promise<Target> {
+    const u = parseTrackerUrl(url)
+    if (u.scheme !== 'udp') throw new TrackerError('bad-url', 'not a udp:// tracker URL', { disposition: 'reject' })
+    checkTrackerUrl(u, options)
+    let found: { address: string, family: number }
+    try {
+      found = await lookup(u.host)
+    } catch (cause) {
+      throw new TrackerError('bad-url', `cannot resolve ${u.host}`, { cause })
+    }
+    checkTrackerUrl(u, options, found.address)
+    const address = canonical(found.address)
+    const family = address.includes(':') ? 6 : 4
+    return { url: u, address, family, key: `${family === 6 ? `[${address}]` : address}:${u.port}` }
+  }
+
+  /** Send `packet` and wait `ms` for the matching reply; undefined on timeout. */
+  async function exchange (target: Target, tid: number, packet: Uint8Array, expect: UdpResponse['action'], ms: number, signal?: AbortSignal): Promise<UdpResponse | undefined> {
+    if (closed) throw closedError()
+    if (signal?.aborted === true) throw signal.reason
+    return await new Promise<UdpResponse | undefined>((resolve, reject) => {
+      const cleanup = (): void => {
+        timers.clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        if (waiters.get(tid) === waiter) waiters.delete(tid)
+      }
+      const onAbort = (): void => { cleanup(); reject(signal?.reason) }
+      const waiter: Waiter = { target, expect, resolve: (r) => { cleanup(); resolve(r) }, reject: (e) => { cleanup(); reject(e) } }
+      const timer = timers.setTimeout(() => { cleanup(); resolve(undefined) }, ms)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      waiters.set(tid, waiter)
+      socketFor(target.family).send(packet, target.url.port, target.address)
+    })
+  }
+
+  /** Run one request (with a fresh connection id when needed) under the BEP 15 retransmission schedule. */
+  async function transact (url: string, expect: 'announce' | 'scrape', build: (connectionId: bigint, tid: number) => Uint8Array, signal?: AbortSignal): Promise<UdpResponse> {
+    const target = await resolveTarget(url)
+    const connectTid = freshTid()
+    const requestTid = freshTid()
+    for (let n = 0; n <= maxN; n++) {
+      const wait = base * 2 ** n
+      let conn = connections.get(target.key)
+      if (conn === undefined || timers.now() - conn.at >= ttl) {
+        connections.delete(target.key)
+        const r = await exchange(target, connectTid, encodeConnectRequest(connectTid), 'connect', wait, signal)
+        if (r === undefined) continue
+        if (r.action === 'error') throw failure(r.message)
+        if (r.action !== 'connect') continue
+        conn = { id: r.connectionId, at: timers.now() }
+        connections.set(target.key, conn)
+      }
+      const r = await exchange(target, requestTid, build(conn.id, requestTid), expect, wait, signal)
+      if (r === undefined) continue
+      if (r.action === 'error') throw failure(r.message)
+      return r
+    }
+    throw new TrackerError('timeout', `no reply from ${target.key} after ${maxN + 1} attempts`, { details: { url } })
+  }
+
+  function freshTid (): number {
+    for (;;) {
+      const tid = nextTid() >>> 0
+      if (!waiters.has(tid)) return tid
+    }
+  }
+
+  return {
+    async announce (url, req, opts = {}) {
+      const u = parseTrackerUrl(url)
+      const urlData = u.pathAndQuery === '' ? undefined : u.pathAndQuery
+      const r = await transact(url, 'announce', (cid, tid) => encodeAnnounceRequest(cid, tid, req, urlData === undefined ? {} : { urlData }), opts.signal)
+      if (r.action !== 'announce') throw new TrackerError('bad-response', 'unexpected reply')
+      const max = options.maxPeers ?? TRACKER_LIMITS.maxPeersPerResponse
+      return { interval: r.interval, complete: r.seeders, incomplete: r.leechers, peers: r.peers.slice(0, max) }
+    },
+    async scrape (url, infoHashes, opts = {}) {
+      const files = new Map<string, ScrapeEntry>()
+      for (let i = 0; i < infoHashes.length; i += TRACKER_LIMITS.maxScrapeHashes) {
+        const batch = infoHashes.slice(i, i + TRACKER_LIMITS.maxScrapeHashes)
+        const r = await transact(url, 'scrape', (cid, tid) => encodeScrapeRequest(cid, tid, batch), opts.signal)
+        if (r.action !== 'scrape') throw new TrackerError('bad-response', 'unexpected reply')
+        r.entries.slice(0, batch.length).forEach((e, j) => { files.set(toHex(batch[j] as Uint8Array), { complete: e.complete, incomplete: e.incomplete, downloaded: e.downloaded }) })
+      }
+      return { files }
+    },
+    async close () {
+      if (closed) return
+      closed = true
+      for (const w of [...waiters.values()]) w.reject(closedError())
+      waiters.clear()
+      await Promise.all([...sockets.values()].map(async s => { await new Promise<void>(resolve => { s.close(() => { resolve() }) }) }))
+      sockets.clear()
+    }
+  }
+}
+
+function canonical (address: string): string {
+  const ip = normalizeIp(address)
+  return ip === undefined ? address : formatIp(ip.bytes) ?? address
+}
+
+function failure (message: string): TrackerError {
+  return new TrackerError('failure', message.length > 0 ? message : 'tracker error', { details: { reason: message } })
+}
+
+function closedError (): TrackerError {
+  return new TrackerError('closed', 'the tracker client was closed')
+}
