@@ -32,3 +32,7 @@ export {
   encodeScrapeRequest, decodeUdpResponse, type UdpResponse
 } from './udp-codec.js'
 export { decodeUdpRequest, encodeUdpResponse, type UdpRequest, type DecodeUdpRequestOptions } from './udp-server-codec.js'
+export { SwarmRegistry, type SwarmRegistryOptions, type SwarmAnnounceResult, type SwarmRegistryStats } from './swarm-registry.js'
+export { isLoopback } from './address-scope.js'
+export { serveHttpRequest, type HttpTrackerReply, type TrackerIntervals } from './serve-http.js'
+export { serveUdpPacket, type UdpRemote, type ConnectionIdIssuer } from './serve-udp.js'

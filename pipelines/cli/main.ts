@@ -23,7 +23,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   info: async () => (await import('./info.js')).infoCommand,
   download: async () => (await import('./download.js')).downloadCommand,
   seed: async () => (await import('./seed.js')).seedCommand,
-  demo: async () => (await import('./demo.js')).demoCommand
+  demo: async () => (await import('./demo.js')).demoCommand,
+  tracker: async () => (await import('./tracker.js')).trackerCommand
 }
 
 /**

@@ -8,6 +8,7 @@ Commands:
   download <file.torrent> --out <dir> download a torrent from peers
   seed <file.torrent> --data <dir>    verify data and serve it to peers
   demo                                run a local swarm demonstration
+  tracker                             run an HTTP and UDP BitTorrent tracker
 
 Options:
   -h, --help      show help (also: rxtorrent <command> --help)
@@ -78,7 +79,20 @@ export const DEMO_USAGE = `Usage: rxtorrent demo
 Run a small swarm on this machine's loopback interface and show it working.
 `
 
+export const TRACKER_USAGE = `Usage: rxtorrent tracker [options]
+
+Run a BitTorrent tracker (HTTP /announce and /scrape, UDP BEP 15), print its
+announce URLs, and serve until SIGINT/SIGTERM (then exit 0).
+
+Options:
+  --http-port N     HTTP port (default 6969; 0: any free port; off: no HTTP)
+  --udp-port N      UDP port (default 6969; 0: any free port; off: no UDP)
+  --host ADDR       address to listen on (default 0.0.0.0)
+  --interval S      announce interval told to clients, in seconds (default 1800)
+  --allow HEX       track only this info-hash; repeat for more
+`
+
 /** Help text of a command, or undefined for an unknown one. */
 export function usageOf (command: string): string | undefined {
-  return ({ create: CREATE_USAGE, info: INFO_USAGE, download: DOWNLOAD_USAGE, seed: SEED_USAGE, demo: DEMO_USAGE } as Record<string, string>)[command]
+  return ({ create: CREATE_USAGE, info: INFO_USAGE, download: DOWNLOAD_USAGE, seed: SEED_USAGE, demo: DEMO_USAGE, tracker: TRACKER_USAGE } as Record<string, string>)[command]
 }
