@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TrackerError } from '../../../lib/tracker/tracker-error.js'
 import type { AnnounceRequest } from '../../../lib/tracker/types.js'
 import { httpAnnounce, httpScrape, httpTrackerGet } from '../../../pipelines/node/http-tracker-client.js'
+import { nodeTrackerClient } from '../../../pipelines/node/tracker-client.js'
 
 const infoHash = new Uint8Array(20).fill(0xab)
 const request: AnnounceRequest = { infoHash, peerId: new Uint8Array(20).fill(0x2d), port: 6881, uploaded: 0, downloaded: 0, left: 100, event: 'started' }
@@ -196,5 +197,29 @@ describe('httpScrape', () => {
 
   it('refuses a tracker whose URL does not end in announce', async () => {
     expect(await codeOf(httpScrape(`${base}/tracker.php`, [infoHash]))).toBe('bad-url')
+  })
+})
+
+describe('nodeTrackerClient', () => {
+  it('dispatches http URLs, refuses unknown schemes, and fails after close', async () => {
+    const client = nodeTrackerClient()
+    expect((await client.announce(`${base}/announce`, request)).peers).toHaveLength(2)
+    expect((await client.scrape(`${base}/announce`, [infoHash])).files.size).toBe(1)
+    expect(await codeOf(client.announce('wss://tracker.example/announce', request))).toBe('bad-url')
+    expect(await codeOf(client.announce('file:///etc/passwd', request))).toBe('bad-url')
+    await client.close()
+    expect(await codeOf(client.announce(`${base}/announce`, request))).toBe('closed')
+  })
+
+  it('passes its limits on', async () => {
+    const client = nodeTrackerClient({ maxResponseBytes: 10, maxRedirects: 0, timeoutMs: 50, allowLoopback: true })
+    expect(await codeOf(client.announce(`${base}/announce`, request))).toBe('too-large')
+    expect(await codeOf(client.announce(`${base}/redir/announce`, request))).toBe('redirect-loop')
+    expect(await codeOf(client.announce(`${base}/hang/announce`, request))).toBe('timeout')
+    await client.close()
+    const strict = nodeTrackerClient({ allowLoopback: false })
+    expect(await codeOf(strict.announce(`${base}/announce`, request))).toBe('refused')
+    expect(await codeOf(strict.announce('udp://127.0.0.1:1', request))).toBe('refused')
+    await strict.close()
   })
 })
