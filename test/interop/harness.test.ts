@@ -1,15 +1,20 @@
 /**
  * Checks of the interop harness itself, with no rxtorrent involved: the data
- * generator is deterministic, and libtorrent and Transmission seeders started
- * by the helpers serve a libtorrent downloader on loopback. When an
+ * generator is deterministic, the tree comparison finds differences, and
+ * libtorrent and Transmission seeders started by the helpers serve a
+ * libtorrent downloader on loopback, directly or through opentracker. When an
  * rxtorrent interop test fails, these say whether the harness is to blame.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { compareTrees, deterministicBytes, describeWithClients, makeTempDir, removeDir, writeTree, hasLibtorrent, hasTransmission, stopAll } from './helpers/clients.js'
+import {
+  compareTrees, describeWithClients, deterministicBytes, freePort, hasLibtorrent, hasOpentracker, hasTransmission,
+  makeTempDir, removeDir, stopAll, writeTree
+} from './helpers/clients.js'
 import { KiB, MiB, makeWorkspace, mixedTree, removeWorkspaces } from './helpers/fixtures.js'
 import { ltDownload, ltTorrentInfo, spawnLtPeer, startLtSeeder } from './helpers/lt-peer.js'
+import { announceUrls, startOpentracker } from './helpers/opentracker.js'
 import { startTransmissionSeeder } from './helpers/transmission.js'
 
 afterEach(async () => {
@@ -88,5 +93,22 @@ describeWithClients('harness: Transmission to libtorrent', [hasLibtorrent(), has
     await ltDownload(ws.torrent, ws.out, { peers: [seeder.address], timeoutSeconds: 90 })
     expect(await ws.compare()).toEqual([])
     await seeder.stop()
+  })
+})
+
+describeWithClients('harness: libtorrent peers meet through opentracker', [hasLibtorrent(), hasOpentracker()], () => {
+  it('a downloader with no --peer finds the seeder through the tracker', async () => {
+    const port = await freePort()
+    const urls = announceUrls(port)
+    const ws = await makeWorkspace({ kind: 'single', name: 'tracked.bin', size: MiB + 77 }, 'libtorrent', 64 * KiB,
+      'harness-tracker', [urls.http])
+    const info = await ltTorrentInfo(ws.torrent)
+    const tracker = await startOpentracker(join(ws.root, 'tracker'), [info.infoHash], port)
+    await startLtSeeder(ws.torrent, ws.src)
+    await ltDownload(ws.torrent, ws.out, { peers: [], timeoutSeconds: 60 })
+    expect(await ws.compare()).toEqual([])
+    // The watchdog ends opentracker (running as nobody) when asked to stop.
+    await tracker.stop()
+    expect(tracker.process.hasExited).toBe(true)
   })
 })

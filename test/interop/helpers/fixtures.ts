@@ -33,9 +33,10 @@ const workspaces = new Set<string>()
 
 /**
  * Writes the data for `layout` (deterministic, seeded by `seed`) and a
- * .torrent for it made by `creator`.
+ * .torrent for it made by `creator`, announcing to `trackers` if any.
  */
-export async function makeWorkspace (layout: Layout, creator: TorrentCreator, pieceLength: number, seed: string): Promise<Workspace> {
+export async function makeWorkspace (layout: Layout, creator: TorrentCreator, pieceLength: number, seed: string,
+  trackers: readonly string[] = []): Promise<Workspace> {
   const root = await makeTempDir()
   workspaces.add(root)
   const src = join(root, 'src')
@@ -43,7 +44,7 @@ export async function makeWorkspace (layout: Layout, creator: TorrentCreator, pi
   if (layout.kind === 'single') await writeDeterministicFile(join(src, layout.name), layout.size, seed)
   else await writeTree(join(src, layout.name), layout.files, seed)
   const torrent = join(root, `${layout.name}.torrent`)
-  await makeTorrent(creator, join(src, layout.name), torrent, pieceLength)
+  await makeTorrent(creator, join(src, layout.name), torrent, pieceLength, trackers)
   const totalSize = layout.kind === 'single' ? layout.size : layout.files.reduce((n, f) => n + f.size, 0)
   return {
     root,

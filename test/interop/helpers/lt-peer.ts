@@ -82,11 +82,13 @@ export async function ltDownload (torrent: string, savePath: string, options: Lt
 
 /**
  * Writes a v1 .torrent for `path` (a file or a directory) made by
- * libtorrent's `create_torrent`, with the given piece length.
+ * libtorrent's `create_torrent`, with the given piece length and announce
+ * URLs (one tier each).
  */
-export async function ltCreateTorrent (path: string, out: string, pieceLength: number): Promise<void> {
-  const proc = new ManagedProcess(SYSTEM_PYTHON, [LT_PEER_SCRIPT, 'create', path, out, '--piece-length', String(pieceLength)],
-    { label: 'libtorrent create' })
+export async function ltCreateTorrent (path: string, out: string, pieceLength: number, trackers: readonly string[] = []): Promise<void> {
+  const args = [LT_PEER_SCRIPT, 'create', path, out, '--piece-length', String(pieceLength)]
+  for (const url of trackers) args.push('--tracker', url)
+  const proc = new ManagedProcess(SYSTEM_PYTHON, args, { label: 'libtorrent create' })
   const exit = await proc.exited
   if (exit.code !== 0) throw new Error(`libtorrent create failed (${describeExit(exit)})\n${proc.diagnostics()}`)
 }

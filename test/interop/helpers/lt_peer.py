@@ -20,6 +20,7 @@ Options:
   --keep-seeding        download mode: keep running after finishing
   --utp                 allow uTP as well as TCP
   --piece-length BYTES  create mode: piece length
+  --tracker URL         create mode: announce URL (repeatable, one tier each)
 
 Stdout carries one JSON object per line:
   {"event":"listening","port":N}
@@ -68,6 +69,7 @@ def parse_args(argv):
         "keep_seeding": False,
         "utp": False,
         "piece_length": 0,
+        "trackers": [],
     }
     rest = argv[3:]
     i = 0
@@ -94,6 +96,8 @@ def parse_args(argv):
             opts["upload_limit"] = int(value)
         elif flag == "--timeout":
             opts["timeout"] = float(value)
+        elif flag == "--tracker":
+            opts["trackers"].append(value)
         elif flag == "--piece-length":
             opts["piece_length"] = int(value)
         else:
@@ -132,12 +136,14 @@ def watch_parent():
         threading.Thread(target=read_stdin, daemon=True).start()
 
 
-def create_torrent(path, out, piece_length):
+def create_torrent(path, out, piece_length, trackers):
     fs = lt.file_storage()
     lt.add_files(fs, path)
     flags = lt.create_torrent.v1_only if hasattr(lt.create_torrent, "v1_only") else 0
     ct = lt.create_torrent(fs, piece_length, flags=flags)
     ct.set_creator("libtorrent %s (rxtorrent interop)" % lt.__version__)
+    for tier, url in enumerate(trackers):
+        ct.add_tracker(url, tier)
     lt.set_piece_hashes(ct, os.path.dirname(os.path.abspath(path)))
     with open(out, "wb") as f:
         f.write(lt.bencode(ct.generate()))
@@ -190,6 +196,7 @@ def make_session(opts):
             | lt.alert_category.storage
             | lt.alert_category.connect
             | lt.alert_category.peer
+            | lt.alert_category.tracker
         ),
         "user_agent": "rxtorrent-interop/libtorrent-%s" % lt.__version__,
     }
@@ -220,7 +227,8 @@ def log_alerts(ses):
             if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
                 emit({"event": "error", "message": a.message()})
         elif isinstance(a, (lt.peer_connect_alert, lt.peer_disconnected_alert, lt.peer_error_alert,
-                            lt.incoming_connection_alert, lt.peer_ban_alert)):
+                            lt.incoming_connection_alert, lt.peer_ban_alert,
+                            lt.tracker_reply_alert, lt.tracker_error_alert, lt.tracker_warning_alert)):
             log("%s: %s" % (type(a).__name__, a.message()))
 
 
@@ -318,7 +326,7 @@ def main():
     opts = parse_args(sys.argv[1:])
     watch_parent()
     if opts["mode"] == "create":
-        create_torrent(opts["a"], opts["b"], opts["piece_length"])
+        create_torrent(opts["a"], opts["b"], opts["piece_length"], opts["trackers"])
         return 0
     if opts["mode"] == "info":
         torrent_summary(opts["a"])

@@ -41,6 +41,12 @@ export interface ManagedOptions {
   env?: NodeJS.ProcessEnv
   /** A short name used in diagnostics. */
   label?: string
+  /**
+   * SIGKILL the child when the test process dies (PR_SET_PDEATHSIG, set by
+   * a Python shim before exec). Default true; turn off for a watchdog that
+   * must outlive its parent long enough to kill its own child.
+   */
+  dieWithParent?: boolean
 }
 
 const live = new Set<ManagedProcess>()
@@ -62,7 +68,7 @@ export class ManagedProcess {
 
   constructor (command: string, args: readonly string[], options: ManagedOptions = {}) {
     this.label = options.label ?? command
-    const shim = existsSync(SYSTEM_PYTHON) && process.platform === 'linux'
+    const shim = options.dieWithParent !== false && existsSync(SYSTEM_PYTHON) && process.platform === 'linux'
     const [file, argv] = shim
       ? [SYSTEM_PYTHON, ['-c', PDEATHSIG_SHIM, command, ...args]]
       : [command, [...args]]
