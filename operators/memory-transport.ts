@@ -98,8 +98,9 @@ function closedError (): RxTorrentError {
  * Completion: when a `sink`'s source ends, the other side's `source` ends
  * after the buffered bytes. `close(err?)` on either side tears down both
  * directions at once: buffered bytes are dropped, both sources end, and
- * pending or later writes reject with `err` or `RxTorrentError`
- * `connection-closed` (disconnect). A `sink` whose source throws closes the
+ * pending or later writes on the closing side reject with `err` (or
+ * `RxTorrentError` `connection-closed`, disconnect), on the other side always
+ * with `connection-closed`: a local error never crosses the connection. A `sink` whose source throws closes the
  * pair the same way and rejects with that error.
  * @throws nothing itself; see `sink` above.
  */
@@ -107,23 +108,27 @@ export function memoryDuplexPair (options: MemoryDuplexOptions = {}): [Duplex, D
   const hwm = options.highWaterMark ?? 64 * 1024
   const aToB = new Pipe(hwm)
   const bToA = new Pipe(hwm)
-  const close = (err?: Error): void => {
-    aToB.destroy(err)
-    bToA.destroy(err)
+  const end = (out: Pipe, incoming: Pipe, remote: PeerAddress | undefined): Duplex => {
+    // The closing side's own writes fail with its error; the other side only
+    // learns that the connection was closed, as it would over a socket.
+    const close = (err?: Error): void => {
+      out.destroy(err)
+      incoming.destroy(err === undefined ? undefined : closedError())
+    }
+    return {
+      source: incoming.read(),
+      sink: async (source) => {
+        try {
+          for await (const chunk of source) await out.write(chunk)
+        } catch (err) {
+          close(err instanceof Error ? err : undefined)
+          throw err
+        }
+        out.end()
+      },
+      close,
+      ...(remote === undefined ? {} : { remote })
+    }
   }
-  const end = (out: Pipe, incoming: Pipe, remote: PeerAddress | undefined): Duplex => ({
-    source: incoming.read(),
-    sink: async (source) => {
-      try {
-        for await (const chunk of source) await out.write(chunk)
-      } catch (err) {
-        close(err instanceof Error ? err : undefined)
-        throw err
-      }
-      out.end()
-    },
-    close,
-    ...(remote === undefined ? {} : { remote })
-  })
   return [end(aToB, bToA, options.addresses?.[0]), end(bToA, aToB, options.addresses?.[1])]
 }

@@ -47,9 +47,13 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       ...(options.picker === undefined ? {} : { picker: options.picker }),
       ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+      onFatal: (err) => { settleFatal?.(err) },
       signal
     })
     let listener: Listener | undefined
+    let settleFatal: ((err: Error) => void) | undefined
+    const fatal = new Promise<never>((_resolve, reject) => { settleFatal = reject })
+    fatal.catch(() => {})
     const sourceSubs: Subscription[] = []
     const ticker = interval(options.progressIntervalMs ?? 1000, scheduler).subscribe(() => { subscriber.next(rt.progress()) })
 
@@ -151,7 +155,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => { resolve() }, { once: true }))
     }
 
-    main().then(() => {
+    Promise.race([main(), fatal]).then(() => {
       subscriber.next(rt.progress())
       subscriber.complete()
     }, (err: unknown) => {

@@ -31,6 +31,8 @@ export interface TorrentRuntimeOptions {
   /** Peers we unchoke at once when they are interested. */
   readonly uploadSlots?: number
   readonly onWarning?: (w: TorrentWarning) => void
+  /** A local failure (disk full, I/O error) that stops the torrent. */
+  readonly onFatal?: (err: Error) => void
   readonly signal?: AbortSignal
 }
 
@@ -119,6 +121,7 @@ export class TorrentRuntime {
     const err = await peer.run()
     if (err !== undefined && !this.#options.signal?.aborted) {
       const d = this.policy.sessionEnded(host, err)
+      if (d === 'fatal') { this.#options.onFatal?.(err); return err }
       this.#warn({ type: 'warning', message: `peer ${key} closed: ${err.message} (${d})`, peer: key, error: err })
     }
     return err

@@ -38,15 +38,18 @@ describe('memoryDuplexPair', () => {
     expect(seen).toHaveLength(40)
   })
 
-  it('close() ends both sources and rejects pending writes with the given error', async () => {
+  it('close(err) ends both sources; writes on the closing side reject with err, on the other side with connection-closed', async () => {
     const [a, b] = memoryDuplexPair({ highWaterMark: 4 })
-    const err = new RxTorrentError('test-close', 'closed by the test', { disposition: 'disconnect' })
-    const writing = a.sink((async function * () { while (true) yield new Uint8Array(4) })())
+    const err = new RxTorrentError('test-close', 'closed by the test', { disposition: 'fatal' })
+    const writingA = a.sink((async function * () { while (true) yield new Uint8Array(4) })())
+    const writingB = b.sink((async function * () { while (true) yield new Uint8Array(4) })())
     const reading = collect(a.source)
     await settle()
     b.close(err)
-    await expect(writing).rejects.toBe(err)
-    expect(await reading).toEqual([])
+    await expect(writingB).rejects.toBe(err)
+    await expect(writingA).rejects.toMatchObject({ code: 'connection-closed', disposition: 'disconnect' })
+    // a's source ends (it held only what b wrote before closing)
+    await expect(reading).resolves.toBeDefined()
     expect(await collect(b.source)).toEqual([])
   })
 

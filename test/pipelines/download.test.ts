@@ -1,5 +1,6 @@
 import { asapScheduler, type SchedulerLike } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
+import { StorageError } from '../../lib/errors.js'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
 import type { PeerAddress } from '../../lib/transport/types.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
@@ -87,6 +88,30 @@ describe('download and seed over a memory network', () => {
     const last = await finish(download(torrent, { out: '/unused', storage: out, transport: net.transport('leech'), peers: [wrong, good], hasher: nodeHasher, onWarning: (w) => warnings.push(w) }))
     expect(last.piecesVerified).toBe(6)
     expect(warnings.some((w) => w.peer?.startsWith('wrong:'))).toBe(true)
+  })
+
+  it('a disk-full write stops the download with a StorageError; pieces written before it stay verified', async () => {
+    const data = makeData(8 * 16384, 13)
+    const torrent = makeTorrent(data, 16384)
+    const net = memoryNetwork()
+    const addr = await startSeed(net, 'seed', torrent, await filledStorage(data))
+    const inner = new MemoryStorage(data.length)
+    let writes = 0
+    const full = {
+      read: async (o: number, l: number) => await inner.read(o, l),
+      write: async (o: number, c: readonly Uint8Array[]) => {
+        if (++writes > 3) throw new StorageError('disk-full', 'no space left on device')
+        await inner.write(o, c)
+      },
+      flush: async () => {},
+      close: async () => {}
+    }
+    await expect(finish(download(torrent, { out: '/unused', storage: full, transport: net.transport('leech'), peers: [addr], hasher: nodeHasher, requestQueueDepth: 4 })))
+      .rejects.toMatchObject({ name: 'StorageError', code: 'disk-full' })
+    // Restarted with space available, it keeps the three written pieces and fetches the rest.
+    const last = await finish(download(torrent, { out: '/unused', storage: inner, transport: net.transport('leech2'), peers: [addr], hasher: nodeHasher }))
+    expect(last.downloaded).toBe(5 * 16384)
+    expect(Buffer.compare(await inner.read(0, data.length), data)).toBe(0)
   })
 
   it('fails with no-peers when every peer is unreachable', async () => {
