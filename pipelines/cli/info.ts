@@ -10,15 +10,17 @@ import { formatBytes } from './progress.js'
 import { INFO_USAGE } from './usage.js'
 
 /**
- * `rxtorrent info <file.torrent|magnet> [--json]`: describe a torrent or a
- * magnet link on stdout. Resolves 0.
+ * `rxtorrent info <file.torrent|magnet> [--json] [--scrape]`: describe a
+ * torrent or a magnet link on stdout. Resolves 0; with `--scrape` the
+ * trackers are scraped too (a `scrape` array in JSON) and it resolves 1 when
+ * none answered.
  * @throws UsageError for bad flags; MetainfoError, BencodeError, MagnetError for bad input
  * @see BEP 3, BEP 9, BEP 12, BEP 19, BEP 27, BEP 47
  */
 export async function infoCommand (argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals: pos } = parseStrict({
     args: [...argv],
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { json: { type: 'boolean' }, scrape: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true
   })
@@ -26,6 +28,12 @@ export async function infoCommand (argv: readonly string[], io: CliIo): Promise<
   const [input] = positionals(pos, ['a .torrent file or magnet link']) as [string]
   const loaded = await loadInput(input, io)
   const record = loaded.kind === 'torrent' ? torrentInfo(loaded.torrent) : magnetInfo(loaded.magnet)
+  if (values.scrape === true) {
+    const { scrapeInput, formatScrape, anyAnswered } = await import('./scrape.js')
+    const scraped = await scrapeInput(loaded)
+    io.stdout.write(values.json === true ? JSON.stringify({ ...record, scrape: scraped.trackers }) + '\n' : formatInfo(record) + formatScrape(scraped))
+    return anyAnswered(scraped) ? EXIT.OK : EXIT.FAILURE
+  }
   io.stdout.write(values.json === true ? JSON.stringify(record) + '\n' : formatInfo(record))
   return EXIT.OK
 }

@@ -24,7 +24,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   download: async () => (await import('./download.js')).downloadCommand,
   seed: async () => (await import('./seed.js')).seedCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
-  tracker: async () => (await import('./tracker.js')).trackerCommand
+  tracker: async () => (await import('./tracker.js')).trackerCommand,
+  scrape: async () => (await import('./scrape.js')).scrapeCommand
 }
 
 /**

@@ -9,6 +9,7 @@ Commands:
   seed <file.torrent> --data <dir>    verify data and serve it to peers
   demo                                run a local swarm demonstration
   tracker                             run an HTTP and UDP BitTorrent tracker
+  scrape <file.torrent|magnet>        ask its trackers for seeders and leechers
 
 Options:
   -h, --help      show help (also: rxtorrent <command> --help)
@@ -32,7 +33,7 @@ Options:
   --comment TEXT          a free-form comment
 `
 
-export const INFO_USAGE = `Usage: rxtorrent info <file.torrent|magnet> [--json]
+export const INFO_USAGE = `Usage: rxtorrent info <file.torrent|magnet> [--json] [--scrape]
 
 Show a torrent's name, info-hash, size, pieces, files, trackers, web seeds and
 private flag; for a magnet link, its info-hash, name, trackers, web seeds and
@@ -40,6 +41,20 @@ peers.
 
 Options:
   --json    print one JSON object instead of text
+  --scrape  also ask each tracker for seeders and leechers (as \`scrape\`);
+            then exits 1 when no tracker answered
+`
+
+export const SCRAPE_USAGE = `Usage: rxtorrent scrape <file.torrent|magnet> [--json] [--timeout S]
+
+Ask every tracker of a torrent or magnet link how many seeders, leechers and
+completed downloads it knows (HTTP trackers by the BEP 48 scrape URL, udp://
+trackers by a BEP 15 scrape). Each tracker's error is shown on its line.
+Exits 0 when at least one tracker answered, 1 otherwise.
+
+Options:
+  --json        print one JSON object instead of text
+  --timeout S   give each tracker S seconds (1-600, default 15)
 `
 
 export const DOWNLOAD_USAGE = `Usage: rxtorrent download <file.torrent> --out <dir> [options]
@@ -94,5 +109,5 @@ Options:
 
 /** Help text of a command, or undefined for an unknown one. */
 export function usageOf (command: string): string | undefined {
-  return ({ create: CREATE_USAGE, info: INFO_USAGE, download: DOWNLOAD_USAGE, seed: SEED_USAGE, demo: DEMO_USAGE, tracker: TRACKER_USAGE } as Record<string, string>)[command]
+  return ({ create: CREATE_USAGE, info: INFO_USAGE, download: DOWNLOAD_USAGE, seed: SEED_USAGE, demo: DEMO_USAGE, tracker: TRACKER_USAGE, scrape: SCRAPE_USAGE } as Record<string, string>)[command]
 }
