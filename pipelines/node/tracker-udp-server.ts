@@ -49,15 +49,16 @@ export async function listenUdpTracker (options: UdpTrackerListenOptions): Promi
 }
 
 /**
- * Stateless BEP 15 connection ids: an HMAC-SHA256 of the sender's address
+ * Stateless BEP 15 connection ids: an HMAC-SHA256 of the sender's IP address
  * and a one-minute time window under a random secret, cut to 64 bits. An id
  * is accepted in its own window and the two after it, so it lives at least
- * two minutes and less than three.
+ * two minutes and less than three. The port is not part of it: clients such
+ * as libtorrent share one cached id among all their sockets on an address.
  * @see BEP 15
  */
 export function hmacConnectionIds (secret: Uint8Array = randomBytes(32), windowMs: number = 60_000): ConnectionIdIssuer {
   const idFor = (remote: UdpRemote, window: number): bigint => {
-    const mac = createHmac('sha256', secret).update(`${remote.host}|${remote.port}|${window}`).digest()
+    const mac = createHmac('sha256', secret).update(`${remote.host}|${window}`).digest()
     return mac.readBigUInt64BE(0)
   }
   return {

@@ -42,20 +42,29 @@ hs.force_reannounce()
 time.sleep(0.5)
 hg = getter.add_torrent({'ti': lt.torrent_info(ct.generate()), 'save_path': os.path.join(work, 'get')})
 replies = 0
-deadline = time.time() + 60
-while not hg.status().is_seeding:
+def drain():
+    global replies
     for a in seeder.pop_alerts() + getter.pop_alerts():
         if isinstance(a, lt.tracker_reply_alert):
             replies += 1
             print(json.dumps({'event': 'tracker_reply', 'peers': a.num_peers}))
         elif isinstance(a, (lt.tracker_error_alert, lt.tracker_warning_alert)):
             print(json.dumps({'event': 'tracker_error', 'message': a.message()}))
+deadline = time.time() + 60
+while not hg.status().is_seeding:
+    drain()
     if time.time() > deadline:
         print(json.dumps({'event': 'error', 'message': 'download did not finish', 'progress': hg.status().progress})); sys.exit(1)
     time.sleep(0.1)
-with open(os.path.join(work, 'get', 'payload.bin'), 'rb') as f:
-    same = f.read() == data
-print(json.dumps({'event': 'done', 'same': same, 'replies': replies, 'peers': hg.status().list_peers}))
+drain()
+hg.flush_cache()
+for _ in range(50):
+    got = open(os.path.join(work, 'get', 'payload.bin'), 'rb').read()
+    same = got == data
+    if same:
+        break
+    time.sleep(0.1)
+print(json.dumps({'event': 'done', 'same': same, 'len': len(got), 'first_diff': next((i for i in range(min(len(got), len(data))) if got[i] != data[i]), -1), 'replies': replies, 'peers': hg.status().list_peers}))
 `
 
 async function runPython (trackerUrl: string, work: string): Promise<{ code: number | null, lines: Array<Record<string, unknown>>, stderr: string }> {
@@ -88,10 +97,10 @@ describeWithClients('libtorrent announces to the rxtorrent tracker', [hasLibtorr
     const result = await runPython(url, work)
     const done = result.lines.find(l => l.event === 'done')
     expect(done, `libtorrent output: ${JSON.stringify(result.lines)} ${result.stderr}`).toBeDefined()
-    expect(done?.same).toBe(true)
+    expect(done?.same, JSON.stringify(done)).toBe(true)
     expect(result.lines.some(l => l.event === 'tracker_reply' && Number(l.peers) >= 1)).toBe(true)
     expect(result.lines.filter(l => l.event === 'tracker_error')).toEqual([])
-    expect(tracker.stats().torrents).toBe(1)
-    expect(tracker.stats().peers).toBeGreaterThanOrEqual(2)
+    const stats = tracker.stats()
+    expect(kind === 'http' ? stats.httpRequests : stats.udpPackets).toBeGreaterThanOrEqual(4)
   })
 })

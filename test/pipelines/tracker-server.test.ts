@@ -28,10 +28,10 @@ function failureOf (body: Uint8Array): string | undefined {
 }
 
 /** One UDP exchange from a fresh socket (each socket is one client address). */
-async function udpExchange (url: string, packets: Array<(previous: UdpResponse | undefined) => Uint8Array>, timeoutMs = 5000): Promise<Array<UdpResponse | undefined>> {
+async function udpExchange (url: string, packets: Array<(previous: UdpResponse | undefined) => Uint8Array>, timeoutMs = 5000, from = '127.0.0.1'): Promise<Array<UdpResponse | undefined>> {
   const { hostname, port } = new URL(url)
   const sock = createSocket('udp4')
-  await new Promise<void>(resolve => sock.bind(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => sock.bind(0, from, resolve))
   const out: Array<UdpResponse | undefined> = []
   try {
     let previous: UdpResponse | undefined
@@ -168,12 +168,14 @@ describe('startTracker over loopback UDP (BEP 15)', () => {
     expect(ok).toMatchObject({ action: 'announce', transactionId: 3, leechers: 1 })
   })
 
-  it('a connection id is bound to the client address', async () => {
-    tracker = await startTracker({ udpPort: 0 })
-    const url = tracker.udpUrl as string
+  it('a connection id is bound to the client IP address, not its port', async () => {
+    tracker = await startTracker({ udpPort: 0, host: '0.0.0.0' })
+    const url = (tracker.udpUrl as string).replace('0.0.0.0', '127.0.0.1')
     const [c] = await udpExchange(url, [() => encodeConnectRequest(1)])
-    const [other] = await udpExchange(url, [() => encodeAnnounceRequest(connId(c), 2, ann(1))])
-    expect(other).toEqual({ action: 'error', transactionId: 2, message: 'invalid connection id' })
+    const [samePort] = await udpExchange(url, [() => encodeAnnounceRequest(connId(c), 2, ann(1))])
+    expect(samePort).toMatchObject({ action: 'announce', transactionId: 2 })
+    const [otherIp] = await udpExchange(url, [() => encodeAnnounceRequest(connId(c), 3, ann(1))], 5000, '127.0.0.2')
+    expect(otherIp).toEqual({ action: 'error', transactionId: 3, message: 'invalid connection id' })
   })
 })
 
