@@ -16,6 +16,8 @@ export { PeerConnection, type PeerConnectionOptions } from './peer-connection.js
 export { PeerPolicy } from './peer-policy.js'
 export { parseTorrentFile } from './parse-torrent-file.js'
 export { runDemo, type DemoOptions } from './demo.js'
+export { startTracker } from './tracker-server.js'
+export type * from './tracker-server.js'
 export type { Progress, TorrentWarning, CommonOptions, DownloadOptions, SeedOptions, FoundPeer } from './types.js'
 export type { ConnectQueueOptions, PeerSource } from '../lib/swarm/connect-queue.js'
 export { FileStorage, ensureFiles } from './node/file-storage.js'
