@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { Observable, asyncScheduler, filter, firstValueFrom, interval, timer, type SchedulerLike, type Subscription } from 'rxjs'
+import { Observable, asyncScheduler, filter, firstValueFrom, interval, take, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { generatePeerId } from '../lib/peer-id/index.js'
@@ -9,6 +9,8 @@ import { formatAddress, type Listener, type PeerAddress, type Transport } from '
 import { FileStorage, ensureFiles } from './node/file-storage.js'
 import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
+import { torrentTrackerPeers } from '../operators/tracker-peers.js'
+import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
 import type { CommonOptions, Progress } from './types.js'
 
@@ -111,6 +113,41 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       pump()
     }
 
+    // Trackers (BEP 3/12/15): announces on the scheduler, their peers into the queue.
+    const trackersOn = options.trackers !== false && torrent.announce.some((tier) => tier.length > 0)
+    let completedAnnounce: Promise<void> | undefined
+    const startTrackers = (): void => {
+      const client = options.trackerClient ?? nodeTrackerClient()
+      const completed$ = rt.verified$.pipe(filter(() => rt.complete), take(1))
+      let announcedCompleted: (() => void) | undefined
+      completedAnnounce = rt.complete ? undefined : new Promise<void>((resolve) => { announcedCompleted = resolve })
+      sourcesLive++
+      sourceSubs.push(torrentTrackerPeers({
+        torrent,
+        client,
+        peerId: rt.peerId,
+        port: rt.listenAddress?.port ?? 0,
+        key: randomBytes(4).readUInt32BE(0),
+        stats: () => {
+          const p = rt.progress()
+          return { uploaded: p.uploaded, downloaded: p.downloaded, left: p.length - p.bytesVerified }
+        },
+        completed$,
+        scheduler,
+        onOutcome: (o) => {
+          if (o.event === 'completed') announcedCompleted?.()
+          if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}: ${o.error.message}`, error: o.error })
+          else if (o.response?.warning !== undefined) options.onWarning?.({ type: 'warning', message: `tracker ${o.url} warns: ${o.response.warning}` })
+        }
+      }).subscribe({
+        next: (found) => { addPeer(found.address, found.source) },
+        error: (e: unknown) => { sourcesLive--; options.onWarning?.({ type: 'warning', message: `trackers failed: ${e instanceof Error ? e.message : String(e)}` }); pump() },
+        complete: () => { sourcesLive--; pump() }
+      }))
+      if (options.trackerClient === undefined) closeClient = async () => { await client.close?.() }
+    }
+    let closeClient: (() => Promise<void>) | undefined
+
     const addPeer = (address: PeerAddress, source: PeerSource): void => {
       if (queue.add(address, source, scheduler.now())) pump()
     }
@@ -120,8 +157,9 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       subscriber.next(rt.progress())
       if (rt.complete) await finish()
       if (rt.complete && options.stopWhenComplete) return
-      if (options.port !== undefined) {
-        listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: options.port, signal }, (conn) => {
+      const listenPort = options.port ?? (trackersOn ? 0 : undefined)
+      if (listenPort !== undefined) {
+        listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: listenPort, signal }, (conn) => {
           if (queue.connectedCount + queue.dialing >= maxConnections) { conn.close(); return }
           queue.incoming()
           void rt.addConnection(conn, 'responder').finally(() => { queue.incomingClosed(); pump() })
@@ -131,6 +169,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         options.onListening?.(listener.address)
       }
       for (const p of options.peers ?? []) addPeer(p, 'manual')
+      if (trackersOn) startTrackers()
       for (const source$ of options.peerSources ?? []) {
         sourcesLive++
         sourceSubs.push(source$.subscribe({
@@ -151,7 +190,15 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       }
       await finish()
       subscriber.next(rt.progress())
-      if (options.stopWhenComplete) return
+      if (options.stopWhenComplete) {
+        // Give the trackers a moment to hear `completed` before `stopped`.
+        if (completedAnnounce !== undefined) {
+          let grace: Subscription | undefined
+          await Promise.race([completedAnnounce, new Promise<void>((resolve) => { grace = timer(3000, scheduler).subscribe(() => { resolve() }) })])
+          grace?.unsubscribe()
+        }
+        return
+      }
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => { resolve() }, { once: true }))
     }
 
@@ -167,6 +214,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       ticker.unsubscribe()
       wake?.unsubscribe()
       for (const sub of sourceSubs) sub.unsubscribe()
+      // The `stopped` announce goes out on unsubscribe; close the client after it had its chance.
+      if (closeClient !== undefined) { const close = closeClient; setTimeout(() => { void close() }, 5000).unref() }
       ac.abort()
       options.signal?.removeEventListener('abort', onOuterAbort)
       rt.closeAll()

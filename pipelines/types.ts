@@ -1,5 +1,6 @@
 import type { Observable, SchedulerLike } from 'rxjs'
 import type { ConnectQueueOptions, PeerSource } from '../lib/swarm/connect-queue.js'
+import type { AnnounceClient } from '../operators/announce-schedule.js'
 import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
@@ -58,6 +59,14 @@ export interface CommonOptions {
   readonly peers?: readonly PeerAddress[]
   /** More peers as they are found (trackers, PEX, DHT…), merged with `peers`. */
   readonly peerSources?: ReadonlyArray<Observable<FoundPeer>>
+  /**
+   * Announce to the torrent's trackers (BEP 3, 12, 15) and dial the peers they
+   * return; default true. When on and `port` is omitted, the pipeline listens
+   * on any free port so the tracker can hand our address to others.
+   */
+  readonly trackers?: boolean
+  /** The tracker client; default `nodeTrackerClient()` (HTTP, HTTPS, UDP). */
+  readonly trackerClient?: AnnounceClient & { close?: () => Promise<void> }
   /** Connection limits and dial backoff. */
   readonly connectQueue?: ConnectQueueOptions
   /** Custom storage; default files under the directory, laid out as libtorrent's save path. */
