@@ -22,7 +22,7 @@ export interface AnnounceOutcome {
   readonly response?: AnnounceResponse
   /** Why it did not. */
   readonly error?: Error
-  /** Milliseconds until the next announce attempt (0: at once, to the next tracker). */
+  /** Milliseconds until the next announce attempt (0: at once, to the next tracker; Infinity: no tracker left). */
   readonly nextInMs: number
 }
 

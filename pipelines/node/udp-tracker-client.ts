@@ -168,6 +168,7 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
         if (r.action === 'error') throw failure(r.message)
         if (r.action !== 'connect') continue
         conn = { id: r.connectionId, at: timers.now() }
+        pruneConnections()
         connections.set(target.key, conn)
       }
       const r = await exchange(target, requestTid, build(conn.id, requestTid), expect, wait, signal)
@@ -179,10 +180,18 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
   }
 
   function freshTid (): number {
-    for (;;) {
+    for (let i = 0; i < 64; i++) {
       const tid = nextTid() >>> 0
       if (!waiters.has(tid)) return tid
     }
+    throw new TrackerError('bad-request', 'no free transaction id', { disposition: 'fatal' })
+  }
+
+  /** Forget expired connection ids once many trackers have been seen. */
+  function pruneConnections (): void {
+    if (connections.size < 256) return
+    const now = timers.now()
+    for (const [key, c] of connections) if (now - c.at >= ttl) connections.delete(key)
   }
 
   return {
