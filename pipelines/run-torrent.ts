@@ -134,6 +134,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         },
         completed$,
         scheduler,
+        random: Math.random,
         onOutcome: (o) => {
           if (o.event === 'completed') announcedCompleted?.()
           if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}: ${o.error.message}`, error: o.error })
