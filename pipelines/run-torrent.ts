@@ -117,7 +117,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const trackersOn = options.trackers !== false && torrent.announce.some((tier) => tier.length > 0)
     let completedAnnounce: Promise<void> | undefined
     const startTrackers = (): void => {
-      const client = options.trackerClient ?? nodeTrackerClient()
+      const client = options.trackerClient ?? nodeTrackerClient({ dnsPreferences: true })
       const completed$ = rt.verified$.pipe(filter(() => rt.complete), take(1))
       let announcedCompleted: (() => void) | undefined
       completedAnnounce = rt.complete ? undefined : new Promise<void>((resolve) => { announcedCompleted = resolve })
