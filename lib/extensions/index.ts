@@ -1,0 +1,28 @@
+/**
+ * The extension protocol (BEP 10) and metadata exchange (BEP 9): the extended
+ * handshake codec, per-connection extension ids, the `ut_metadata` codec and
+ * a metadata assembler.
+ *
+ * @example
+ * ```ts
+ * import { ExtensionIds, encodeExtendedHandshake, decodeExtendedHandshake } from './index.js'
+ * const ids = new ExtensionIds(['ut_metadata'])
+ * const payload = encodeExtendedHandshake({ m: ids.ourMap, v: 'rxtorrent' })
+ * ids.applyRemote(decodeExtendedHandshake(payload))
+ * ids.remoteId('ut_metadata') // 1
+ * ```
+ * @see BEP 9, BEP 10
+ */
+export { EXTENSION_LIMITS, METADATA_PIECE_SIZE } from './limits.js'
+export { decodePrefix, type PrefixResult } from './decode-prefix.js'
+export {
+  encodeExtendedHandshake, decodeExtendedHandshake, isExtensionId,
+  type ExtendedHandshake, type ExtendedHandshakeOptions
+} from './extended-handshake.js'
+export { ExtensionIds } from './extension-registry.js'
+export {
+  METADATA_MSG, encodeMetadataMessage, decodeMetadataMessage, metadataPieceCount, metadataPieceLength,
+  type MetadataMessage, type MetadataRequest, type MetadataData, type MetadataReject, type MetadataUnknown,
+  type MetadataMessageOptions
+} from './ut-metadata.js'
+export { MetadataAssembler, type MetadataAssemblerOptions, type MetadataReceiveResult } from './metadata-assembler.js'
