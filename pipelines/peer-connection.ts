@@ -15,9 +15,15 @@ import { handshake } from '../operators/handshake.js'
 import { idleTimeout } from '../operators/idle-timeout.js'
 import { keepAlives } from '../operators/keep-alive.js'
 import { OutboundQueue } from '../operators/outbound-queue.js'
+import { ExtensionChannel } from '../operators/extension.js'
+import type { ExtendedHandshake } from '../lib/extensions/extended-handshake.js'
+import { normalizeIp } from '../lib/tracker/ip-address.js'
 import { verifyPieces, type VerifiedPiece } from '../operators/verify-pieces.js'
 import { writePieces } from '../operators/write-pieces.js'
 import type { TorrentRuntime } from './torrent-runtime.js'
+
+/** What we call ourselves in the extended handshake (`v`). */
+export const CLIENT_VERSION = 'rxtorrent 0.1.0'
 
 export interface PeerConnectionOptions {
   readonly role: 'initiator' | 'responder'
@@ -53,6 +59,7 @@ export class PeerConnection {
   #caps: Capabilities | undefined
   #closed = false
   #error: Error | undefined
+  #extensions: ExtensionChannel | undefined
   downloaded = 0
   uploaded = 0
 
@@ -84,7 +91,7 @@ export class PeerConnection {
         role: this.#options.role,
         infoHash: rt.torrent.infoHash,
         peerId: rt.peerId,
-        reserved: makeReserved({ fast: true, extended: false, dht: false }),
+        reserved: makeReserved({ fast: true, extended: true, dht: false }),
         timeoutMs: LIMITS.handshakeTimeoutMs,
         scheduler,
         signal: this.#options.signal
@@ -97,6 +104,7 @@ export class PeerConnection {
       this.#startTimers(scheduler)
       this.#out.setBlockSource(() => this.#nextUpload())
       this.#push(...session.announce(rt.have))
+      if (hs.capabilities.extended) this.#startExtensions()
       rt.peerReady(this)
 
       const results = pipe(
@@ -151,6 +159,7 @@ export class PeerConnection {
     this.#closed = true
     this.#error = err
     for (const sub of this.#subs) sub.unsubscribe()
+    this.#extensions?.stop()
     this.#out.end()
     this.conn.close(err)
     this.events$.complete()
@@ -166,6 +175,34 @@ export class PeerConnection {
     } catch (err) {
       this.close(asError(err))
     }
+  }
+
+  /** BEP 10: our extended handshake, and every extension the runtime carries. */
+  #startExtensions (): void {
+    const rt = this.#runtime
+    const remoteHost = this.conn.remote?.host
+    const yourip = remoteHost === undefined ? undefined : normalizeIp(remoteHost)?.bytes
+    this.#extensions = new ExtensionChannel(rt.extensions, {
+      key: this.key,
+      send: (msg) => { this.#push(msg) },
+      close: (err) => { this.close(err) },
+      handshake: {
+        v: CLIENT_VERSION,
+        reqq: LIMITS.maxIncomingRequests,
+        ...(rt.listenAddress === undefined ? {} : { p: rt.listenAddress.port }),
+        ...(yourip === undefined ? {} : { yourip })
+      },
+      onEvent: (name, event) => { rt.extensionEvent(this, name, event) }
+    })
+    this.#extensions.start()
+  }
+
+  /** The remote's extended handshake, once received. */
+  get extendedHandshake (): ExtendedHandshake | undefined { return this.#extensions?.remote }
+
+  /** Send a payload under extension `name`; false when the peer lacks it. */
+  sendExtension (name: string, payload: Uint8Array): boolean {
+    return this.#extensions?.send(name, payload) ?? false
   }
 
   #flushSession (): void {
@@ -186,6 +223,7 @@ export class PeerConnection {
       case 'rejected': rt.planner.release(this.key, event.ref); break
       case 'interested': case 'not-interested': rt.chokeRound(); break
       case 'unwanted-block': rt.wasted += event.length; break
+      case 'extended': this.#extensions?.handle(event.id, event.payload); break
       default: break
     }
     this.events$.next(event)

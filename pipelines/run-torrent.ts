@@ -10,6 +10,7 @@ import { FileStorage, ensureFiles } from './node/file-storage.js'
 import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
+import { utMetadataServe } from '../operators/extensions/ut-metadata.js'
 import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
 import type { CommonOptions, Progress } from './types.js'
@@ -50,6 +51,11 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
       onFatal: (err) => { settleFatal?.(err) },
+      extensions: [
+        utMetadataServe({ metadata: () => torrent.infoBytes, private: torrent.private }),
+        ...(options.extensions ?? [])
+      ],
+      onExtensionEvent: (peer, name, event) => { options.onExtensionEvent?.(peer.key, name, event) },
       signal
     })
     let listener: Listener | undefined

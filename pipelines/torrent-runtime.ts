@@ -15,6 +15,7 @@ import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { checkPieces } from '../operators/check-pieces.js'
 import { PieceReadCache } from '../operators/piece-read-cache.js'
+import type { Extension } from '../operators/extension.js'
 import type { VerifiedPiece } from '../operators/verify-pieces.js'
 import { PeerConnection } from './peer-connection.js'
 import { PeerPolicy } from './peer-policy.js'
@@ -31,6 +32,10 @@ export interface TorrentRuntimeOptions {
   /** Peers we unchoke at once when they are interested. */
   readonly uploadSlots?: number
   readonly onWarning?: (w: TorrentWarning) => void
+  /** BEP 10 extensions run on every connection that negotiates them. */
+  readonly extensions?: ReadonlyArray<Extension>
+  /** An extension's output event (PEX peers, trackers, don't-have…). */
+  readonly onExtensionEvent?: (peer: PeerConnection, name: string, event: unknown) => void
   /** A local failure (disk full, I/O error) that stops the torrent. */
   readonly onFatal?: (err: Error) => void
   readonly signal?: AbortSignal
@@ -90,6 +95,14 @@ export class TorrentRuntime {
   }
 
   get complete (): boolean { return this.have.complete }
+
+  /** The BEP 10 extensions every connection offers. */
+  get extensions (): ReadonlyArray<Extension> { return this.#options.extensions ?? [] }
+
+  /** Route an extension's event to whoever assembled this runtime. */
+  extensionEvent (peer: PeerConnection, name: string, event: unknown): void {
+    this.#options.onExtensionEvent?.(peer, name, event)
+  }
 
   /**
    * Re-verify whatever data the storage already holds, so a finished download

@@ -1,6 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs'
 import type { ConnectQueueOptions, PeerSource } from '../lib/swarm/connect-queue.js'
 import type { AnnounceClient } from '../operators/announce-schedule.js'
+import type { Extension } from '../operators/extension.js'
 import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
@@ -67,6 +68,10 @@ export interface CommonOptions {
   readonly trackers?: boolean
   /** The tracker client; default `nodeTrackerClient()` (HTTP, HTTPS, UDP). */
   readonly trackerClient?: AnnounceClient & { close?: () => Promise<void> }
+  /** More BEP 10 extensions, beside the built-in ones (`ut_metadata`…). */
+  readonly extensions?: ReadonlyArray<Extension>
+  /** Events from extensions, by peer and extension name. */
+  readonly onExtensionEvent?: (peer: string, name: string, event: unknown) => void
   /** Connection limits and dial backoff. */
   readonly connectQueue?: ConnectQueueOptions
   /** Custom storage; default files under the directory, laid out as libtorrent's save path. */
