@@ -3,14 +3,14 @@
  * on loopback: HTTP and UDP announces and scrapes, and the typed failure for
  * an info-hash opentracker does not serve.
  */
-import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { toHex } from '../../lib/magnet/info-hash.js'
 import { TrackerError } from '../../lib/tracker/tracker-error.js'
 import type { AnnounceRequest } from '../../lib/tracker/types.js'
 import { nodeTrackerClient, type TrackerClient } from '../../pipelines/node/tracker-client.js'
-import { describeWithClients, freePort, hasOpentracker, makeTempDir, ManagedProcess, removeDir, stopAll, waitForPort } from './helpers/clients.js'
+import { describeWithClients, hasOpentracker, makeTempDir, removeDir, stopAll } from './helpers/clients.js'
+import { startOpentracker, type Opentracker } from './helpers/opentracker.js'
 
 const infoHash = new Uint8Array(20).map((_, i) => 0x10 + i)
 const unknownHash = new Uint8Array(20).fill(0xee)
@@ -22,23 +22,20 @@ describeWithClients('tracker client against opentracker', [hasOpentracker()], ()
   let httpUrl = ''
   let udpUrl = ''
   let client: TrackerClient
+  let tracker: Opentracker | undefined
 
   beforeAll(async () => {
     dir = await makeTempDir('rxtorrent-opentracker-')
-    await writeFile(join(dir, 'whitelist.txt'), `${toHex(infoHash)}\n`, { mode: 0o644 })
-    // Run as root, opentracker chroots into dir and drops to `nobody`, who must be able to read the whitelist.
-    await chmod(dir, 0o755)
-    const port = await freePort()
-    // -d makes opentracker chdir (and chroot when root) into dir, so the whitelist is named relative to it.
-    const proc = new ManagedProcess('opentracker', ['-i', '127.0.0.1', '-p', String(port), '-P', String(port), '-d', dir, '-w', 'whitelist.txt'], { cwd: dir, label: 'opentracker' })
-    await waitForPort(port, 10_000, proc)
-    httpUrl = `http://127.0.0.1:${port}/announce`
-    udpUrl = `udp://127.0.0.1:${port}/announce`
+    // Under watchdog.py: opentracker drops to `nobody`, which clears PR_SET_PDEATHSIG.
+    tracker = await startOpentracker(join(dir, 'chroot'), [toHex(infoHash)])
+    httpUrl = tracker.httpAnnounce
+    udpUrl = tracker.udpAnnounce
     client = nodeTrackerClient({ timeoutMs: 10_000, udp: { retransmitBaseMs: 1000 } })
   })
 
   afterAll(async () => {
     await client?.close()
+    await tracker?.stop()
     await stopAll()
     if (dir !== '') await removeDir(dir)
   })
