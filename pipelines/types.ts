@@ -14,8 +14,8 @@ export interface FoundPeer {
 
 /** A snapshot of a torrent's progress, emitted by `download` and `seed`. */
 export interface Progress {
-  /** `checking`: re-verifying existing data; `downloading`; `seeding`: every piece verified. */
-  readonly state: 'checking' | 'downloading' | 'seeding'
+  /** `metadata`: fetching a magnet link's metadata; `checking`: re-verifying existing data; `downloading`; `seeding`: every piece verified. */
+  readonly state: 'metadata' | 'checking' | 'downloading' | 'seeding'
   readonly infoHash: string
   readonly name: string
   /** Pieces verified on disk. */

@@ -4,7 +4,9 @@ import { FileStorage } from '../node/file-storage.js'
 import { parsePeer, parsePort, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT, exitCodeFor, exitCodeForSignal, reasonOf } from './exit-codes.js'
-import { loadTorrent } from './load-input.js'
+import { loadInput } from './load-input.js'
+import { downloadMagnet } from '../download-magnet.js'
+import type { TorrentWarning } from '../types.js'
 import { chooseMode, ProgressReporter } from './progress-reporter.js'
 import { runUntilStopped } from './run-until-stopped.js'
 import { DOWNLOAD_USAGE } from './usage.js'
@@ -37,26 +39,33 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     strict: true
   })
   if (values.help === true) { io.stdout.write(DOWNLOAD_USAGE); return EXIT.OK }
-  const [input] = positionals(pos, ['a .torrent file']) as [string]
+  const [input] = positionals(pos, ['a .torrent file or magnet link']) as [string]
   if (values.out === undefined || values.out === '') throw new UsageError('bad-args', 'missing --out <dir>')
   if (values.quiet === true && values.json === true) throw new UsageError('bad-args', '--quiet and --json cannot be combined')
   const peers = (values.peer ?? []).map(parsePeer)
   const port = values.port === undefined ? undefined : parsePort(values.port)
-  const torrent = await loadTorrent(input, io)
-  const storage = new FileStorage(torrent, values.out)
-
+  const loaded = await loadInput(input, io)
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
-  const outcome = await runUntilStopped(download(torrent, {
+  const common = {
     out: values.out,
     peers,
     ...(port === undefined ? {} : { port }),
     seed: values.seed === true,
-    storage,
-    onWarning: w => { reporter.warning(w) }
-  }), io, p => { reporter.progress(p) })
+    onWarning: (w: TorrentWarning) => { reporter.warning(w) }
+  }
+  // A magnet link: the metadata comes from peers first (BEP 9); the pipeline
+  // then owns its file storage. A .torrent: the storage is ours to close.
+  const storage = loaded.kind === 'torrent' ? new FileStorage(loaded.torrent, values.out) : undefined
+  let named: { infoHash: string, name: string } = loaded.kind === 'torrent'
+    ? { infoHash: loaded.torrent.infoHashHex, name: loaded.torrent.name }
+    : { infoHash: loaded.magnet.infoHashHex, name: loaded.magnet.name ?? loaded.magnet.infoHashHex }
+  const run$ = loaded.kind === 'torrent'
+    ? download(loaded.torrent, { ...common, storage: storage as FileStorage })
+    : downloadMagnet(loaded.magnet, { ...common, onMetadata: (m) => { named = { infoHash: m.torrent.infoHashHex, name: m.torrent.name } } })
+  const outcome = await runUntilStopped(run$, io, p => { reporter.progress(p) })
 
   let closeError: unknown
-  await storage.close().catch(async (e: unknown) => {
+  await storage?.close().catch(async (e: unknown) => {
     closeError = e
     await storage.close().catch(() => {})
   })
@@ -80,6 +89,6 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     reporter.error(`stopped by ${outcome.signal} before the download completed${verified}`, 'interrupted')
     return exitCodeForSignal(outcome.signal)
   }
-  reporter.done(torrent.infoHashHex, torrent.name)
+  reporter.done(named.infoHash, named.name)
   return EXIT.OK
 }

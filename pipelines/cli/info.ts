@@ -2,7 +2,8 @@ import type { Magnet } from '../../lib/magnet/types.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { filePath } from '../../lib/storage/file-layout.js'
 import { formatAddress } from '../../lib/transport/types.js'
-import { parseStrict, positionals } from './args.js'
+import { RxTorrentError, UsageError } from '../../lib/errors.js'
+import { parsePeer, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT } from './exit-codes.js'
 import { loadInput } from './load-input.js'
@@ -20,13 +21,38 @@ import { INFO_USAGE } from './usage.js'
 export async function infoCommand (argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals: pos } = parseStrict({
     args: [...argv],
-    options: { json: { type: 'boolean' }, scrape: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      scrape: { type: 'boolean' },
+      fetch: { type: 'boolean' },
+      peer: { type: 'string', multiple: true },
+      output: { type: 'string', short: 'o' },
+      'timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    },
     allowPositionals: true,
     strict: true
   })
   if (values.help === true) { io.stdout.write(INFO_USAGE); return EXIT.OK }
   const [input] = positionals(pos, ['a .torrent file or magnet link']) as [string]
-  const loaded = await loadInput(input, io)
+  let loaded = await loadInput(input, io)
+  if (values.fetch === true || values.output !== undefined) {
+    if (loaded.kind !== 'magnet') throw new UsageError('bad-args', '--fetch and -o need a magnet link')
+    // BEP 9: the metadata from the magnet's peers, --peer and its trackers.
+    const { fetchMetadata } = await import('../fetch-metadata.js')
+    const seconds = values.timeout === undefined ? 60 : Number(values.timeout)
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('bad-args', `--timeout must be a positive number of seconds, got ${values.timeout}`)
+    const fetched = await fetchMetadata(loaded.magnet.infoHash, {
+      peers: [...loaded.magnet.peers, ...(values.peer ?? []).map(parsePeer)],
+      trackers: loaded.magnet.trackers.map((t) => [t]),
+      signal: AbortSignal.timeout(seconds * 1000)
+    }).catch((e: unknown) => {
+      if (e instanceof Error && e.name === 'TimeoutError' && !(e instanceof RxTorrentError)) throw new RxTorrentError('metadata-timeout', `no metadata within ${seconds} s`, { disposition: 'fatal' })
+      throw e
+    })
+    if (values.output !== undefined) await io.writeFile(values.output, fetched.torrentFile)
+    loaded = { kind: 'torrent', torrent: fetched.torrent }
+  }
   const record = loaded.kind === 'torrent' ? torrentInfo(loaded.torrent) : magnetInfo(loaded.magnet)
   if (values.scrape === true) {
     const { scrapeInput, formatScrape, anyAnswered } = await import('./scrape.js')

@@ -41,14 +41,14 @@ export async function loadInput (input: string, io: CliIo): Promise<LoadedInput>
 }
 
 /**
- * Load a .torrent file; a magnet link is refused because fetching metadata
- * from peers (BEP 9) is not available yet.
+ * Load a .torrent file, for commands that need the metadata up front (`seed`);
+ * a magnet link is refused with a hint to fetch it first.
  * @throws UsageError `magnet-unsupported`, and as {@link loadInput}
  */
 export async function loadTorrent (input: string, io: CliIo): Promise<Torrent> {
   const loaded = await loadInput(input, io)
   if (loaded.kind === 'magnet') {
-    throw new UsageError('magnet-unsupported', 'cannot download from a magnet link yet: metadata exchange (BEP 9) is not implemented; use a .torrent file')
+    throw new UsageError('magnet-unsupported', 'this command needs a .torrent file; fetch one from a magnet link with `rxtorrent info <magnet> --fetch -o file.torrent`')
   }
   return loaded.torrent
 }

@@ -45,6 +45,7 @@ export function renderBar (fraction: number, width: number): string {
 
 /** Done fraction: pieces checked while checking, verified bytes otherwise. */
 export function progressFraction (p: Progress): number {
+  if (p.state === 'metadata') return 0
   if (p.state === 'checking') return p.pieceCount === 0 ? 1 : p.piecesChecked / p.pieceCount
   return p.length === 0 ? 1 : p.bytesVerified / p.length
 }

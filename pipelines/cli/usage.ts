@@ -5,7 +5,7 @@ export const MAIN_USAGE = `Usage: rxtorrent <command> [options]
 Commands:
   create <path> -o <file.torrent>     make a .torrent from a file or folder
   info <file.torrent|magnet>          show what a torrent or magnet link holds
-  download <file.torrent> --out <dir> download a torrent from peers
+  download <file.torrent|magnet>      download from peers into --out <dir>
   seed <file.torrent> --data <dir>    verify data and serve it to peers
   demo                                run a local swarm demonstration
   tracker                             run an HTTP and UDP BitTorrent tracker
@@ -34,6 +34,7 @@ Options:
 `
 
 export const INFO_USAGE = `Usage: rxtorrent info <file.torrent|magnet> [--json] [--scrape]
+       rxtorrent info <magnet> --fetch [--peer HOST:PORT]... [-o FILE.torrent] [--timeout S]
 
 Show a torrent's name, info-hash, size, pieces, files, trackers, web seeds and
 private flag; for a magnet link, its info-hash, name, trackers, web seeds and
@@ -43,6 +44,10 @@ Options:
   --json    print one JSON object instead of text
   --scrape  also ask each tracker for seeders and leechers (as \`scrape\`);
             then exits 1 when no tracker answered
+  --fetch   fetch a magnet link's metadata from its peers (x.pe, --peer) and
+            trackers (BEP 9) and show the torrent it describes
+  -o FILE   with --fetch: also save it as a .torrent file
+  --timeout give up fetching after S seconds (default 60; exit 1)
 `
 
 export const SCRAPE_USAGE = `Usage: rxtorrent scrape <file.torrent|magnet> [--json] [--timeout S]
@@ -57,7 +62,7 @@ Options:
   --timeout S   give each tracker S seconds (1-600, default 15)
 `
 
-export const DOWNLOAD_USAGE = `Usage: rxtorrent download <file.torrent> --out <dir> [options]
+export const DOWNLOAD_USAGE = `Usage: rxtorrent download <file.torrent|magnet> --out <dir> [options]
 
 Download into <dir> (a single-file torrent becomes <dir>/<name>, a multi-file
 one <dir>/<name>/...), re-checking data already there. Exits 0 once every

@@ -172,10 +172,10 @@ describe('rxtorrent create and info', () => {
 })
 
 describe('rxtorrent download (no network)', () => {
-  it('refuses a magnet link: exit 2 with a one-line reason', async () => {
+  it('a magnet link with no peer and no tracker: exit 1 with a one-line reason', async () => {
     const io = fakeIo()
-    expect(await main(['download', 'magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a', '--out', root], io)).toBe(2)
-    expect(io.err()).toMatch(/^rxtorrent: cannot download from a magnet link yet: [^\n]*BEP 9[^\n]*\n$/)
+    expect(await main(['download', 'magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a', '--out', root, '--quiet'], io)).toBe(1)
+    expect(io.err()).toMatch(/^rxtorrent: no peer to fetch the metadata from\n$/)
   })
 
   it('completes at once when the data is already there (--json ends with done)', async () => {
