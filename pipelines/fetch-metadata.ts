@@ -80,6 +80,7 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
   let assembler: MetadataAssembler | undefined
   let sourcesLive = 0
   let lastError: string | undefined
+  const askers = new Set<() => void>()
 
   return await new Promise<FetchedMetadata>((resolve, reject) => {
     let settled = false
@@ -142,6 +143,7 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
       closers.add(close)
       const sinkDone = conn.sink(pipe(out, encodeFrames())).catch(() => {})
       let useful = false
+      let hopeless = false
       const inFlight = new Set<number>()
       const requestMore = (): void => {
         if (assembler === undefined || closed) return
@@ -156,6 +158,7 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
           }))
         }
       }
+      askers.add(requestMore)
       const channel = new ExtensionChannel([utMetadataFetch()], {
         key,
         send: (m) => { if (!closed) out.push(m) },
@@ -178,6 +181,7 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
           if ('done' in result) { done(result.done); return }
           lastError = `metadata from ${result.failed.join(', ')} did not match the info-hash`
           for (const k of result.failed) if (k === key) close(new RxTorrentError('bad-metadata', lastError, { disposition: 'ban' }))
+          requestElsewhere()
         }
       })
       try {
@@ -201,22 +205,28 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
             if (closed) break
           }
           if (closed) break
-          if (channel.remote !== undefined && channel.remote.m.ut_metadata === undefined) throw new RxTorrentError('no-metadata', `${key} does not offer ut_metadata`, { disposition: 'disconnect' })
+          const remote = channel.remote
+          if (remote !== undefined && (remote.m.ut_metadata === undefined || remote.metadataSize === undefined)) throw new RxTorrentError('no-metadata', `${key} does not offer its metadata (ut_metadata)`, { disposition: 'disconnect' })
+          if (remote !== undefined && assembler !== undefined && remote.metadataSize !== assembler.size) throw new RxTorrentError('metadata-size-mismatch', `${key} says the metadata is ${remote.metadataSize} bytes, others ${assembler.size}`, { disposition: 'disconnect' })
         }
       } catch (e) {
+        // A peer without the metadata (or without the extension protocol) is not asked again.
+        if (e instanceof RxTorrentError && ['no-metadata', 'no-extensions', 'metadata-rejected'].includes(e.code)) hopeless = true
         lastError = `${key}: ${e instanceof Error ? e.message : String(e)}`
         if (!settled) options.onWarning?.({ type: 'warning', message: `metadata from ${key}: ${e instanceof Error ? e.message : String(e)}`, peer: key, ...(e instanceof Error ? { error: e } : {}) })
       } finally {
         assembler?.release(key)
+        askers.delete(requestMore)
         channel.stop()
         close()
         closers.delete(close)
         await sinkDone
-        queue.closed(peer, scheduler.now(), { useful, retry: !settled })
+        queue.closed(peer, scheduler.now(), { useful, retry: !settled && !hopeless })
         if (!settled) { requestElsewhere(); pump() }
       }
     }
-    const requestElsewhere = (): void => { /* other connections ask for freed pieces on their next answer */ }
+    // Pieces freed by a peer that left (or by a failed hash) are asked of the others.
+    const requestElsewhere = (): void => { for (const ask of askers) ask() }
 
     for (const p of options.peers ?? []) queue.add(p, 'manual', scheduler.now())
     if ((options.trackers ?? []).some((t) => t.length > 0)) {

@@ -4,7 +4,7 @@ import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { PeerSession, type PeerEvent } from '../lib/peer/peer-session.js'
 import type { BlockRef } from '../lib/pieces/geometry.js'
-import type { Duplex } from '../lib/transport/types.js'
+import type { Duplex, PeerAddress } from '../lib/transport/types.js'
 import { encodePieceHeader, makeReserved } from '../lib/wire/index.js'
 import type { Capabilities, Handshake } from '../lib/wire/types.js'
 import { assemblePieces } from '../operators/assemble-pieces.js'
@@ -62,6 +62,8 @@ export class PeerConnection {
   #extensions: ExtensionChannel | undefined
   downloaded = 0
   uploaded = 0
+  /** The peer said it only uploads (BEP 21). */
+  uploadOnly = false
 
   constructor (runtime: TorrentRuntime, conn: Duplex, key: string, options: PeerConnectionOptions) {
     this.#runtime = runtime
@@ -199,6 +201,21 @@ export class PeerConnection {
 
   /** The remote's extended handshake, once received. */
   get extendedHandshake (): ExtendedHandshake | undefined { return this.#extensions?.remote }
+
+  /**
+   * Where the peer accepts connections: the address we dialed, or for an
+   * incoming peer its host with the port from its extended handshake (`p`).
+   */
+  get reachableAddress (): PeerAddress | undefined {
+    const remote = this.conn.remote
+    if (remote === undefined) return undefined
+    if (this.#options.role === 'initiator') return remote
+    const p = this.#extensions?.remote?.p
+    return p === undefined ? undefined : { host: remote.host, port: p }
+  }
+
+  /** True when we dialed this peer. */
+  get outgoing (): boolean { return this.#options.role === 'initiator' }
 
   /** Send a payload under extension `name`; false when the peer lacks it. */
   sendExtension (name: string, payload: Uint8Array): boolean {

@@ -11,6 +11,9 @@ import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import { utMetadataServe } from '../operators/extensions/ut-metadata.js'
+import { utPex } from '../operators/extensions/ut-pex.js'
+import { ltTex } from '../operators/extensions/lt-tex.js'
+import { ltDonthave, uploadOnly } from '../operators/extensions/peer-state.js'
 import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
 import type { CommonOptions, Progress } from './types.js'
@@ -40,6 +43,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const ownStorage = options.storage === undefined
     const storage: Storage = options.storage ?? new FileStorage(torrent, options.dir)
     const transport: Transport = options.transport ?? tcpTransport()
+    // Extension callbacks run only once the runtime exists.
+    let rtRef: TorrentRuntime | undefined
     const rt = new TorrentRuntime({
       torrent,
       storage,
@@ -52,12 +57,32 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
       onFatal: (err) => { settleFatal?.(err) },
       extensions: [
-        utMetadataServe({ metadata: () => torrent.infoBytes, private: torrent.private }),
+        // BEP 27: a private torrent's metadata is not offered at all.
+        ...(torrent.private ? [] : [utMetadataServe({ metadata: () => torrent.infoBytes })]),
+        uploadOnly(() => rtRef?.complete === true),
+        ltDonthave(() => torrent.pieceCount),
+        // BEP 27: a private torrent's peers come from its trackers only.
+        ...(torrent.private || options.pex === false ? [] : [
+          utPex({
+            peers: () => rtRef?.pexPeers() ?? [],
+            self: () => rtRef?.listenAddress === undefined ? [] : [rtRef.listenAddress],
+            addressOf: (key) => rtRef?.peers.get(key)?.reachableAddress,
+            scheduler,
+            ...(typeof options.pex === 'object' && options.pex.firstDelayMs !== undefined ? { firstDelayMs: options.pex.firstDelayMs } : {})
+          }),
+          ltTex({ trackers: () => knownTrackers(), scheduler, ...(typeof options.pex === 'object' && options.pex.firstDelayMs !== undefined ? { firstDelayMs: options.pex.firstDelayMs } : {}) })
+        ]),
         ...(options.extensions ?? [])
       ],
-      onExtensionEvent: (peer, name, event) => { options.onExtensionEvent?.(peer.key, name, event) },
+      onExtensionEvent: (peer, name, event) => {
+        const e = event as { type?: string, peers?: ReadonlyArray<{ host: string, port: number }>, trackers?: readonly string[] }
+        if (e.type === 'pex-peers' && e.peers !== undefined) for (const p of e.peers) addPeer({ host: p.host, port: p.port }, 'pex')
+        if (e.type === 'tex-trackers' && e.trackers !== undefined) learnTrackers(e.trackers)
+        options.onExtensionEvent?.(peer.key, name, event)
+      },
       signal
     })
+    rtRef = rt
     let listener: Listener | undefined
     let settleFatal: ((err: Error) => void) | undefined
     const fatal = new Promise<never>((_resolve, reject) => { settleFatal = reject })
@@ -154,6 +179,28 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       if (options.trackerClient === undefined) closeClient = async () => { await client.close?.() }
     }
     let closeClient: (() => Promise<void>) | undefined
+
+    // BEP 28: trackers learned from peers get their own announces (at most 10).
+    const extraTrackers = new Set<string>()
+    const knownTrackers = (): string[] => [...torrent.announce.flat(), ...extraTrackers]
+    const learnTrackers = (urls: readonly string[]): void => {
+      if (torrent.private || options.trackers === false) return
+      for (const url of urls) {
+        if (extraTrackers.size >= 10 || knownTrackers().includes(url)) continue
+        extraTrackers.add(url)
+        const client = options.trackerClient ?? nodeTrackerClient({ dnsPreferences: true })
+        sourceSubs.push(torrentTrackerPeers({
+          torrent: { infoHash: torrent.infoHash, announce: [[url]] },
+          client,
+          peerId: rt.peerId,
+          port: rt.listenAddress?.port ?? 0,
+          stats: () => { const p = rt.progress(); return { uploaded: p.uploaded, downloaded: p.downloaded, left: p.length - p.bytesVerified } },
+          scheduler,
+          random: Math.random,
+          onOutcome: (o) => { if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url} (from a peer): ${o.error.message}`, error: o.error }) }
+        }).subscribe({ next: (found) => { addPeer(found.address, found.source) }, error: () => {} }))
+      }
+    }
 
     const addPeer = (address: PeerAddress, source: PeerSource): void => {
       if (queue.add(address, source, scheduler.now())) pump()

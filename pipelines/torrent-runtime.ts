@@ -99,9 +99,32 @@ export class TorrentRuntime {
   /** The BEP 10 extensions every connection offers. */
   get extensions (): ReadonlyArray<Extension> { return this.#options.extensions ?? [] }
 
-  /** Route an extension's event to whoever assembled this runtime. */
+  /**
+   * An extension's event: the ones that change a peer's state (BEP 54
+   * don't-have, BEP 21 upload-only) are applied here; every event then goes to
+   * whoever assembled this runtime.
+   */
   extensionEvent (peer: PeerConnection, name: string, event: unknown): void {
+    const e = event as { type?: string, index?: number, uploadOnly?: boolean }
+    const s = peer.session
+    if (e.type === 'dont-have' && s !== undefined && e.index !== undefined && s.peerHas.clear(e.index)) {
+      this.planner.peerHas(peer.key, s.peerHas)
+      this.updateInterest(peer)
+    }
+    if (e.type === 'upload-only') peer.uploadOnly = e.uploadOnly === true
     this.#options.onExtensionEvent?.(peer, name, event)
+  }
+
+  /** Connected peers as BEP 11 would describe them: reachable address and flags. */
+  pexPeers (): Array<{ host: string, port: number, flags: number }> {
+    const out: Array<{ host: string, port: number, flags: number }> = []
+    for (const p of this.peers.values()) {
+      const a = p.reachableAddress
+      if (a === undefined || p.closed) continue
+      const seed = p.session?.peerHas.complete === true || p.uploadOnly
+      out.push({ host: a.host, port: a.port, flags: (seed ? 0x02 : 0) | (p.outgoing ? 0x10 : 0) })
+    }
+    return out
   }
 
   /**

@@ -68,6 +68,12 @@ export interface CommonOptions {
   readonly trackers?: boolean
   /** The tracker client; default `nodeTrackerClient()` (HTTP, HTTPS, UDP). */
   readonly trackerClient?: AnnounceClient & { close?: () => Promise<void> }
+  /**
+   * BEP 11 peer exchange (and BEP 28 tracker exchange); default on, always off
+   * for private torrents. `firstDelayMs`: the first message after the
+   * extended handshake (default 2 s); later ones every minute.
+   */
+  readonly pex?: boolean | { readonly firstDelayMs?: number }
   /** More BEP 10 extensions, beside the built-in ones (`ut_metadata`…). */
   readonly extensions?: ReadonlyArray<Extension>
   /** Events from extensions, by peer and extension name. */
