@@ -10,6 +10,8 @@
  */
 export { download } from './download.js'
 export { seed } from './seed.js'
+export { downloadMagnet, type MagnetDownloadOptions } from './download-magnet.js'
+export { fetchMetadata, torrentFileOf, type FetchMetadataOptions, type FetchedMetadata } from './fetch-metadata.js'
 export { runTorrent, type RunOptions } from './run-torrent.js'
 export { TorrentRuntime, type TorrentRuntimeOptions } from './torrent-runtime.js'
 export { PeerConnection, type PeerConnectionOptions } from './peer-connection.js'

@@ -26,3 +26,8 @@ export {
   type MetadataMessageOptions
 } from './ut-metadata.js'
 export { MetadataAssembler, type MetadataAssemblerOptions, type MetadataReceiveResult } from './metadata-assembler.js'
+export { PEX_FLAGS, PEX_LIMITS, pexAddressKey, encodePex, decodePex, type PexPeer, type PexMessage, type PexDecodeOptions } from './ut-pex.js'
+export { PexState, PexInbox } from './pex-state.js'
+export { TEX_LIMITS, isExchangeableTrackerUrl, encodeTex, decodeTex, TexState, type TexMessage, type TexDecodeOptions, type TexStateOptions } from './lt-tex.js'
+export { DONTHAVE_LENGTH, encodeDontHave, decodeDontHave } from './lt-donthave.js'
+export { encodeUploadOnly, decodeUploadOnly } from './upload-only.js'

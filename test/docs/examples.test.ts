@@ -6,6 +6,7 @@ import { memoryNetwork } from '../../operators/memory-network.js'
 import { download, seed, nodeHasher } from '../../pipelines/index.js'
 import { fetchFromOnePeer } from '../../docs/examples/custom-pipeline.js'
 import { inOrder } from '../../docs/examples/sequential-picker.js'
+import { notes, type NoteEvent } from '../../docs/examples/custom-extension.js'
 import { filledStorage, makeData, makeTorrent } from '../pipelines/swarm-helpers.js'
 
 /** The examples in docs/guide.md, run as written. */
@@ -38,5 +39,23 @@ describe('docs/examples', () => {
     const storage = await fetchFromOnePeer(conn, torrent, new TextEncoder().encode('-XX0001-abcdefghijkl'))
     stop()
     expect(Buffer.compare(await storage.read(0, data.length), data)).toBe(0)
+  })
+
+  it('the custom x_note extension carries a note from the seed to the downloader', async () => {
+    const data = makeData(3 * 16384, 22)
+    const torrent = makeTorrent(data, 16384)
+    const net = memoryNetwork()
+    let resolve!: (a: PeerAddress) => void
+    const listening = new Promise<PeerAddress>((r) => { resolve = r })
+    const sub = seed(torrent, { data: '', storage: await filledStorage(data), transport: net.transport('10.0.0.1'), port: 0, hasher: nodeHasher, onListening: resolve, extensions: [notes('hello from the seed')] }).subscribe()
+    const addr = await listening
+    const received: NoteEvent[] = []
+    await lastValueFrom(download(torrent, {
+      out: '', storage: new MemoryStorage(data.length), transport: net.transport('10.0.0.2'), peers: [addr], hasher: nodeHasher,
+      extensions: [notes('hello from the leecher')],
+      onExtensionEvent: (_peer, name, event) => { if (name === 'x_note') received.push(event as NoteEvent) }
+    }))
+    sub.unsubscribe()
+    expect(received).toEqual([{ type: 'note', from: `${addr.host}:${addr.port}`, text: 'hello from the seed' }])
   })
 })
