@@ -16,7 +16,10 @@ import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/t
 import { checkPieces } from '../operators/check-pieces.js'
 import { PieceReadCache } from '../operators/piece-read-cache.js'
 import type { Extension } from '../operators/extension.js'
-import type { VerifiedPiece } from '../operators/verify-pieces.js'
+import { verifyPieces, type VerifiedPiece } from '../operators/verify-pieces.js'
+import { assemblePieces, type BlockIn } from '../operators/assemble-pieces.js'
+import { writePieces } from '../operators/write-pieces.js'
+import { pipe } from 'it-pipe'
 import { PeerConnection } from './peer-connection.js'
 import { PeerPolicy } from './peer-policy.js'
 import type { Progress, TorrentWarning } from './types.js'
@@ -202,7 +205,7 @@ export class TorrentRuntime {
   }
 
   /** A piece went through verification (and, if good, was written). */
-  pieceDone (piece: VerifiedPiece, from: PeerConnection): void {
+  pieceDone (piece: VerifiedPiece, from: { readonly key: string }): void {
     if (piece.ok) {
       this.planner.pieceVerified(piece.index)
       for (const p of this.peers.values()) {
@@ -219,10 +222,48 @@ export class TorrentRuntime {
     this.#warn({ type: 'warning', message: `piece ${piece.index} failed its hash check`, peer: from.key, error: new HashMismatchError(piece.index) })
     for (const key of new Set(contributors)) {
       const p = this.peers.get(key)
-      if (p === undefined) continue
+      // A source that is not a connection (a web seed) is banned by its key.
+      if (p === undefined) { this.policy.hashFailed(key); continue }
       if (this.policy.hashFailed(banKey(p.conn))) p.close(new HashMismatchError(piece.index, { disposition: 'ban' }))
     }
     this.topUpAll()
+  }
+
+  /**
+   * Blocks from a source that is not a peer connection (a BEP 19 web seed):
+   * the ones the planner gave `key` go through the same assembly,
+   * verification and writes as a peer's. Resolves when the source ends;
+   * what it left unfinished is freed for others.
+   */
+  async ingestBlocks (key: string, source: AsyncIterable<BlockIn>): Promise<void> {
+    const inFlight = new Set<number>()
+    const planner = this.planner
+    const down = this.down
+    const scheduler = this.scheduler
+    const accepted = async function * (blocks: AsyncIterable<BlockIn>): AsyncGenerator<BlockIn> {
+      for await (const b of blocks) {
+        down.add(b.block.length, scheduler.now())
+        if (planner.receive(key, { index: b.index, begin: b.begin, length: b.block.length }) === 'accepted') yield b
+      }
+    }
+    const results = pipe(
+      source,
+      accepted,
+      assemblePieces(this.assembler),
+      async function * (pieces) { for await (const p of pieces) { inFlight.add(p.index); yield p } },
+      verifyPieces({ pieceHashes: this.torrent.pieceHashes, hasher: this.hasher }),
+      writePieces(this.storage, { pieceLength: this.torrent.pieceLength, highWaterMark: 4 })
+    )
+    try {
+      for await (const piece of results) {
+        inFlight.delete(piece.index)
+        this.pieceDone(piece as VerifiedPiece, { key })
+      }
+    } finally {
+      this.planner.forgetUnheld(key, (r) => this.assembler.holds(r.index, r.begin))
+      for (const index of inFlight) if (!this.have.has(index)) this.planner.reset(index)
+      this.planner.releaseAll(key)
+    }
   }
 
   /** Interested exactly when the peer has something we want (lib/peer/interest). */
