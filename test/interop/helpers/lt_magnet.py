@@ -30,7 +30,7 @@ Stdout carries one JSON object per line:
   {"event":"listening","port":N}
   {"event":"metadata","infoHash":"<hex>","name":"...","totalSize":N}
   {"event":"state","state":"...","progress":P,"peers":N,"uploaded":N,"downloaded":N}
-  {"event":"peers","peers":[{"address":"ip:port","sources":[...],"connected":B,
+  {"event":"peers","t":S,"peers":[{"address":"ip:port","sources":[...],"connected":B,
                              "uploaded":N,"downloaded":N,"client":"..."}]}
       ("connected": past the BitTorrent handshake; sent when the set of
       peers, their sources or their connected flags change)
@@ -277,7 +277,7 @@ def run_peer(opts):
         peers = [peer_record(p) for p in handle.get_peer_info()]
         shape = sorted((p["address"], tuple(p["sources"]), p["connected"]) for p in peers)
         if shape != last_peers:
-            emit({"event": "peers", "peers": peers})
+            emit({"event": "peers", "t": round(now - started, 2), "peers": peers})
             last_peers = shape
         if now - last_emit >= 1.0:
             emit({"event": "state", "state": state, "progress": round(st.progress, 6), "peers": st.num_peers,
