@@ -25,7 +25,9 @@ export function ltTex (options: LtTexOptions): Extension<TexTrackersEvent> {
     name: 'lt_tex',
     attach: (messages$, peer) => new Observable<TexTrackersEvent>((subscriber) => {
       const state = new TexState({ intervalMs })
-      const ticks = timer(options.firstDelayMs ?? 2000, intervalMs, options.scheduler).subscribe(() => {
+      // Look every few seconds; the state sends at most once per interval, and an
+      // empty change does not use up the interval.
+      const ticks = timer(options.firstDelayMs ?? 2000, Math.min(5000, intervalMs), options.scheduler).subscribe(() => {
         const m = state.diff(options.trackers(), options.scheduler.now())
         if (m !== undefined) peer.send(encodeTex(m))
       })

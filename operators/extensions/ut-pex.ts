@@ -40,7 +40,9 @@ export function utPex (options: UtPexOptions): Extension<PexPeersEvent> {
       const inbox = new PexInbox()
       const scheduler = options.scheduler
       const itself = options.addressOf?.(peer.key)
-      const ticks = timer(options.firstDelayMs ?? 2000, intervalMs, scheduler).subscribe(() => {
+      // Look every few seconds; the state sends at most once per interval, and an
+      // empty change does not use up the interval.
+      const ticks = timer(options.firstDelayMs ?? 2000, Math.min(5000, intervalMs), scheduler).subscribe(() => {
         const current = options.peers().filter((p) => itself === undefined || p.host !== itself.host || p.port !== itself.port)
         const message = state.diff(current, scheduler.now())
         if (message !== undefined) peer.send(encodePex(message))

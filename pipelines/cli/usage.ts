@@ -78,8 +78,9 @@ Options:
 
 Progress: a redrawn line on a terminal, a plain line every 5 s otherwise.
 Exit codes: 0 complete, 1 runtime failure, 2 usage error or bad torrent;
-SIGINT/SIGTERM before completion stop cleanly (files flushed) with 130/143.
-A magnet link cannot be downloaded yet (no metadata exchange): exit 2.
+SIGINT/SIGTERM before completion stop cleanly (files closed) with 130/143.
+A magnet link's metadata is fetched first from its peers (x.pe, --peer) and
+trackers (tr), by BEP 9; exit 1 when no peer can give it.
 `
 
 export const SEED_USAGE = `Usage: rxtorrent seed <file.torrent> --data <dir> [options]
