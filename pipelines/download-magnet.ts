@@ -48,7 +48,8 @@ export function downloadMagnet (magnet: Magnet, options: MagnetDownloadOptions):
       from(fetching).pipe(mergeMap(({ fetched, port }) => download(fetched.torrent, {
         ...options,
         ...(port === undefined ? {} : { port }),
-        peers: dedupe([...fetched.peers, ...peers])
+        peers: dedupe([...fetched.peers, ...peers]),
+        webSeeds: [...magnet.webSeeds, ...(options.webSeeds ?? [])]
       })))
     ).pipe((source) => new Observable<Progress>((subscriber) => {
       const sub = source.subscribe(subscriber)

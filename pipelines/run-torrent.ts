@@ -16,6 +16,8 @@ import { ltTex } from '../operators/extensions/lt-tex.js'
 import { ltDonthave, uploadOnly } from '../operators/extensions/peer-state.js'
 import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
+import { webSeedBlocks } from './node/web-seed.js'
+import { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
 
 export interface RunOptions extends CommonOptions {
@@ -202,6 +204,29 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       }
     }
 
+    // BEP 19 web seeds: the torrent's url-list and any given, each a block
+    // source through the same planner, assembly and verification as peers.
+    const startWebSeeds = (): void => {
+      if (rt.complete) return
+      const urls = [...new Set([...torrent.urlList, ...(options.webSeeds ?? [])])].filter((u) => /^https?:\/\//i.test(u)).slice(0, 10)
+      const everything = Bitfield.full(torrent.pieceCount)
+      for (const url of urls) {
+        const key = `ws:${url}`
+        sourcesLive++
+        void rt.ingestBlocks(key, webSeedBlocks({
+          url,
+          torrent,
+          key,
+          signal,
+          next: (max) => (rt.complete || rt.policy.isBanned(key) ? [] : rt.planner.next(key, everything, max)),
+          release: (refs) => { for (const r of refs) rt.planner.release(key, r) },
+          onWarning: (message) => { if (!signal.aborted) options.onWarning?.({ type: 'warning', message: `web seed ${url}: ${message}`, peer: key }) }
+        })).catch((e: unknown) => {
+          if (!signal.aborted) options.onWarning?.({ type: 'warning', message: `web seed ${url}: ${e instanceof Error ? e.message : String(e)}`, peer: key })
+        }).finally(() => { sourcesLive--; pump() })
+      }
+    }
+
     const addPeer = (address: PeerAddress, source: PeerSource): void => {
       if (queue.add(address, source, scheduler.now())) pump()
     }
@@ -224,6 +249,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       }
       for (const p of options.peers ?? []) addPeer(p, 'manual')
       if (trackersOn) startTrackers()
+      startWebSeeds()
       for (const source$ of options.peerSources ?? []) {
         sourcesLive++
         sourceSubs.push(source$.subscribe({

@@ -66,6 +66,8 @@ export interface CommonOptions {
    * on any free port so the tracker can hand our address to others.
    */
   readonly trackers?: boolean
+  /** More BEP 19 web seeds (HTTP/HTTPS), beside the torrent's `url-list`. */
+  readonly webSeeds?: readonly string[]
   /** The tracker client; default `nodeTrackerClient()` (HTTP, HTTPS, UDP). */
   readonly trackerClient?: AnnounceClient & { close?: () => Promise<void> }
   /**
