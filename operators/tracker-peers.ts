@@ -65,6 +65,8 @@ export interface TorrentTrackerPeersOptions {
   readonly backoff?: BackoffOptions
   /** Also told every outcome, e.g. to report tracker errors as warnings. */
   readonly onOutcome?: (outcome: AnnounceOutcome) => void
+  /** An announce unanswered this long counts as failed and the next tracker is tried. */
+  readonly timeoutMs?: number
 }
 
 /**
@@ -107,7 +109,8 @@ export function torrentTrackerPeers (options: TorrentTrackerPeersOptions): Obser
     ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.numwant === undefined ? {} : { numwant: options.numwant }),
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff })
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
   })
   const observed = options.onOutcome === undefined
     ? outcomes$

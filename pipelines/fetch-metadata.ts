@@ -18,6 +18,7 @@ import { requestMetadataPiece, utMetadataFetch, type MetadataPieceEvent } from '
 import { handshake } from '../operators/handshake.js'
 import { OutboundQueue } from '../operators/outbound-queue.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
+import { ANNOUNCE_TIMEOUT_MS } from './node/tracker-client.js'
 import { sha1 } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { nodeTrackerClient } from './node/tracker-client.js'
@@ -240,6 +241,7 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
         stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }),
         scheduler,
         random: Math.random,
+        timeoutMs: ANNOUNCE_TIMEOUT_MS,
         onOutcome: (o) => { if (o.error !== undefined && !settled) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}: ${o.error.message}`, error: o.error }) }
       }).subscribe({
         next: (found) => { if (queue.add(found.address, 'tracker', scheduler.now())) pump() },

@@ -10,6 +10,7 @@ import { FileStorage, ensureFiles } from './node/file-storage.js'
 import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
+import { ANNOUNCE_TIMEOUT_MS } from './node/tracker-client.js'
 import { utMetadataServe } from '../operators/extensions/ut-metadata.js'
 import { utPex } from '../operators/extensions/ut-pex.js'
 import { ltTex } from '../operators/extensions/lt-tex.js'
@@ -168,6 +169,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         completed$,
         scheduler,
         random: Math.random,
+        timeoutMs: ANNOUNCE_TIMEOUT_MS,
         onOutcome: (o) => {
           if (o.event === 'completed') announcedCompleted?.()
           if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}: ${o.error.message}`, error: o.error })
@@ -199,6 +201,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
           stats: () => { const p = rt.progress(); return { uploaded: p.uploaded, downloaded: p.downloaded, left: p.length - p.bytesVerified } },
           scheduler,
           random: Math.random,
+          timeoutMs: ANNOUNCE_TIMEOUT_MS,
           onOutcome: (o) => { if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url} (from a peer): ${o.error.message}`, error: o.error }) }
         }).subscribe({ next: (found) => { addPeer(found.address, found.source) }, error: () => {} }))
       }

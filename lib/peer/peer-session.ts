@@ -154,15 +154,16 @@ export class PeerSession {
         }
         return this.#peerHas.set(msg.index) ? [{ type: 'have', index: msg.index }] : []
       }
-      case 'bitfield':
-        this.#checkFirst(first, msg.type)
-        return this.#replaceHas(Bitfield.fromWire(msg.bits, this.#geometry.pieceCount))
+      // A later bitfield or have-all (aria2 sends one instead of many haves)
+      // only adds pieces; its size and spare bits are checked all the same.
+      case 'bitfield': {
+        const has = Bitfield.fromWire(msg.bits, this.#geometry.pieceCount)
+        return first ? this.#replaceHas(has) : this.#mergeHas(has)
+      }
       case 'have-all':
-        this.#checkFirst(first, msg.type)
-        return this.#replaceHas(Bitfield.full(this.#geometry.pieceCount))
+        return first ? this.#replaceHas(Bitfield.full(this.#geometry.pieceCount)) : this.#mergeHas(Bitfield.full(this.#geometry.pieceCount))
       case 'have-none':
-        this.#checkFirst(first, msg.type)
-        return this.#replaceHas(new Bitfield(this.#geometry.pieceCount))
+        return first ? this.#replaceHas(new Bitfield(this.#geometry.pieceCount)) : []
       case 'request': return this.#onRequest(toBlockRef(msg))
       case 'cancel': return this.#onCancel(toBlockRef(msg))
       case 'piece': return this.#onPiece(msg.index, msg.begin, msg.block)
@@ -361,8 +362,10 @@ export class PeerSession {
     this.#outgoing.push({ type: 'reject-request', index: ref.index, begin: ref.begin, length: ref.length })
   }
 
-  #checkFirst (first: boolean, type: string): void {
-    if (!first) throw new ProtocolError('bad-bitfield', `${type} is only allowed as the peer's first message`, { details: { type } })
+  #mergeHas (has: Bitfield): PeerEvent[] {
+    let changed = false
+    for (const i of has.indices()) if (this.#peerHas.set(i)) changed = true
+    return changed ? [{ type: 'bitfield', bitfield: this.#peerHas.clone() }] : []
   }
 
   #replaceHas (has: Bitfield): PeerEvent[] {

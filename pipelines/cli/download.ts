@@ -30,6 +30,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
       out: { type: 'string' },
       peer: { type: 'string', multiple: true },
       port: { type: 'string' },
+      host: { type: 'string' },
       seed: { type: 'boolean' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -50,6 +51,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     out: values.out,
     peers,
     ...(port === undefined ? {} : { port }),
+    ...(values.host === undefined ? {} : { host: values.host }),
     seed: values.seed === true,
     onWarning: (w: TorrentWarning) => { reporter.warning(w) }
   }

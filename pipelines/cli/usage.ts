@@ -72,6 +72,7 @@ Options:
   --out DIR           save directory (required)
   --peer HOST:PORT    a peer to connect to ([v6]:port for IPv6); repeat for more
   --port N            also accept incoming peers on port N (0: any free port)
+  --host ADDR         address to listen on (default 0.0.0.0)
   --seed              keep seeding after completion until SIGINT/SIGTERM (then exit 0)
   --quiet             print nothing but errors
   --json              one JSON object per line on stdout: progress, warning, done, error

@@ -19,6 +19,13 @@ import { HTTP_TRACKER_DEFAULTS, httpAnnounce, httpScrape, type HttpTrackerOption
 import { udpTrackerClient, type UdpTrackerOptions } from './udp-tracker-client.js'
 
 /** Announces to and scrapes trackers of any supported scheme. */
+/**
+ * How long the pipelines wait for one announce before trying the next
+ * tracker: long enough for two UDP sends (BEP 15: 0 s and 15 s), short enough
+ * that a dead first tier does not hold up the second for a minute.
+ */
+export const ANNOUNCE_TIMEOUT_MS = 20_000
+
 export interface TrackerClient {
   /**
    * Announce `req` to the tracker at `url`.

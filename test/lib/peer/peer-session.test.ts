@@ -57,16 +57,21 @@ describe('PeerSession: peer state', () => {
     violation(() => session().handle({ type: 'bitfield', bits: Uint8Array.from([0, 0b0010_0000]) }, 0), 'bad-bitfield')
   })
 
-  it('a bitfield that is not the first message (or a second one) disconnects; keep-alive, extended and port may precede it', () => {
+  it('a later bitfield (as aria2 sends) only adds pieces; it is still checked for size and spare bits (C33)', () => {
     const s = session({ extended: true })
     s.handle({ type: 'keep-alive' }, 0)
     s.handle({ type: 'extended', id: 0, payload: new Uint8Array(2) }, 0)
     s.handle({ type: 'port', port: 6881 }, 0)
-    s.handle({ type: 'bitfield', bits: new Uint8Array(2) }, 0)
-    violation(() => s.handle({ type: 'bitfield', bits: new Uint8Array(2) }, 0), 'bad-bitfield')
+    s.handle({ type: 'bitfield', bits: Uint8Array.of(0x80, 0x00) }, 0)
+    const [ev] = s.handle({ type: 'bitfield', bits: Uint8Array.of(0x40, 0x00) }, 0)
+    expect(ev?.type).toBe('bitfield')
+    expect([...s.peerHas.indices()]).toEqual([0, 1])
+    // The same pieces again change nothing and say nothing.
+    expect(s.handle({ type: 'bitfield', bits: Uint8Array.of(0x40, 0x00) }, 0)).toEqual([])
+    violation(() => s.handle({ type: 'bitfield', bits: new Uint8Array(3) }, 0), 'bad-bitfield')
     const t = session()
     t.handle({ type: 'have', index: 1 }, 0)
-    violation(() => t.handle({ type: 'bitfield', bits: new Uint8Array(2) }, 0), 'bad-bitfield')
+    violation(() => t.handle({ type: 'bitfield', bits: Uint8Array.of(0xff, 0xff) }, 0), 'bad-bitfield')
   })
 
   it('records have once, and C34: have index ≥ num_pieces disconnects', () => {
@@ -89,10 +94,11 @@ describe('PeerSession: peer state', () => {
     violation(() => session().handle({ type: 'have-none' }, 0), 'fast-not-negotiated')
   })
 
-  it('C40: a have-all flood disconnects at the second one', () => {
+  it('C40: a have-all flood costs nothing: after the first, repeats change nothing and produce no events', () => {
     const s = session({ fast: true })
-    s.handle({ type: 'have-all' }, 0)
-    violation(() => s.handle({ type: 'have-all' }, 0), 'bad-bitfield')
+    expect(s.handle({ type: 'have-all' }, 0)).toHaveLength(1)
+    for (let i = 0; i < 10_000; i++) expect(s.handle({ type: 'have-all' }, 0)).toEqual([])
+    expect(s.peerHas.complete).toBe(true)
   })
 
   it('every fast message disconnects when BEP 6 was not negotiated', () => {
