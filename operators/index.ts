@@ -32,3 +32,4 @@ export { utMetadataServe, utMetadataFetch, requestMetadataPiece, type MetadataPi
 export { utPex, type UtPexOptions, type PexPeersEvent } from './extensions/ut-pex.js'
 export { ltTex, type LtTexOptions, type TexTrackersEvent } from './extensions/lt-tex.js'
 export { ltDonthave, uploadOnly, type DontHaveEvent, type UploadOnlyEvent } from './extensions/peer-state.js'
+export { readFileStream, DEFAULT_READ_CHUNK_SIZE, type ReadFileStreamOptions } from './read-file-stream.js'

@@ -1,8 +1,10 @@
-import { BEP3 } from '../constants.js'
+import { BEP3, LIMITS } from '../constants.js'
 import { ProtocolError } from '../errors.js'
 import { Bitfield } from './bitfield.js'
 import type { BlockRef, PieceGeometry } from './geometry.js'
 import { blockAt, blockCount, blockNumberOf, isValidBlockRequest } from './geometry.js'
+import type { EndgameCandidate } from './endgame.js'
+import { DEFAULT_MAX_DUPLICATES, pickEndgame } from './endgame.js'
 import type { PickerView, PiecePicker } from './piece-picker.js'
 import { rarestFirst } from './rarest-first.js'
 
@@ -21,6 +23,24 @@ export interface RequestPlannerOptions {
   readonly blockSize?: number
   /** Most pieces in progress at once; default {@link DEFAULT_MAX_PIECES_IN_PROGRESS}. */
   readonly maxPiecesInProgress?: number
+  /**
+   * Endgame (BEP 3): once every missing wanted block is requested, hand
+   * outstanding blocks to further peers. Default true; `false` turns it off.
+   */
+  readonly endgame?: boolean
+  /** Most peers one block may be outstanding to in endgame; default {@link DEFAULT_MAX_DUPLICATES}. */
+  readonly maxDuplicates?: number
+  /**
+   * Most cancels kept for {@link RequestPlanner.takeCancels} before the
+   * oldest are dropped; default `LIMITS.maxIncomingRequests`.
+   */
+  readonly maxPendingCancels?: number
+}
+
+/** A request to withdraw: the block arrived from another peer first. */
+export interface PlannedCancel {
+  readonly peer: PeerKey
+  readonly ref: BlockRef
 }
 
 const FREE = 0
@@ -31,8 +51,12 @@ const RECEIVED = 2
 interface Partial {
   readonly index: number
   readonly state: Uint8Array
-  /** The peer a block is requested from or was received from. */
+  /** The peer a block was first requested from (of those still holding it) or was received from. */
   readonly owner: Array<PeerKey | undefined>
+  /** Further peers a requested block is outstanding to (endgame), by block number. */
+  readonly extra: Map<number, PeerKey[]>
+  /** Sequence number of each requested block's first request. */
+  readonly since: Float64Array
   free: number
   received: number
 }
@@ -40,8 +64,12 @@ interface Partial {
 /**
  * Which blocks to request from whom, for one torrent shared by all its peer
  * connections. Keeps peer availability, the pieces in progress and each
- * block's state. A block is outstanding to at most one peer at a time
- * (endgame is a separate strategy). Pure and synchronous.
+ * block's state. A block is outstanding to one peer at a time, except in
+ * endgame, when every missing wanted block is requested: then it may be
+ * outstanding to up to `maxDuplicates` peers, never twice to the same one;
+ * the first arrival wins and the other holders are queued for `cancel`
+ * ({@link RequestPlanner.takeCancels}). Pieces outside the wanted set
+ * ({@link RequestPlanner.setWanted}) are never started. Pure and synchronous.
  * @see BEP 3
  */
 export class RequestPlanner {
@@ -58,6 +86,13 @@ export class RequestPlanner {
   /** Global block numbers outstanding per peer. */
   readonly #outstanding = new Map<PeerKey, Set<number>>()
   readonly #view: PickerView
+  readonly #endgame: boolean
+  readonly #maxDuplicates: number
+  readonly #maxCancels: number
+  #wanted: Bitfield
+  #cancels: PlannedCancel[] = []
+  /** Request sequence counter (a logical clock for "oldest request"). */
+  #seq = 0
 
   constructor (g: PieceGeometry, options: RequestPlannerOptions) {
     if (options.have.length !== g.pieceCount) throw new RangeError(`have has ${options.have.length} bits for ${g.pieceCount} pieces`)
@@ -69,18 +104,80 @@ export class RequestPlanner {
     if (!Number.isInteger(this.#blockSize) || this.#blockSize <= 0) throw new RangeError(`bad block size ${this.#blockSize}`)
     this.#maxInProgress = options.maxPiecesInProgress ?? DEFAULT_MAX_PIECES_IN_PROGRESS
     this.#stride = Math.max(1, Math.ceil(g.pieceLength / this.#blockSize))
+    this.#endgame = options.endgame !== false
+    this.#maxDuplicates = options.maxDuplicates ?? DEFAULT_MAX_DUPLICATES
+    if (!Number.isInteger(this.#maxDuplicates) || this.#maxDuplicates < 1) throw new RangeError(`bad maxDuplicates ${this.#maxDuplicates}`)
+    this.#maxCancels = options.maxPendingCancels ?? LIMITS.maxIncomingRequests
+    this.#wanted = Bitfield.full(g.pieceCount)
     const partials = this.#partials
     this.#view = {
       pieceCount: g.pieceCount,
       have: this.have,
       availability: this.availability,
       isInProgress: (index) => partials.has(index),
-      isWanted: () => true
+      isWanted: (index) => this.#wanted.has(index)
     }
   }
 
-  /** All pieces verified. */
+  /** All pieces verified (wanted or not); see {@link wantedComplete}. */
   get complete (): boolean { return this.have.complete }
+
+  /** Every wanted piece verified. */
+  get wantedComplete (): boolean {
+    const w = this.#wanted.bytes
+    const h = this.have.bytes
+    for (let i = 0; i < w.length; i++) if (((w[i] as number) & ~(h[i] as number) & 0xff) !== 0) return false
+    return true
+  }
+
+  /** The wanted pieces (a copy). */
+  get wanted (): Bitfield { return this.#wanted.clone() }
+
+  /**
+   * Which pieces to download (file priorities, see `wantedPieces`). Pieces
+   * not wanted are never started; blocks already requested for them stay
+   * outstanding until they arrive or are released, but their free blocks
+   * are no longer handed out. Default: every piece.
+   * @throws RangeError when `wanted` has the wrong length (a caller bug).
+   */
+  setWanted (wanted: Bitfield): void {
+    if (wanted.length !== this.#g.pieceCount) throw new RangeError(`wanted has ${wanted.length} bits for ${this.#g.pieceCount} pieces`)
+    this.#wanted = wanted.clone()
+  }
+
+  /**
+   * True when nothing is left to hand out normally: every missing wanted
+   * piece is in progress and none of them has a free block (and endgame is
+   * enabled). `next` may then duplicate outstanding blocks.
+   * @see BEP 3 ("end game")
+   */
+  get inEndgame (): boolean {
+    if (!this.#endgame) return false
+    let wantedPartials = 0
+    for (const p of this.#partials.values()) {
+      if (!this.#wanted.has(p.index) || this.have.has(p.index)) continue
+      if (p.free > 0) return false
+      wantedPartials++
+    }
+    if (wantedPartials === 0) return false
+    const w = this.#wanted.bytes
+    const h = this.have.bytes
+    let missing = 0
+    for (let i = 0; i < w.length; i++) missing += POPCOUNT[(w[i] as number) & ~(h[i] as number) & 0xff] as number
+    return missing === wantedPartials
+  }
+
+  /**
+   * Cancels to send since the last call, in order: for each block accepted
+   * by {@link receive}, every other peer it was still outstanding to. Those
+   * peers no longer hold the block in the planner. Drain after each
+   * `receive`; past `maxPendingCancels` the oldest are dropped.
+   */
+  takeCancels (): PlannedCancel[] {
+    const out = this.#cancels
+    this.#cancels = []
+    return out
+  }
 
   /** Pieces in progress (some blocks requested/received, not verified). */
   get inProgress (): number { return this.#partials.size }
@@ -127,29 +224,33 @@ export class RequestPlanner {
     this.releaseAll(peer)
   }
 
-  /** True when the peer has a piece we lack. */
+  /** True when the peer has a wanted piece we lack. */
   isInteresting (peerHas: Bitfield): boolean {
     const ours = this.have.bytes
+    const wanted = this.#wanted.bytes
     const theirs = peerHas.bytes
     const n = Math.min(ours.length, theirs.length)
     for (let i = 0; i < n; i++) {
-      if (((theirs[i] as number) & ~(ours[i] as number) & 0xff) !== 0) return true
+      if (((theirs[i] as number) & (wanted[i] as number) & ~(ours[i] as number) & 0xff) !== 0) return true
     }
     return false
   }
 
   /**
    * Blocks to request from this peer now (up to `max`), marked requested by
-   * it: free blocks of pieces in progress first (oldest piece first), then
-   * blocks of new pieces from the picker. Never a block outstanding to
-   * another peer or already received.
+   * it: free blocks of wanted pieces in progress first (oldest piece first),
+   * then blocks of new wanted pieces from the picker. Outside endgame never
+   * a block outstanding to another peer; never a received block. In
+   * endgame ({@link inEndgame}), blocks outstanding to other peers fill the
+   * rest: never one this peer already holds, at most `maxDuplicates`
+   * holders each, fewest holders and oldest requests first.
    */
   next (peer: PeerKey, peerHas: Bitfield, max: number): BlockRef[] {
     const out: BlockRef[] = []
     if (!(max > 0)) return out
     for (const p of this.#partials.values()) {
       if (out.length >= max) return out
-      if (p.free > 0 && peerHas.has(p.index)) this.#take(peer, p, out, max)
+      if (p.free > 0 && peerHas.has(p.index) && this.#wanted.has(p.index)) this.#take(peer, p, out, max)
     }
     while (out.length < max && this.#partials.size < this.#maxInProgress) {
       const room = this.#maxInProgress - this.#partials.size
@@ -158,27 +259,35 @@ export class RequestPlanner {
       let started = 0
       for (const index of picked) {
         if (out.length >= max || this.#partials.size >= this.#maxInProgress) break
-        if (this.have.has(index) || this.#partials.has(index) || !peerHas.has(index)) continue
+        if (this.have.has(index) || this.#partials.has(index) || !peerHas.has(index) || !this.#wanted.has(index)) continue
         this.#take(peer, this.#start(index), out, max)
         started++
       }
       if (started === 0) break
     }
+    if (out.length < max && this.inEndgame) this.#duplicate(peer, peerHas, out, max)
     return out
   }
 
-  /** A request was rejected, choked away or timed out: the block is free again. No effect when `ref` is not outstanding to `peer`. */
+  /**
+   * A request was rejected, choked away or timed out: `peer` no longer holds
+   * the block, which is free again unless another peer still has it
+   * outstanding (endgame). No effect when `ref` is not outstanding to `peer`.
+   */
   release (peer: PeerKey, ref: BlockRef): void {
     const block = blockNumberOf(this.#g, ref, this.#blockSize)
     if (block < 0) return
     const p = this.#partials.get(ref.index)
-    if (p === undefined || p.state[block] !== REQUESTED || p.owner[block] !== peer) return
-    this.#free(p, block)
+    if (p === undefined || p.state[block] !== REQUESTED || !this.#dropHolder(p, block, peer)) return
     this.#outstanding.get(peer)?.delete(this.#key(ref.index, block))
     this.#dropIfIdle(p)
   }
 
-  /** Free every block outstanding to `peer` (choke without Fast, disconnect); returns them. */
+  /**
+   * Withdraw every block outstanding to `peer` (choke without Fast,
+   * disconnect); returns them. Each is free again unless another peer still
+   * has it outstanding (endgame).
+   */
   releaseAll (peer: PeerKey): BlockRef[] {
     const keys = this.#outstanding.get(peer)
     this.#outstanding.delete(peer)
@@ -188,8 +297,7 @@ export class RequestPlanner {
       const index = Math.floor(key / this.#stride)
       const block = key - index * this.#stride
       const p = this.#partials.get(index)
-      if (p === undefined || p.state[block] !== REQUESTED || p.owner[block] !== peer) continue
-      this.#free(p, block)
+      if (p === undefined || p.state[block] !== REQUESTED || !this.#dropHolder(p, block, peer)) continue
       out.push(blockAt(this.#g, index, block, this.#blockSize))
       this.#dropIfIdle(p)
     }
@@ -198,8 +306,9 @@ export class RequestPlanner {
 
   /**
    * A block arrived. 'accepted' when we requested it from this peer, or from
-   * another peer and it is still missing (it is then taken off that peer's
-   * outstanding list); 'unrequested' when nobody asked for it, it does not
+   * another peer and it is still missing; it is then taken off every
+   * holder's outstanding list and each other holder is queued for
+   * {@link takeCancels}. 'unrequested' when nobody asked for it, it does not
    * match the block grid, or it was already received: count it as waste and
    * don't store it (ADVERSARIAL C39).
    * @throws ProtocolError `bad-block` (disconnect) when `ref` lies outside the
@@ -212,8 +321,12 @@ export class RequestPlanner {
     const block = blockNumberOf(this.#g, ref, this.#blockSize)
     const p = this.#partials.get(ref.index)
     if (block < 0 || p === undefined || p.state[block] !== REQUESTED) return 'unrequested'
-    const requester = p.owner[block] as PeerKey
-    this.#outstanding.get(requester)?.delete(this.#key(ref.index, block))
+    const key = this.#key(ref.index, block)
+    for (const holder of this.#holders(p, block)) {
+      this.#outstanding.get(holder)?.delete(key)
+      if (holder !== peer) this.#queueCancel(holder, blockAt(this.#g, ref.index, block, this.#blockSize))
+    }
+    p.extra.delete(block)
     p.state[block] = RECEIVED
     p.owner[block] = peer
     p.received++
@@ -301,6 +414,7 @@ export class RequestPlanner {
       if (p.state[b] !== FREE) continue
       p.state[b] = REQUESTED
       p.owner[b] = peer
+      p.since[b] = this.#seq++
       p.free--
       keys.add(this.#key(p.index, b))
       out.push(blockAt(this.#g, p.index, b, this.#blockSize))
@@ -309,7 +423,7 @@ export class RequestPlanner {
 
   #start (index: number): Partial {
     const n = blockCount(this.#g, index, this.#blockSize)
-    const p: Partial = { index, state: new Uint8Array(n), owner: new Array<PeerKey | undefined>(n).fill(undefined), free: n, received: 0 }
+    const p: Partial = { index, state: new Uint8Array(n), owner: new Array<PeerKey | undefined>(n).fill(undefined), extra: new Map(), since: new Float64Array(n), free: n, received: 0 }
     this.#partials.set(index, p)
     return p
   }
@@ -317,7 +431,72 @@ export class RequestPlanner {
   #free (p: Partial, block: number): void {
     p.state[block] = FREE
     p.owner[block] = undefined
+    p.extra.delete(block)
     p.free++
+  }
+
+  /** Peers a requested block is outstanding to, first requester first. */
+  #holders (p: Partial, block: number): PeerKey[] {
+    const first = p.owner[block]
+    if (first === undefined) return []
+    const more = p.extra.get(block)
+    return more === undefined ? [first] : [first, ...more]
+  }
+
+  /**
+   * Take `peer` off a requested block's holders; the block is freed when no
+   * holder remains. False when `peer` did not hold it.
+   */
+  #dropHolder (p: Partial, block: number, peer: PeerKey): boolean {
+    const more = p.extra.get(block)
+    if (p.owner[block] === peer) {
+      const next = more?.shift()
+      if (next === undefined) {
+        this.#free(p, block)
+      } else {
+        p.owner[block] = next
+        if (more?.length === 0) p.extra.delete(block)
+      }
+      return true
+    }
+    const at = more === undefined ? -1 : more.indexOf(peer)
+    if (more === undefined || at < 0) return false
+    more.splice(at, 1)
+    if (more.length === 0) p.extra.delete(block)
+    return true
+  }
+
+  /** Endgame: add outstanding blocks of other peers to `out`, with `peer` as a further holder. */
+  #duplicate (peer: PeerKey, peerHas: Bitfield, out: BlockRef[], max: number): void {
+    const candidates: EndgameCandidate[] = []
+    for (const p of this.#partials.values()) {
+      if (!peerHas.has(p.index) || !this.#wanted.has(p.index)) continue
+      for (let b = 0; b < p.state.length; b++) {
+        if (p.state[b] !== REQUESTED) continue
+        candidates.push({ index: p.index, block: b, holders: this.#holders(p, b), since: p.since[b] as number })
+      }
+    }
+    const chosen = pickEndgame(candidates, peer, max - out.length, this.#maxDuplicates)
+    if (chosen.length === 0) return
+    let keys = this.#outstanding.get(peer)
+    if (keys === undefined) {
+      keys = new Set()
+      this.#outstanding.set(peer, keys)
+    }
+    for (const c of chosen) {
+      const p = this.#partials.get(c.index) as Partial
+      const more = p.extra.get(c.block)
+      if (more === undefined) p.extra.set(c.block, [peer])
+      else more.push(peer)
+      keys.add(this.#key(c.index, c.block))
+      out.push(blockAt(this.#g, c.index, c.block, this.#blockSize))
+    }
+  }
+
+  #queueCancel (peer: PeerKey, ref: BlockRef): void {
+    if (this.#maxCancels <= 0) return
+    if (this.#cancels.length >= this.#maxCancels) this.#cancels.shift()
+    this.#cancels.push({ peer, ref })
   }
 
   /** A piece with nothing requested or received is no longer in progress. */
@@ -330,7 +509,8 @@ export class RequestPlanner {
     const p = this.#partials.get(index)
     if (p === undefined) return
     for (let b = 0; b < p.state.length; b++) {
-      if (p.state[b] === REQUESTED) this.#outstanding.get(p.owner[b] as PeerKey)?.delete(this.#key(index, b))
+      if (p.state[b] !== REQUESTED) continue
+      for (const holder of this.#holders(p, b)) this.#outstanding.get(holder)?.delete(this.#key(index, b))
     }
     this.#partials.delete(index)
   }
@@ -343,3 +523,6 @@ export class RequestPlanner {
 
   #key (index: number, block: number): number { return index * this.#stride + block }
 }
+
+const POPCOUNT = new Uint8Array(256)
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + (POPCOUNT[i >> 1] as number)

@@ -50,7 +50,8 @@ export function transmissionSettings (port: number, downloadDir: string): Record
     'bind-address-ipv6': '::1',
     'peer-port': port,
     'peer-port-random-on-start': false,
-    encryption: 0,
+    // 0: prefer plaintext. RXT_TRANSMISSION_ENCRYPTION=1 tries Transmission's default (prefer encrypted).
+    encryption: Number(process.env.RXT_TRANSMISSION_ENCRYPTION ?? 0),
     'speed-limit-up-enabled': false,
     'speed-limit-down-enabled': false,
     'alt-speed-enabled': false,

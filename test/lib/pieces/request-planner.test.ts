@@ -23,7 +23,7 @@ const sequential: PiecePicker = {
   }
 }
 
-function planner (length: number, pieceLength: number, picker: PiecePicker = sequential, extra: { maxPiecesInProgress?: number } = {}): RequestPlanner {
+function planner (length: number, pieceLength: number, picker: PiecePicker = sequential, extra: { maxPiecesInProgress?: number, endgame?: boolean, maxDuplicates?: number } = {}): RequestPlanner {
   const g = geometryOf({ length, pieceLength })
   return new RequestPlanner(g, { have: new Bitfield(g.pieceCount), picker, ...extra })
 }
@@ -63,8 +63,8 @@ describe('RequestPlanner: availability', () => {
 })
 
 describe('RequestPlanner: next', () => {
-  it('never requests a block twice, across peers', () => {
-    const p = planner(8 * 2 * B, 2 * B, rarestFirst({ random: xorshift32(3) }))
+  it('never requests a block twice, across peers (endgame off)', () => {
+    const p = planner(8 * 2 * B, 2 * B, rarestFirst({ random: xorshift32(3) }), { endgame: false })
     const all = Bitfield.full(8)
     const seen = new Set<string>()
     for (const peer of ['a', 'b', 'c', 'a', 'b', 'c', 'a']) {
@@ -121,8 +121,8 @@ describe('RequestPlanner: next', () => {
 })
 
 describe('RequestPlanner: release', () => {
-  it('release frees one block for other peers; only the owner can release it', () => {
-    const p = planner(2 * B, 2 * B)
+  it('release frees one block for other peers; only the owner can release it (endgame off)', () => {
+    const p = planner(2 * B, 2 * B, sequential, { endgame: false })
     const [r0, r1] = p.next('a', Bitfield.full(1), 2) as [BlockRef, BlockRef]
     p.release('b', r0)
     expect(p.next('b', Bitfield.full(1), 2)).toEqual([])
