@@ -1,5 +1,6 @@
-import type { Observable } from 'rxjs'
+import { defer, type Observable } from 'rxjs'
 import type { Torrent } from '../lib/metainfo/types.js'
+import { selectFiles, wantedPieces } from '../lib/pieces/file-priorities.js'
 import { runTorrent } from './run-torrent.js'
 import type { DownloadOptions, Progress } from './types.js'
 
@@ -19,5 +20,15 @@ import type { DownloadOptions, Progress } from './types.js'
  *   .subscribe(p => console.log(`${p.piecesVerified}/${p.pieceCount}`))
  */
 export function download (torrent: Torrent, options: DownloadOptions): Observable<Progress> {
-  return runTorrent(torrent, { ...options, dir: options.out, stopWhenComplete: options.seed !== true })
+  return defer(() => {
+    const only = options.only ?? []
+    // Throws UsageError `bad-only` (as the observable's error) for a spec that selects nothing.
+    const chosen = only.length === 0 ? undefined : selectFiles(torrent.files.map((f) => ({ path: torrent.multiFile ? f.path : [torrent.name], padding: f.padding })), only)
+    return runTorrent(torrent, {
+      ...options,
+      dir: options.out,
+      stopWhenComplete: options.seed !== true,
+      ...(chosen === undefined ? {} : { wanted: wantedPieces(torrent, (i) => chosen.has(i)) })
+    })
+  })
 }

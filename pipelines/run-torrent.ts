@@ -10,6 +10,7 @@ import { FileStorage, ensureFiles } from './node/file-storage.js'
 import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
+import type { AnnounceClient, AnnounceOutcome } from '../operators/announce-schedule.js'
 import { ANNOUNCE_TIMEOUT_MS } from './node/tracker-client.js'
 import { utMetadataServe } from '../operators/extensions/ut-metadata.js'
 import { utPex } from '../operators/extensions/ut-pex.js'
@@ -27,6 +28,8 @@ export interface RunOptions extends CommonOptions {
   /** Stop (complete) once every piece is verified. */
   readonly stopWhenComplete: boolean
   readonly requestQueueDepth?: number
+  /** Pieces to fetch (default all); see `DownloadOptions.only`. */
+  readonly wanted?: Bitfield
 }
 
 /**
@@ -86,6 +89,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       signal
     })
     rtRef = rt
+    if (options.wanted !== undefined) rt.planner.setWanted(options.wanted)
     let listener: Listener | undefined
     let settleFatal: ((err: Error) => void) | undefined
     const fatal = new Promise<never>((_resolve, reject) => { settleFatal = reject })
@@ -150,37 +154,52 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     // Trackers (BEP 3/12/15): announces on the scheduler, their peers into the queue.
     const trackersOn = options.trackers !== false && torrent.announce.some((tier) => tier.length > 0)
     let completedAnnounce: Promise<void> | undefined
-    const startTrackers = (): void => {
-      const client = options.trackerClient ?? nodeTrackerClient({ dnsPreferences: true })
-      const completed$ = rt.verified$.pipe(filter(() => rt.complete), take(1))
-      let announcedCompleted: (() => void) | undefined
-      completedAnnounce = rt.complete ? undefined : new Promise<void>((resolve) => { announcedCompleted = resolve })
-      sourcesLive++
-      sourceSubs.push(torrentTrackerPeers({
-        torrent,
-        client,
+    // One tracker client for the torrent's trackers and those learned by TEX.
+    let client: (AnnounceClient & { close?: () => Promise<void> }) | undefined
+    const trackerClient = (): AnnounceClient => {
+      if (client === undefined) {
+        client = options.trackerClient ?? nodeTrackerClient({ dnsPreferences: true })
+        if (options.trackerClient === undefined) { const own = client; closeClient = async () => { await own.close?.() } }
+      }
+      return client
+    }
+    const announceKey = randomBytes(4).readUInt32BE(0)
+    /** Announces to `tiers` on the scheduler; their peers go into the connect queue. */
+    const announceTo = (tiers: readonly (readonly string[])[], extra: { completed$?: Observable<unknown>, onOutcome?: (o: AnnounceOutcome) => void, label: string }): Subscription =>
+      torrentTrackerPeers({
+        torrent: { infoHash: torrent.infoHash, announce: tiers },
+        client: trackerClient(),
         peerId: rt.peerId,
         port: rt.listenAddress?.port ?? 0,
-        key: randomBytes(4).readUInt32BE(0),
+        key: announceKey,
         stats: () => {
           const p = rt.progress()
           return { uploaded: p.uploaded, downloaded: p.downloaded, left: p.length - p.bytesVerified }
         },
-        completed$,
+        ...(extra.completed$ === undefined ? {} : { completed$: extra.completed$ }),
         scheduler,
         random: Math.random,
         timeoutMs: ANNOUNCE_TIMEOUT_MS,
         onOutcome: (o) => {
-          if (o.event === 'completed') announcedCompleted?.()
-          if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}: ${o.error.message}`, error: o.error })
+          extra.onOutcome?.(o)
+          if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}${extra.label}: ${o.error.message}`, error: o.error })
           else if (o.response?.warning !== undefined) options.onWarning?.({ type: 'warning', message: `tracker ${o.url} warns: ${o.response.warning}` })
         }
       }).subscribe({
         next: (found) => { addPeer(found.address, found.source) },
         error: (e: unknown) => { sourcesLive--; options.onWarning?.({ type: 'warning', message: `trackers failed: ${e instanceof Error ? e.message : String(e)}` }); pump() },
         complete: () => { sourcesLive--; pump() }
+      })
+
+    const startTrackers = (): void => {
+      let announcedCompleted: (() => void) | undefined
+      completedAnnounce = rt.complete ? undefined : new Promise<void>((resolve) => { announcedCompleted = resolve })
+      sourcesLive++
+      sourceSubs.push(announceTo(torrent.announce, {
+        completed$: rt.verified$.pipe(filter(() => rt.complete), take(1)),
+        onOutcome: (o) => { if (o.event === 'completed') announcedCompleted?.() },
+        label: ''
       }))
-      if (options.trackerClient === undefined) closeClient = async () => { await client.close?.() }
     }
     let closeClient: (() => Promise<void>) | undefined
 
@@ -192,18 +211,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       for (const url of urls) {
         if (extraTrackers.size >= 10 || knownTrackers().includes(url)) continue
         extraTrackers.add(url)
-        const client = options.trackerClient ?? nodeTrackerClient({ dnsPreferences: true })
-        sourceSubs.push(torrentTrackerPeers({
-          torrent: { infoHash: torrent.infoHash, announce: [[url]] },
-          client,
-          peerId: rt.peerId,
-          port: rt.listenAddress?.port ?? 0,
-          stats: () => { const p = rt.progress(); return { uploaded: p.uploaded, downloaded: p.downloaded, left: p.length - p.bytesVerified } },
-          scheduler,
-          random: Math.random,
-          timeoutMs: ANNOUNCE_TIMEOUT_MS,
-          onOutcome: (o) => { if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url} (from a peer): ${o.error.message}`, error: o.error }) }
-        }).subscribe({ next: (found) => { addPeer(found.address, found.source) }, error: () => {} }))
+        sourcesLive++
+        sourceSubs.push(announceTo([[url]], { label: ' (learned from a peer)' }))
       }
     }
 

@@ -97,7 +97,8 @@ export class TorrentRuntime {
     this.startedAt = options.scheduler.now()
   }
 
-  get complete (): boolean { return this.have.complete }
+  /** Every wanted piece is verified (all of them unless files were skipped). */
+  get complete (): boolean { return this.planner.wantedComplete }
 
   /** The BEP 10 extensions every connection offers. */
   get extensions (): ReadonlyArray<Extension> { return this.#options.extensions ?? [] }
@@ -200,8 +201,17 @@ export class TorrentRuntime {
   acceptBlock (peer: PeerConnection, ref: BlockRef): boolean {
     this.down.add(ref.length, this.scheduler.now())
     const verdict = this.planner.receive(peer.key, ref)
+    this.sendCancels()
     if (verdict !== 'accepted') { this.wasted += ref.length; return false }
     return true
+  }
+
+  /** Endgame: a block that arrived is cancelled at the other peers that had it requested. */
+  sendCancels (): void {
+    for (const c of this.planner.takeCancels()) {
+      const p = this.peers.get(c.peer)
+      if (p?.session !== undefined && !p.closed) p.send(...p.session.cancel(c.ref))
+    }
   }
 
   /** A piece went through verification (and, if good, was written). */
@@ -240,10 +250,13 @@ export class TorrentRuntime {
     const planner = this.planner
     const down = this.down
     const scheduler = this.scheduler
+    const cancel = (): void => { this.sendCancels() }
     const accepted = async function * (blocks: AsyncIterable<BlockIn>): AsyncGenerator<BlockIn> {
       for await (const b of blocks) {
         down.add(b.block.length, scheduler.now())
-        if (planner.receive(key, { index: b.index, begin: b.begin, length: b.block.length }) === 'accepted') yield b
+        const verdict = planner.receive(key, { index: b.index, begin: b.begin, length: b.block.length })
+        cancel()
+        if (verdict === 'accepted') yield b
       }
     }
     const results = pipe(

@@ -108,6 +108,12 @@ export interface CommonOptions {
 export interface DownloadOptions extends CommonOptions {
   /** Save directory: a single-file torrent is `<out>/<name>`, a multi-file one `<out>/<name>/<path…>`. */
   readonly out: string
+  /**
+   * Download only these files: indices (`0`, `2-4`) or globs on the path
+   * (`*.mkv`, `extras/**`). Pieces shared with a skipped file are fetched
+   * too; the download completes when every wanted piece is verified.
+   */
+  readonly only?: readonly string[]
   /** Keep serving after every piece is verified; the observable then never completes on its own. */
   readonly seed?: boolean
   /** Outstanding block requests per peer. */

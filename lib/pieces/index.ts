@@ -32,3 +32,6 @@ export { RequestPlanner, DEFAULT_MAX_PIECES_IN_PROGRESS, type PeerKey, type Requ
 export { PieceAssembler, DEFAULT_MAX_BUFFERED_BYTES, type CompletePiece, type PieceAssemblerOptions } from './piece-assembler.js'
 export { expectedHash, digestEquals } from './piece-hash.js'
 export { sequentialPicker, type SequentialPicker, type SequentialPickerOptions } from './sequential-picker.js'
+export { type PlannedCancel } from './request-planner.js'
+export { pickEndgame, endgameOrder, DEFAULT_MAX_DUPLICATES, type EndgameCandidate } from './endgame.js'
+export { wantedPieces, selectFiles, globMatch, type FileSpan, type FileLayout, type NamedFile } from './file-priorities.js'

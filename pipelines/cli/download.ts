@@ -31,6 +31,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
       peer: { type: 'string', multiple: true },
       port: { type: 'string' },
       host: { type: 'string' },
+      only: { type: 'string', multiple: true },
       seed: { type: 'boolean' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -52,6 +53,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     peers,
     ...(port === undefined ? {} : { port }),
     ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values.only === undefined ? {} : { only: values.only }),
     seed: values.seed === true,
     onWarning: (w: TorrentWarning) => { reporter.warning(w) }
   }

@@ -73,6 +73,8 @@ Options:
   --peer HOST:PORT    a peer to connect to ([v6]:port for IPv6); repeat for more
   --port N            also accept incoming peers on port N (0: any free port)
   --host ADDR         address to listen on (default 0.0.0.0)
+  --only SPEC         only these files: an index, a range (2-4) or a glob on the
+                      path (*.mkv, extras/**); repeatable; shared pieces are fetched
   --seed              keep seeding after completion until SIGINT/SIGTERM (then exit 0)
   --quiet             print nothing but errors
   --json              one JSON object per line on stdout: progress, warning, done, error

@@ -114,6 +114,22 @@ describe('download and seed over a memory network', () => {
     expect(Buffer.compare(await inner.read(0, data.length), data)).toBe(0)
   })
 
+  it('--only: fetches the pieces of the chosen file (a piece shared with a skipped file included) and completes', async () => {
+    const data = makeData(10 * 16384, 17)
+    // file 0: 3.5 pieces, file 1: 3 pieces, file 2: the rest; file 1 shares piece 3 with file 0 and piece 6 with file 2.
+    const lengths = [3.5 * 16384, 3 * 16384, data.length - 6.5 * 16384]
+    const torrent = makeTorrent(data, 16384, lengths)
+    const net = memoryNetwork()
+    const addr = await startSeed(net, 'seed', torrent, await filledStorage(data))
+    const out = new MemoryStorage(data.length)
+    const last = await finish(download(torrent, { out: '/unused', storage: out, transport: net.transport('leech'), peers: [addr], hasher: nodeHasher, only: ['*1.bin'] }))
+    expect(last.piecesVerified).toBe(4) // pieces 3, 4, 5, 6
+    const start = 3.5 * 16384
+    expect(Buffer.compare(await out.read(start, 3 * 16384), data.subarray(start, start + 3 * 16384))).toBe(0)
+    expect(Buffer.compare(await out.read(0, 16384), new Uint8Array(16384))).toBe(0) // piece 0 never fetched
+    await expect(finish(download(torrent, { out: '/unused', storage: new MemoryStorage(data.length), transport: net.transport('x'), peers: [addr], only: ['nothing-matches'] }))).rejects.toMatchObject({ code: 'bad-only' })
+  })
+
   it('fails with no-peers when every peer is unreachable', async () => {
     const data = makeData(2 * 16384, 9)
     const torrent = makeTorrent(data, 16384)
