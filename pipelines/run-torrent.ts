@@ -90,6 +90,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     })
     rtRef = rt
     if (options.wanted !== undefined) rt.planner.setWanted(options.wanted)
+    options.onRuntime?.(rt)
     let listener: Listener | undefined
     let settleFatal: ((err: Error) => void) | undefined
     const fatal = new Promise<never>((_resolve, reject) => { settleFatal = reject })

@@ -2,6 +2,7 @@ import type { Observable, SchedulerLike } from 'rxjs'
 import type { ConnectQueueOptions, PeerSource } from '../lib/swarm/connect-queue.js'
 import type { AnnounceClient } from '../operators/announce-schedule.js'
 import type { Extension } from '../operators/extension.js'
+import type { TorrentRuntime } from './torrent-runtime.js'
 import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
@@ -100,6 +101,12 @@ export interface CommonOptions {
   readonly onWarning?: (w: TorrentWarning) => void
   /** fsync the storage once every piece is verified; default false (data is written to the OS as each piece verifies). */
   readonly syncOnComplete?: boolean
+  /**
+   * Called once with the torrent's runtime (have bitfield, verified$,
+   * storage, planner, peers) when it is built: for pipelines built on top,
+   * such as streaming, that need to read verified data as it arrives.
+   */
+  readonly onRuntime?: (runtime: TorrentRuntime) => void
   /** Milliseconds between progress emissions; default 1000. */
   readonly progressIntervalMs?: number
   readonly signal?: AbortSignal
