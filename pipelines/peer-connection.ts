@@ -2,6 +2,7 @@ import { pipe } from 'it-pipe'
 import { Subject, interval, type SchedulerLike, type Subscription } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
+import { RateMeter } from '../lib/stats/rate-meter.js'
 import { PeerSession, type PeerEvent } from '../lib/peer/peer-session.js'
 import type { BlockRef } from '../lib/pieces/geometry.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
@@ -64,6 +65,13 @@ export class PeerConnection {
   uploaded = 0
   /** The peer said it only uploads (BEP 21). */
   uploadOnly = false
+  /** Payload rates from and to this peer, for the choker. */
+  readonly downRate = new RateMeter()
+  readonly upRate = new RateMeter()
+  /** When the connection was made, the last block arrived, and we last unchoked it (scheduler time). */
+  connectedAt = 0
+  lastBlockAt = 0
+  lastUnchokedAt: number | undefined
 
   constructor (runtime: TorrentRuntime, conn: Duplex, key: string, options: PeerConnectionOptions) {
     this.#runtime = runtime
@@ -100,6 +108,8 @@ export class PeerConnection {
       })
       this.#remote = hs.remote
       this.#caps = hs.capabilities
+      this.connectedAt = scheduler.now()
+      this.lastBlockAt = this.connectedAt
       rt.admit(this)
       const session = new PeerSession({ geometry: rt.geometry, fast: hs.capabilities.fast, extended: hs.capabilities.extended, ourHave: rt.have })
       this.#session = session
@@ -117,6 +127,8 @@ export class PeerConnection {
           onEvent: (event) => { this.#received$.next(); this.#onEvent(event) },
           acceptBlock: (index, begin, length) => {
             this.downloaded += length
+            this.downRate.add(length, scheduler.now())
+            this.lastBlockAt = scheduler.now()
             return rt.acceptBlock(this, { index, begin, length })
           },
           onBatch: () => { this.#received$.next(); this.#flushSession(); rt.topUp(this) }
@@ -254,6 +266,7 @@ export class PeerConnection {
     const rt = this.#runtime
     const data = await rt.readCache.read(ref.index, ref.begin, ref.length)
     this.uploaded += ref.length
+    this.upRate.add(ref.length, rt.scheduler.now())
     rt.countUpload(ref.length)
     this.#sent$.next()
     return [encodePieceHeader(ref.index, ref.begin, ref.length), data]

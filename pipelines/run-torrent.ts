@@ -18,6 +18,8 @@ import { ltTex } from '../operators/extensions/lt-tex.js'
 import { ltDonthave, uploadOnly } from '../operators/extensions/peer-state.js'
 import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
+import { chokeRounds } from '../operators/choke-rounds.js'
+import { chokerByRole, leecherChoker, seedChoker } from '../lib/choke/index.js'
 import { webSeedBlocks } from './node/web-seed.js'
 import { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
@@ -97,6 +99,19 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     fatal.catch(() => {})
     const sourceSubs: Subscription[] = []
     const ticker = interval(options.progressIntervalMs ?? 1000, scheduler).subscribe(() => { subscriber.next(rt.progress()) })
+    // Choking (lib/choke): tit-for-tat while leeching, rotation while seeding,
+    // re-decided every 10 s; a strategy that throws stops the torrent cleanly.
+    const choking = chokeRounds({
+      peers: () => rt.chokeSnapshot(),
+      choker: options.choker ?? chokerByRole(leecherChoker(), seedChoker()),
+      seeding: () => rt.complete,
+      slots: rt.uploadSlots,
+      scheduler,
+      random: Math.random
+    }).subscribe({
+      next: (d) => { rt.applyChokeDecision(d.unchoke) },
+      error: (err: unknown) => { settleFatal?.(err instanceof Error ? err : new Error(String(err))) }
+    })
 
     const finish = async (): Promise<void> => {
       // Every piece is written (handed to the OS) before it counts as verified.
@@ -305,6 +320,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
 
     return () => {
       ticker.unsubscribe()
+      choking.unsubscribe()
       wake?.unsubscribe()
       for (const sub of sourceSubs) sub.unsubscribe()
       // The `stopped` announce goes out on unsubscribe; close the client after it had its chance.

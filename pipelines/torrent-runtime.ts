@@ -6,7 +6,7 @@ import { Bitfield } from '../lib/pieces/bitfield.js'
 import { geometryOf, type BlockRef, type PieceGeometry } from '../lib/pieces/geometry.js'
 import { updateInterest } from '../lib/peer/interest.js'
 import { planRequests } from '../lib/peer/request-pipeline.js'
-import { seedUnchoke } from '../lib/peer/seed-unchoke.js'
+import type { ChokePeer } from '../lib/choke/types.js'
 import { PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
@@ -93,7 +93,7 @@ export class TorrentRuntime {
     this.assembler = new PieceAssembler(this.geometry)
     this.readCache = new PieceReadCache(this.storage, this.geometry)
     this.#depth = options.requestQueueDepth ?? LIMITS.requestQueueDepth
-    this.#slots = options.uploadSlots ?? 8
+    this.#slots = options.uploadSlots ?? 4
     this.startedAt = options.scheduler.now()
   }
 
@@ -301,16 +301,60 @@ export class TorrentRuntime {
   }
 
   /**
-   * Unchoke interested peers up to the slot count, first come first served,
-   * choke the rest (lib/peer/seed-unchoke). The full tit-for-tat choker
-   * replaces this rule.
+   * Between choke rounds: unchoke interested peers while a slot is free
+   * (regular slots plus the optimistic one), first come first served, and
+   * choke peers that lost interest. The rounds (`applyChokeDecision`) decide
+   * who keeps a slot.
    */
   chokeRound (): void {
     const live = [...this.peers.values()].filter((p) => p.session !== undefined && !p.closed)
-    const unchoked = new Set(live.filter((p) => p.session?.amChoking === false).map((p) => p.key))
-    const changes = seedUnchoke(live.map((p) => ({ id: p.key, interested: p.session?.peerInterested === true })), unchoked, this.#slots)
-    for (const key of changes.choke) { const p = this.peers.get(key); if (p?.session !== undefined) p.send(...p.session.choke()) }
-    for (const key of changes.unchoke) { const p = this.peers.get(key); if (p?.session !== undefined) p.send(...p.session.unchoke()) }
+    let open = live.filter((p) => p.session?.amChoking === false && p.session.peerInterested).length
+    for (const p of live) {
+      const s = p.session
+      if (s === undefined) continue
+      if (!s.amChoking && !s.peerInterested) p.send(...s.choke())
+      else if (s.amChoking && s.peerInterested && open < this.#slots + 1) { open++; this.#unchoke(p) }
+    }
+  }
+
+  /** A choker's decision for this round (lib/choke): unchoke exactly these peers. */
+  applyChokeDecision (unchoke: ReadonlySet<string>): void {
+    for (const p of this.peers.values()) {
+      const s = p.session
+      if (s === undefined || p.closed) continue
+      if (unchoke.has(p.key)) { if (s.amChoking) this.#unchoke(p) } else if (!s.amChoking) p.send(...s.choke())
+    }
+  }
+
+  /** What a choker sees of the peers (lib/choke `ChokePeer`). Snubbed: nothing for 60 s while we wait on requests. */
+  chokeSnapshot (): ChokePeer[] {
+    const now = this.scheduler.now()
+    const out: ChokePeer[] = []
+    for (const p of this.peers.values()) {
+      const s = p.session
+      if (s === undefined || p.closed) continue
+      out.push({
+        id: p.key,
+        interested: s.peerInterested,
+        choked: s.amChoking,
+        downloadRate: p.downRate.rate(now),
+        uploadRate: p.upRate.rate(now),
+        snubbed: s.amInterested && s.outstanding.size > 0 && now - p.lastBlockAt > 60_000,
+        connectedAt: p.connectedAt,
+        ...(p.lastUnchokedAt === undefined ? {} : { lastUnchokedAt: p.lastUnchokedAt })
+      })
+    }
+    return out
+  }
+
+  /** Regular unchoke slots. */
+  get uploadSlots (): number { return this.#slots }
+
+  #unchoke (p: PeerConnection): void {
+    const s = p.session
+    if (s === undefined) return
+    p.lastUnchokedAt = this.scheduler.now()
+    p.send(...s.unchoke())
   }
 
   countUpload (bytes: number): void { this.up.add(bytes, this.scheduler.now()) }

@@ -6,6 +6,7 @@ import type { TorrentRuntime } from './torrent-runtime.js'
 import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
+import type { Choker } from '../lib/choke/types.js'
 
 /** A peer address found by a source (tracker, PEX, DHT…). */
 export interface FoundPeer {
@@ -88,8 +89,10 @@ export interface CommonOptions {
   readonly hasher?: Hasher
   /** Which pieces to request next; default rarest-first (lib/pieces/rarest-first). */
   readonly picker?: PiecePicker
-  /** Peers unchoked at once; default 8. */
+  /** Regular unchoke slots (an optimistic one comes on top); default 4. */
   readonly uploadSlots?: number
+  /** The choking strategy; default tit-for-tat while leeching and rotation while seeding (lib/choke). */
+  readonly choker?: Choker
   readonly transport?: Transport
   /** Timers; default the async scheduler. */
   readonly scheduler?: SchedulerLike

@@ -7,6 +7,7 @@ import { download, seed, nodeHasher } from '../../pipelines/index.js'
 import { fetchFromOnePeer } from '../../docs/examples/custom-pipeline.js'
 import { inOrder } from '../../docs/examples/sequential-picker.js'
 import { notes, type NoteEvent } from '../../docs/examples/custom-extension.js'
+import { oldestFirst } from '../../docs/examples/custom-choker.js'
 import { filledStorage, makeData, makeTorrent } from '../pipelines/swarm-helpers.js'
 
 /** The examples in docs/guide.md, run as written. */
@@ -57,5 +58,26 @@ describe('docs/examples', () => {
     }))
     sub.unsubscribe()
     expect(received).toEqual([{ type: 'note', from: `${addr.host}:${addr.port}`, text: 'hello from the seed' }])
+  })
+
+  it('the custom choker decides who is unchoked, and a seed using it serves the download', async () => {
+    const d = oldestFirst.decide([
+      { id: 'a', interested: true, choked: true, downloadRate: 0, uploadRate: 0, snubbed: false, connectedAt: 30 },
+      { id: 'b', interested: true, choked: true, downloadRate: 0, uploadRate: 0, snubbed: false, connectedAt: 10 },
+      { id: 'c', interested: false, choked: true, downloadRate: 0, uploadRate: 0, snubbed: false, connectedAt: 0 },
+      { id: 'd', interested: true, choked: false, downloadRate: 9, uploadRate: 9, snubbed: false, connectedAt: 20 }
+    ], { now: 100, round: 0, seeding: true, slots: 2, random: () => 0 })
+    expect([...d.unchoke]).toEqual(['b', 'd'])
+    const data = makeData(4 * 16384, 23)
+    const torrent = makeTorrent(data, 16384)
+    const net = memoryNetwork()
+    let resolve!: (a: PeerAddress) => void
+    const listening = new Promise<PeerAddress>((r) => { resolve = r })
+    const sub = seed(torrent, { data: '', storage: await filledStorage(data), transport: net.transport('10.0.0.1'), port: 0, hasher: nodeHasher, onListening: resolve, choker: oldestFirst }).subscribe()
+    const addr = await listening
+    const out = new MemoryStorage(data.length)
+    await lastValueFrom(download(torrent, { out: '', storage: out, transport: net.transport('10.0.0.2'), peers: [addr], hasher: nodeHasher }))
+    sub.unsubscribe()
+    expect(Buffer.compare(await out.read(0, data.length), data)).toBe(0)
   })
 })

@@ -130,6 +130,14 @@ describe('download and seed over a memory network', () => {
     await expect(finish(download(torrent, { out: '/unused', storage: new MemoryStorage(data.length), transport: net.transport('x'), peers: [addr], only: ['nothing-matches'] }))).rejects.toMatchObject({ code: 'bad-only' })
   })
 
+  it('a choking strategy that throws is contained: the download stops cleanly with strategy-failed', async () => {
+    const data = makeData(2 * 16384, 19)
+    const torrent = makeTorrent(data, 16384)
+    const broken = { name: 'broken', decide: () => { throw new Error('boom') } }
+    await expect(finish(download(torrent, { out: '/unused', storage: new MemoryStorage(data.length), transport: memoryNetwork().transport('x'), peers: [{ host: 'nobody', port: 1 }], hasher: nodeHasher, choker: broken })))
+      .rejects.toMatchObject({ code: 'strategy-failed', disposition: 'fatal' })
+  })
+
   it('fails with no-peers when every peer is unreachable', async () => {
     const data = makeData(2 * 16384, 9)
     const torrent = makeTorrent(data, 16384)
