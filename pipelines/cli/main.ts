@@ -25,7 +25,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   seed: async () => (await import('./seed.js')).seedCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
   tracker: async () => (await import('./tracker.js')).trackerCommand,
-  scrape: async () => (await import('./scrape.js')).scrapeCommand
+  scrape: async () => (await import('./scrape.js')).scrapeCommand,
+  stream: async () => (await import('./stream.js')).streamCommand
 }
 
 /**

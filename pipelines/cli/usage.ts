@@ -10,6 +10,7 @@ Commands:
   demo                                run a local swarm demonstration
   tracker                             run an HTTP and UDP BitTorrent tracker
   scrape <file.torrent|magnet>        ask its trackers for seeders and leechers
+  stream <file.torrent|magnet>        serve a file over HTTP while it downloads
 
 Options:
   -h, --help      show help (also: rxtorrent <command> --help)
@@ -116,7 +117,28 @@ Options:
   --allow HEX       track only this info-hash; repeat for more
 `
 
+export const STREAM_USAGE = `Usage: rxtorrent stream <file.torrent|magnet> [options]
+
+Download in playback order and serve one file over HTTP at / (GET and HEAD,
+Range requests) while it downloads; prints "stream: http://HOST:PORT/" once
+listening. A request for bytes not yet verified waits for them. Keeps seeding
+until SIGINT/SIGTERM (then exit 0).
+
+Options:
+  --file N            index of the file to serve (default: the largest)
+  --http-port N       HTTP port (default 0: any free port)
+  --http-host ADDR    HTTP address (default 127.0.0.1)
+  --out DIR           save directory (default: a temporary directory, removed on exit)
+  --peer HOST:PORT    a peer to connect to ([v6]:port for IPv6); repeat for more
+  --port N            also accept incoming peers on port N (0: any free port)
+  --quiet             print nothing but the URL and errors
+  --json              one JSON object per line on stdout: stream, progress, warning, error
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure, 2 usage error,
+bad torrent or a --file the torrent lacks.
+`
+
 /** Help text of a command, or undefined for an unknown one. */
 export function usageOf (command: string): string | undefined {
-  return ({ create: CREATE_USAGE, info: INFO_USAGE, download: DOWNLOAD_USAGE, seed: SEED_USAGE, demo: DEMO_USAGE, tracker: TRACKER_USAGE, scrape: SCRAPE_USAGE } as Record<string, string>)[command]
+  return ({ create: CREATE_USAGE, info: INFO_USAGE, download: DOWNLOAD_USAGE, seed: SEED_USAGE, demo: DEMO_USAGE, tracker: TRACKER_USAGE, scrape: SCRAPE_USAGE, stream: STREAM_USAGE } as Record<string, string>)[command]
 }
