@@ -33,3 +33,4 @@ export { utPex, type UtPexOptions, type PexPeersEvent } from './extensions/ut-pe
 export { ltTex, type LtTexOptions, type TexTrackersEvent } from './extensions/lt-tex.js'
 export { ltDonthave, uploadOnly, type DontHaveEvent, type UploadOnlyEvent } from './extensions/peer-state.js'
 export { readFileStream, DEFAULT_READ_CHUNK_SIZE, type ReadFileStreamOptions } from './read-file-stream.js'
+export { rateLimit, rateLimitedSource, type RateLimitOptions, type RateLimitedItem } from './rate-limit.js'

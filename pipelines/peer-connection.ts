@@ -3,6 +3,8 @@ import { Subject, interval, type SchedulerLike, type Subscription } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { RateMeter } from '../lib/stats/rate-meter.js'
+import { allowedFastSet } from '../lib/swarm/allowed-fast.js'
+import { sha1 } from './node/hasher.js'
 import { PeerSession, type PeerEvent } from '../lib/peer/peer-session.js'
 import type { BlockRef } from '../lib/pieces/geometry.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
@@ -25,6 +27,9 @@ import type { TorrentRuntime } from './torrent-runtime.js'
 
 /** What we call ourselves in the extended handshake (`v`). */
 export const CLIENT_VERSION = 'rxtorrent 0.1.0'
+
+/** Size of the allowed-fast set we offer (BEP 6 suggests 10). */
+const ALLOWED_FAST_K = 10
 
 export interface PeerConnectionOptions {
   readonly role: 'initiator' | 'responder'
@@ -116,6 +121,7 @@ export class PeerConnection {
       this.#startTimers(scheduler)
       this.#out.setBlockSource(() => this.#nextUpload())
       this.#push(...session.announce(rt.have))
+      this.#push(...session.allowFast(this.#allowedFast()))
       if (hs.capabilities.extended) this.#startExtensions()
       rt.peerReady(this)
 
@@ -188,6 +194,23 @@ export class PeerConnection {
       this.#sent$.next()
     } catch (err) {
       this.close(asError(err))
+    }
+  }
+
+  /**
+   * BEP 6: the pieces this peer may fetch while choked, by the spec's
+   * algorithm over its IPv4 address (none for IPv6 or small torrents), and
+   * only those we have.
+   */
+  #allowedFast (): number[] {
+    const rt = this.#runtime
+    const host = this.conn.remote?.host
+    if (host === undefined || rt.torrent.pieceCount <= 2 * ALLOWED_FAST_K) return []
+    try {
+      return allowedFastSet({ ip: host, infoHash: rt.torrent.infoHash, pieceCount: rt.torrent.pieceCount, k: ALLOWED_FAST_K, sha1 })
+        .filter((i) => rt.have.has(i))
+    } catch {
+      return [] // not an IPv4 address (a memory-network host name): no allowed-fast set
     }
   }
 

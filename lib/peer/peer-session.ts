@@ -66,6 +66,7 @@ export class PeerSession {
   #dropped: BlockRef[] = []
   #requestsWhileChoked = 0
   #sawFirst = false
+  readonly #weAllowFast = new Set<number>()
   #lastMessageAt: number | undefined
   #failure: ProtocolError | undefined
   #amChoking = true
@@ -188,6 +189,25 @@ export class PeerSession {
         throw new ProtocolError('unknown-message', `unknown message id ${msg.id}`, { details: { id: msg.id } })
     }
   }
+
+  /**
+   * BEP 6: let the peer request these pieces even while we choke it (the
+   * allowed-fast set, `lib/swarm/allowed-fast.ts`). Returns the
+   * `allowed-fast` messages to send; `[]` without the Fast extension.
+   */
+  allowFast (indices: readonly number[]): Message[] {
+    if (!this.#fast) return []
+    const out: Message[] = []
+    for (const index of indices) {
+      if (!this.#inRange(index) || this.#weAllowFast.has(index)) continue
+      this.#weAllowFast.add(index)
+      out.push({ type: 'allowed-fast', index })
+    }
+    return out
+  }
+
+  /** Pieces we allowed the peer to fetch while choked. */
+  get weAllowFast (): ReadonlySet<number> { return this.#weAllowFast }
 
   /** Messages owed to the peer as a consequence of its own (BEP 6 rejects); the queue is emptied. */
   drainOutgoing (): Message[] {
@@ -315,7 +335,8 @@ export class PeerSession {
   }
 
   #onRequest (ref: BlockRef): PeerEvent[] {
-    if (this.#amChoking) {
+    // BEP 6: pieces we told the peer it may fetch while choked skip the choke check.
+    if (this.#amChoking && !(this.#fast && this.#weAllowFast.has(ref.index))) {
       this.#requestsWhileChoked++
       if (this.#requestsWhileChoked > this.#maxWhileChoked) {
         throw new ProtocolError('too-many-requests-when-choked', `more than ${this.#maxWhileChoked} requests while choked`, { details: { limit: this.#maxWhileChoked } })

@@ -364,4 +364,15 @@ describe('PeerSession: our commands', () => {
     some.set(1)
     expect(m).toEqual({ type: 'bitfield', bits: Uint8Array.from([0x80, 0]) })
   })
+
+  it('BEP 6: requests for pieces in our allowed-fast set are queued while we choke; others are rejected', () => {
+    const s = session({ fast: true })
+    expect(s.allowFast([3, 3, 99])).toEqual([{ type: 'allowed-fast', index: 3 }])
+    expect(s.amChoking).toBe(true)
+    const ok = s.handle({ type: 'request', index: 3, begin: 0, length: K16 }, 0)
+    expect(ok.map((e) => e.type)).toEqual(['request'])
+    expect(s.handle({ type: 'request', index: 4, begin: 0, length: K16 }, 0)).toEqual([])
+    expect(s.drainOutgoing()).toEqual([{ type: 'reject-request', index: 4, begin: 0, length: K16 }])
+    expect(session().allowFast([1])).toEqual([])
+  })
 })
