@@ -1,6 +1,6 @@
 import { request, type IncomingHttpHeaders } from 'node:http'
 import { Subject } from 'rxjs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { parseMagnet } from '../../lib/magnet/parse-magnet.js'
 import type { Magnet } from '../../lib/magnet/types.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
@@ -11,6 +11,7 @@ import { memoryNetwork, type MemoryNetwork } from '../../operators/memory-networ
 import { nodeHasher } from '../../pipelines/node/hasher.js'
 import { seed } from '../../pipelines/seed.js'
 import { contentTypeOf, largestFile, parseByteRange, streamTorrent, type StreamOptions } from '../../pipelines/stream.js'
+import type { TorrentRuntime } from '../../pipelines/torrent-runtime.js'
 import type { FoundPeer } from '../../pipelines/types.js'
 import { filledStorage, makeData, makeTorrent } from './swarm-helpers.js'
 
@@ -130,6 +131,29 @@ describe('streamTorrent over a memory network, served on loopback HTTP', () => {
     const r = await reply
     expect(r.status).toBe(206)
     expect(r.body.equals(slice(6 * PIECE + 5, 7 * PIECE + 6))).toBe(true)
+  })
+
+  it('a client that disconnects while its bytes are missing stops its reader', async () => {
+    const torrent = makeTorrent(DATA, PIECE)
+    const picker = sequentialPicker()
+    let waited!: () => void
+    const waiting = new Promise<void>((r) => { waited = r })
+    const tracked = { ...picker, pick: picker.pick.bind(picker), setPosition: (p: number) => { picker.setPosition(p); waited() } }
+    let rt: TorrentRuntime | undefined
+    const { url } = await startStream(torrent, {
+      storage: new MemoryStorage(DATA.length), transport: memoryNetwork().transport('leech'), port: 0, picker: tracked, onRuntime: (r) => { rt = r }
+    })
+    // The runtime exists once the server answers a HEAD.
+    expect((await fetchUrl(url, { method: 'HEAD' })).status).toBe(200)
+    const runtime = rt as TorrentRuntime
+    const before = runtime.verified$.observers.length
+    const req = request(url, { headers: { Range: 'bytes=50000-' } })
+    req.on('error', () => {})
+    req.end()
+    await waiting
+    expect(runtime.verified$.observers.length).toBe(before + 1)
+    req.destroy()
+    await vi.waitFor(() => { expect(runtime.verified$.observers.length).toBe(before) })
   })
 
   it('serves the largest file of a multi-file torrent by default, or the chosen one', async () => {
