@@ -18,6 +18,7 @@ import { handshake } from '../operators/handshake.js'
 import { idleTimeout } from '../operators/idle-timeout.js'
 import { keepAlives } from '../operators/keep-alive.js'
 import { OutboundQueue } from '../operators/outbound-queue.js'
+import { rateLimit, rateLimitedSource } from '../operators/rate-limit.js'
 import { ExtensionChannel } from '../operators/extension.js'
 import type { ExtendedHandshake } from '../lib/extensions/extended-handshake.js'
 import { normalizeIp } from '../lib/tracker/ip-address.js'
@@ -100,7 +101,12 @@ export class PeerConnection {
     this.#options.signal?.addEventListener('abort', onAbort, { once: true })
     // Pieces assembled from this connection's blocks but not yet verified and written.
     const inFlight = new Set<number>()
-    const sinkDone = this.conn.sink(pipe(this.#out, encodeFrames())).catch((err: unknown) => { this.close(asError(err)) })
+    // Rate limits (operators/rate-limit): outbound bytes against the upload
+    // buckets; inbound chunks are pulled no faster than the download buckets
+    // allow, so a limited download closes the peer's TCP window.
+    const limit = { scheduler, ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal }) }
+    const outbound = rt.uploadBuckets.length === 0 ? pipe(this.#out, encodeFrames()) : pipe(this.#out, encodeFrames(), (src: AsyncIterable<Uint8Array>) => rateLimit(rt.uploadBuckets, limit)(src))
+    const sinkDone = this.conn.sink(outbound).catch((err: unknown) => { this.close(asError(err)) })
     try {
       const hs = await handshake({ source: this.conn.source, write: (b) => { this.#push(b) } }, {
         role: this.#options.role,
@@ -126,7 +132,7 @@ export class PeerConnection {
       rt.peerReady(this)
 
       const results = pipe(
-        hs.source,
+        rt.downloadBuckets.length === 0 ? hs.source : rateLimitedSource(hs.source, rt.downloadBuckets, limit),
         decodeFrames({ maxMessageLength: LIMITS.maxMessageLength }),
         demuxMessages(this.key, session, {
           now: () => scheduler.now(),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { Observable, asyncScheduler, filter, firstValueFrom, interval, take, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
@@ -45,6 +46,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
   return new Observable<Progress>((subscriber) => {
     const ac = new AbortController()
     const signal = ac.signal
+    // One abort listener per connection and dial: a busy torrent has many.
+    setMaxListeners(0, signal)
     const onOuterAbort = (): void => { ac.abort() }
     options.signal?.addEventListener('abort', onOuterAbort, { once: true })
     const scheduler: SchedulerLike = options.scheduler ?? asyncScheduler
@@ -62,6 +65,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       ...(options.requestQueueDepth === undefined ? {} : { requestQueueDepth: options.requestQueueDepth }),
       ...(options.picker === undefined ? {} : { picker: options.picker }),
       ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
+      ...(options.uploadLimit === undefined ? {} : { uploadLimit: options.uploadLimit }),
+      ...(options.downloadLimit === undefined ? {} : { downloadLimit: options.downloadLimit }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
       onFatal: (err) => { settleFatal?.(err) },
       extensions: [

@@ -9,8 +9,11 @@ import { planRequests } from '../lib/peer/request-pipeline.js'
 import type { ChokePeer } from '../lib/choke/types.js'
 import { PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
+import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
 import { RateMeter } from '../lib/stats/rate-meter.js'
+import { TokenBucket } from '../lib/stats/token-bucket.js'
+import { parsePeerId } from '../lib/peer-id/index.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { checkPieces } from '../operators/check-pieces.js'
@@ -39,6 +42,9 @@ export interface TorrentRuntimeOptions {
   readonly extensions?: ReadonlyArray<Extension>
   /** An extension's output event (PEX peers, trackers, don't-have…). */
   readonly onExtensionEvent?: (peer: PeerConnection, name: string, event: unknown) => void
+  /** Upload and download limits for the whole torrent, in bytes per second (0: none). */
+  readonly uploadLimit?: number
+  readonly downloadLimit?: number
   /** A local failure (disk full, I/O error) that stops the torrent. */
   readonly onFatal?: (err: Error) => void
   readonly signal?: AbortSignal
@@ -60,6 +66,9 @@ export class TorrentRuntime {
   readonly have: Bitfield
   readonly planner: RequestPlanner
   readonly assembler: PieceAssembler
+  /** Token buckets every connection's outbound / inbound bytes go through (empty: unlimited). */
+  readonly uploadBuckets: TokenBucket[]
+  readonly downloadBuckets: TokenBucket[]
   /** Upload reads, a whole piece at a time. */
   readonly readCache: PieceReadCache
   readonly policy = new PeerPolicy()
@@ -89,9 +98,13 @@ export class TorrentRuntime {
     this.peerId = options.peerId
     this.scheduler = options.scheduler
     this.have = new Bitfield(this.torrent.pieceCount)
-    this.planner = new RequestPlanner(this.geometry, { have: this.have, ...(options.picker === undefined ? {} : { picker: options.picker }) })
+    // The default picker breaks ties with real randomness here, so clients of
+    // one swarm do not all pick the same pieces (lib's default PRNG is seeded).
+    this.planner = new RequestPlanner(this.geometry, { have: this.have, picker: options.picker ?? rarestFirst({ random: Math.random }) })
     this.assembler = new PieceAssembler(this.geometry)
     this.readCache = new PieceReadCache(this.storage, this.geometry)
+    this.uploadBuckets = (options.uploadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.uploadLimit as number })] : []
+    this.downloadBuckets = (options.downloadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.downloadLimit as number })] : []
     this.#depth = options.requestQueueDepth ?? LIMITS.requestQueueDepth
     this.#slots = options.uploadSlots ?? 4
     this.startedAt = options.scheduler.now()
@@ -382,7 +395,15 @@ export class TorrentRuntime {
       peers: this.peers.size,
       eta: left === 0 ? 0 : downloadRate > 0 ? Math.round(left / downloadRate) : null,
       hashFailures: this.hashFailures,
-      elapsedMs: now - this.startedAt
+      elapsedMs: now - this.startedAt,
+      peerStats: [...this.peers.values()].filter((p) => !p.closed).map((p) => ({
+        address: p.key,
+        client: p.remote === undefined ? 'unknown' : parsePeerId(p.remote.peerId).client + (parsePeerId(p.remote.peerId).version === undefined ? '' : ` ${parsePeerId(p.remote.peerId).version ?? ''}`),
+        downloadRate: p.downRate.rate(now),
+        uploadRate: p.upRate.rate(now),
+        downloaded: p.downloaded,
+        uploaded: p.uploaded
+      }))
     }
   }
 

@@ -43,6 +43,17 @@ export interface Progress {
   readonly hashFailures: number
   /** Milliseconds since start, from the scheduler. */
   readonly elapsedMs: number
+  /** Each connected peer: address, client (from its peer id), rates and payload bytes. */
+  readonly peerStats?: ReadonlyArray<PeerStats>
+}
+
+export interface PeerStats {
+  readonly address: string
+  readonly client: string
+  readonly downloadRate: number
+  readonly uploadRate: number
+  readonly downloaded: number
+  readonly uploaded: number
 }
 
 /** Something worth telling the user that does not stop the torrent. */
@@ -89,6 +100,9 @@ export interface CommonOptions {
   readonly hasher?: Hasher
   /** Which pieces to request next; default rarest-first (lib/pieces/rarest-first). */
   readonly picker?: PiecePicker
+  /** Upload and download limits for this torrent, bytes per second (0 or absent: none). */
+  readonly uploadLimit?: number
+  readonly downloadLimit?: number
   /** Regular unchoke slots (an optimistic one comes on top); default 4. */
   readonly uploadSlots?: number
   /** The choking strategy; default tit-for-tat while leeching and rotation while seeding (lib/choke). */

@@ -32,6 +32,8 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
       port: { type: 'string' },
       host: { type: 'string' },
       only: { type: 'string', multiple: true },
+      'download-limit': { type: 'string' },
+      'upload-limit': { type: 'string' },
       seed: { type: 'boolean' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -54,6 +56,8 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     ...(port === undefined ? {} : { port }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.only === undefined ? {} : { only: values.only }),
+    ...(values['download-limit'] === undefined ? {} : { downloadLimit: parseRate(values['download-limit'], '--download-limit') }),
+    ...(values['upload-limit'] === undefined ? {} : { uploadLimit: parseRate(values['upload-limit'], '--upload-limit') }),
     seed: values.seed === true,
     onWarning: (w: TorrentWarning) => { reporter.warning(w) }
   }
@@ -95,4 +99,12 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   }
   reporter.done(named.infoHash, named.name)
   return EXIT.OK
+}
+
+/** A rate in bytes per second: a number with an optional k/M/G suffix (powers of 1024). @throws UsageError */
+export function parseRate (text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmMgG]?)$/.exec(text.trim())
+  if (m === null) throw new UsageError('bad-args', `${flag} must be bytes per second, e.g. 500k or 2M; got ${text}`)
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] as string).toLowerCase() as '' | 'k' | 'm' | 'g']
+  return Math.round(Number(m[1]) * scale)
 }

@@ -76,6 +76,7 @@ Options:
   --host ADDR         address to listen on (default 0.0.0.0)
   --only SPEC         only these files: an index, a range (2-4) or a glob on the
                       path (*.mkv, extras/**); repeatable; shared pieces are fetched
+  --download-limit R  at most R bytes/s in (e.g. 500k, 2M); --upload-limit R out
   --seed              keep seeding after completion until SIGINT/SIGTERM (then exit 0)
   --quiet             print nothing but errors
   --json              one JSON object per line on stdout: progress, warning, done, error

@@ -138,6 +138,18 @@ describe('download and seed over a memory network', () => {
       .rejects.toMatchObject({ code: 'strategy-failed', disposition: 'fatal' })
   })
 
+  it('a download limit holds the transfer to the bucket: 160 KiB at 64 KiB/s (64 KiB burst) takes at least 1.5 s of scheduler time', async () => {
+    const data = makeData(10 * 16384, 27)
+    const torrent = makeTorrent(data, 16384)
+    const net = memoryNetwork()
+    const addr = await startSeed(net, 'seed', torrent, await filledStorage(data))
+    const out = new MemoryStorage(data.length)
+    const last = await finish(download(torrent, { out: '/unused', storage: out, transport: net.transport('leech'), peers: [addr], hasher: nodeHasher, downloadLimit: 64 * 1024 }))
+    expect(Buffer.compare(await out.read(0, data.length), data)).toBe(0)
+    expect(last.elapsedMs).toBeGreaterThanOrEqual(1400)
+    expect(last.peerStats?.[0]?.client ?? 'gone').toMatch(/rxtorrent|gone/)
+  })
+
   it('fails with no-peers when every peer is unreachable', async () => {
     const data = makeData(2 * 16384, 9)
     const torrent = makeTorrent(data, 16384)
