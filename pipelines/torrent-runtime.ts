@@ -13,6 +13,7 @@ import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
 import { RateMeter } from '../lib/stats/rate-meter.js'
 import { TokenBucket } from '../lib/stats/token-bucket.js'
+import { encodeUploadOnly } from '../lib/extensions/upload-only.js'
 import { parsePeerId } from '../lib/peer-id/index.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
@@ -235,7 +236,12 @@ export class TorrentRuntime {
         p.announceHave(piece.index)
         this.updateInterest(p)
       }
-      if (this.complete) this.state = 'seeding'
+      if (this.complete && this.state !== 'seeding') {
+        this.state = 'seeding'
+        // BEP 21: once everything we want is here we only upload; say so to
+        // peers that understand it (with skipped files we stay a partial seed).
+        for (const p of this.peers.values()) p.sendExtension('upload_only', encodeUploadOnly(true))
+      }
       this.verified$.next(this.have.count)
       return
     }
