@@ -2,7 +2,9 @@
  * Turns benchmark results into a printed table and into docs/benchmarks.md:
  * the latest run (command, machine, date, figures, ratios) replaces the
  * previous one between markers, and one summary row is appended to the
- * history table.
+ * history table. Runs with one seeder fill the main section; runs with N
+ * seeders have a section of their own ("three seeders" for N = 3) with its
+ * own markers, latest run and history, appended at the end of the file.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -40,6 +42,8 @@ export interface BenchReport {
   date: string
   sizeMiB: number
   pieceLengthKiB: number
+  /** How many libtorrent seeders served the data (1 unless `--seeders`). */
+  seeders: number
   machine: Machine
   measuredWith: string
   results: ClientResult[]
@@ -111,7 +115,8 @@ CPU is user + system seconds of the downloader process and peak RSS its
 maximum resident set (GNU time, or /proc sampling where GNU time is
 missing). Every download's SHA-1 is compared with the source. Options:
 \`--size MiB\` (default 1024), \`--runs N\` (default 1), \`--piece-length KiB\`
-(default 1024), \`--clients rxtorrent,libtorrent\`, \`--dir PATH\` (default
+(default 1024), \`--seeders N\` (default 1; see the section for that number
+of seeders below), \`--clients rxtorrent,libtorrent\`, \`--dir PATH\` (default
 \`.bench/\`, reused between runs), \`--no-write\` (print only).
 
 Peak RSS counts file pages a process maps: libtorrent 2.0 writes through
@@ -123,22 +128,74 @@ Figures from one machine say little about another; compare the ratios.
 `
 
 /** The Markdown for the latest run. */
+/** The markers around one seeder count's latest run and before the end of its history table. */
+interface Markers { start: string, end: string, history: string }
+
+function markersFor (seeders: number): Markers {
+  if (seeders === 1) return { start: START, end: END, history: HISTORY }
+  return {
+    start: `<!-- bench:seeders-${seeders}:latest:start -->`,
+    end: `<!-- bench:seeders-${seeders}:latest:end -->`,
+    history: `<!-- bench:seeders-${seeders}:history -->`
+  }
+}
+
+const HISTORY_HEADER = '| date | MiB | machine | rxtorrent MB/s | libtorrent MB/s | throughput ratio | CPU ratio | RSS ratio |\n' +
+  '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n'
+
+const COUNT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten']
+
+/** "three seeders" for 3; digits past ten. */
+export function seedersTitle (seeders: number): string {
+  return `${COUNT_WORDS[seeders] ?? String(seeders)} seeder${seeders === 1 ? '' : 's'}`
+}
+
+/** The heading, description and empty markers of the section for `seeders` > 1 seeders. */
+function seedersSkeleton (seeders: number): string {
+  const m = markersFor(seeders)
+  const title = seedersTitle(seeders)
+  return [
+    `## ${title.charAt(0).toUpperCase()}${title.slice(1)}`,
+    '',
+    `\`npm run bench -- --seeders ${seeders}\` starts ${seeders} libtorrent seeders on 127.0.0.1, each on its own`,
+    'port over the same data directory, and gives every one of them to both',
+    'downloaders (`--peer` once per seeder, for rxtorrent and for',
+    '`lt_peer.py bench` alike). Everything else is as above. The seeders and',
+    'the downloader share the machine\'s CPUs: on a machine with fewer cores',
+    'than processes the seeders compete with the downloader and with each other,',
+    'so these figures show how each client spreads its requests over several',
+    'peers rather than what either could reach from several machines.',
+    '',
+    m.start,
+    m.end,
+    '',
+    `### History (${title})`,
+    '',
+    `${HISTORY_HEADER}${m.history}`,
+    ''
+  ].join('\n')
+}
+
+/** The Markdown for the latest run (a level-3 heading inside a several-seeders section). */
 export function latestSection (report: BenchReport): string {
   const m = report.machine
+  const markers = markersFor(report.seeders)
+  const several = report.seeders > 1
   return [
-    START,
-    `## Latest run — ${report.date}`,
+    markers.start,
+    `${several ? '###' : '##'} Latest run — ${report.date}`,
     '',
     `Command: \`${report.command}\``,
     '',
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory; Node ${m.node}; libtorrent ${m.libtorrent}; ` +
       `load average ${m.loadAverage} at the start.`,
     `Torrent: ${report.sizeMiB} MiB single file, ${report.pieceLengthKiB} KiB pieces; measured with ${report.measuredWith}.`,
+    ...(several ? [`Seeders: ${report.seeders} libtorrent seeders on 127.0.0.1, every one given to both downloaders.`] : []),
     '',
     resultsTable(report.results),
     '',
     ratiosText(report.results),
-    END
+    markers.end
   ].join('\n')
 }
 
@@ -151,18 +208,33 @@ function historyRow (report: BenchReport): string {
     `${ratio(rx, lt, (r) => r.maxRssMiB)} |`
 }
 
-/** Rewrites the introduction and latest-run section of `path` and appends a history row. */
-export async function updateBenchmarksDoc (path: string, report: BenchReport): Promise<void> {
-  let text = existsSync(path) ? await readFile(path, 'utf8') : ''
+/**
+ * Returns `text` with the introduction regenerated, the latest-run section
+ * for `report.seeders` replaced (a section for that many seeders is appended
+ * first if the text has none) and a history row added. Hand-written sections
+ * between the introduction and the single-seeder run are kept.
+ */
+export function updatedBenchmarksText (text: string, report: BenchReport): string {
   if (!text.includes(START) || !text.includes(END) || !text.includes(HISTORY)) {
-    text = `${INTRO}${START}\n${END}\n\n## History\n\n` +
-      '| date | MiB | machine | rxtorrent MB/s | libtorrent MB/s | throughput ratio | CPU ratio | RSS ratio |\n' +
-      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n' +
-      `${HISTORY}\n`
+    text = `${INTRO}${START}\n${END}\n\n## History\n\n${HISTORY_HEADER}${HISTORY}\n`
   }
   // The introduction is regenerated so that it always describes this script.
-  const after = text.slice(text.indexOf(END) + END.length)
-  text = `${INTRO}${latestSection(report)}${after}`
-  text = text.replace(HISTORY, `${historyRow(report)}\n${HISTORY}`)
-  await writeFile(path, text)
+  const startAt = text.indexOf(START)
+  const before = text.slice(0, startAt)
+  const firstSection = before.search(/^## /m)
+  text = `${INTRO}${firstSection === -1 ? '' : before.slice(firstSection)}${text.slice(startAt)}`
+  const markers = markersFor(report.seeders)
+  if (!text.includes(markers.start) || !text.includes(markers.end) || !text.includes(markers.history)) {
+    text = `${text.replace(/\n*$/, '')}\n\n${seedersSkeleton(report.seeders)}`
+  }
+  const from = text.indexOf(markers.start)
+  const to = text.indexOf(markers.end) + markers.end.length
+  text = `${text.slice(0, from)}${latestSection(report)}${text.slice(to)}`
+  return text.replace(markers.history, () => `${historyRow(report)}\n${markers.history}`)
+}
+
+/** Rewrites docs/benchmarks.md at `path` with {@link updatedBenchmarksText}. */
+export async function updateBenchmarksDoc (path: string, report: BenchReport): Promise<void> {
+  const text = existsSync(path) ? await readFile(path, 'utf8') : ''
+  await writeFile(path, updatedBenchmarksText(text, report))
 }

@@ -1,9 +1,11 @@
 /**
  * Download benchmark: rxtorrent's CLI against libtorrent's own downloader,
  * both fetching the same single-file torrent from one libtorrent seeder on
- * 127.0.0.1. Prints a table and updates docs/benchmarks.md.
+ * 127.0.0.1 (or from `--seeders N` libtorrent seeders on different ports,
+ * all serving the same data, every one given to both downloaders). Prints a
+ * table and updates docs/benchmarks.md (one section per seeder count).
  *
- *   npm run bench -- [--size MiB] [--runs N] [--piece-length KiB]
+ *   npm run bench -- [--size MiB] [--runs N] [--piece-length KiB] [--seeders N]
  *                    [--clients rxtorrent,libtorrent] [--dir PATH] [--no-write]
  */
 import { existsSync } from 'node:fs'
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '1024' },
     runs: { type: 'string', default: '1' },
     'piece-length': { type: 'string', default: '1024' },
+    seeders: { type: 'string', default: '1' },
     clients: { type: 'string', default: 'rxtorrent,libtorrent' },
     dir: { type: 'string', default: join(REPO_ROOT, '.bench') },
     'no-write': { type: 'boolean', default: false }
@@ -40,6 +43,7 @@ function positiveInt (name: string, text: string): number {
 const sizeMiB = positiveInt('size', values.size)
 const runs = positiveInt('runs', values.runs)
 const pieceLengthKiB = positiveInt('piece-length', values['piece-length'])
+const seederCount = positiveInt('seeders', values.seeders)
 const clients = values.clients.split(',').map((c) => c.trim()).filter((c) => c !== '') as Client[]
 for (const c of clients) {
   if (c !== 'rxtorrent' && c !== 'libtorrent') throw new Error(`unknown client ${c} (rxtorrent, libtorrent)`)
@@ -76,11 +80,12 @@ async function prepare (): Promise<Prepared> {
   return { dataDir, torrent, name, sha1 }
 }
 
-function commandFor (client: Client, prepared: Prepared, out: string, peer: string): [string, string[]] {
+function commandFor (client: Client, prepared: Prepared, out: string, peers: readonly string[]): [string, string[]] {
+  const peerArgs = peers.flatMap((peer) => ['--peer', peer])
   if (client === 'rxtorrent') {
-    return [process.execPath, [join(REPO_ROOT, 'bin/rxtorrent.js'), 'download', prepared.torrent, '--out', out, '--peer', peer, '--quiet']]
+    return [process.execPath, [join(REPO_ROOT, 'bin/rxtorrent.js'), 'download', prepared.torrent, '--out', out, ...peerArgs, '--quiet']]
   }
-  return [SYSTEM_PYTHON, [LT_PEER_SCRIPT, 'bench', prepared.torrent, out, '--peer', peer, '--timeout', '3600']]
+  return [SYSTEM_PYTHON, [LT_PEER_SCRIPT, 'bench', prepared.torrent, out, ...peerArgs, '--timeout', '3600']]
 }
 
 const median = (xs: number[]): number => {
@@ -93,8 +98,19 @@ async function main (): Promise<void> {
   const machine = describeMachine(SYSTEM_PYTHON)
   const prepared = await prepare()
   const bytes = sizeMiB * 1024 * 1024
-  console.log('starting the libtorrent seeder (checks the data first) …')
-  const seeder = await startLtSeeder(prepared.torrent, prepared.dataDir)
+  console.log(seederCount === 1
+    ? 'starting the libtorrent seeder (checks the data first) …'
+    : `starting ${seederCount} libtorrent seeders (each checks the data first) …`)
+  const started = await Promise.allSettled(Array.from({ length: seederCount }, async () => await startLtSeeder(prepared.torrent, prepared.dataDir)))
+  const seeders = started.flatMap((s) => s.status === 'fulfilled' ? [s.value] : [])
+  const failed = started.find((s) => s.status === 'rejected')
+  if (failed !== undefined) {
+    for (const s of seeders) await s.process.stop()
+    await stopAll()
+    throw failed.reason
+  }
+  const peers = seeders.map((s) => s.address)
+  if (seederCount > 1) console.log(`seeders at ${peers.join(', ')}`)
   const measured = new Map<Client, Array<{ m: Measurement, ok: boolean }>>()
   try {
     for (let run = 1; run <= runs; run++) {
@@ -104,7 +120,7 @@ async function main (): Promise<void> {
         const out = join(workDir, `out-${client}`)
         await rm(out, { recursive: true, force: true })
         await mkdir(out, { recursive: true })
-        const [command, args] = commandFor(client, prepared, out, seeder.address)
+        const [command, args] = commandFor(client, prepared, out, peers)
         process.stdout.write(`run ${run}/${runs}: ${client} … `)
         const m = await measure(command, args, client)
         const file = join(out, prepared.name)
@@ -119,7 +135,7 @@ async function main (): Promise<void> {
       }
     }
   } finally {
-    await seeder.process.stop()
+    for (const s of seeders) await s.process.stop()
     await stopAll()
   }
 
@@ -148,6 +164,7 @@ async function main (): Promise<void> {
       date: new Date().toISOString().slice(0, 10),
       sizeMiB,
       pieceLengthKiB,
+      seeders: seederCount,
       machine,
       measuredWith: hasGnuTime() ? 'GNU time' : '/proc sampling',
       results
