@@ -248,8 +248,14 @@ export class TorrentRuntime {
     this.hashFailures++
     this.assembler.drop(piece.index)
     const contributors = this.planner.pieceFailed(piece.index)
-    this.#warn({ type: 'warning', message: `piece ${piece.index} failed its hash check`, peer: from.key, error: new HashMismatchError(piece.index) })
-    for (const key of new Set(contributors)) {
+    const sources = [...new Set(contributors)]
+    this.#warn({ type: 'warning', message: `piece ${piece.index} failed its hash check (from ${sources.join(', ')})`, peer: sources.length === 1 ? sources[0] as string : from.key, error: new HashMismatchError(piece.index) })
+    // Only a sole contributor is to blame for sure: a piece mixed from several
+    // sources strikes none of them, so an honest peer is never banned for
+    // sharing a piece with a liar (ADVERSARIAL G67); the liar's own pieces
+    // convict it.
+    if (sources.length !== 1) { this.topUpAll(); return }
+    for (const key of sources) {
       const p = this.peers.get(key)
       // A source that is not a connection (a web seed) is banned by its key.
       if (p === undefined) { this.policy.hashFailed(key); continue }
