@@ -3,6 +3,7 @@ import { Subject, interval, type SchedulerLike, type Subscription } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { RateMeter } from '../lib/stats/rate-meter.js'
+import { Bitfield } from '../lib/pieces/bitfield.js'
 import { allowedFastSet } from '../lib/swarm/allowed-fast.js'
 import { sha1 } from './node/hasher.js'
 import { PeerSession, type PeerEvent } from '../lib/peer/peer-session.js'
@@ -126,10 +127,13 @@ export class PeerConnection {
       this.#session = session
       this.#startTimers(scheduler)
       this.#out.setBlockSource(() => this.#nextUpload())
-      this.#push(...session.announce(rt.have))
-      this.#push(...session.allowFast(this.#allowedFast()))
+      // Superseeding (BEP 16): we look empty and offer pieces one at a time.
+      const ss = rt.superSeeder
+      this.#push(...session.announce(ss === undefined ? rt.have : new Bitfield(rt.torrent.pieceCount)))
+      if (ss === undefined) this.#push(...session.allowFast(this.#allowedFast()))
       if (hs.capabilities.extended) this.#startExtensions()
       rt.peerReady(this)
+      if (ss !== undefined) rt.sendOffers(ss.peerJoined(this.key, session.peerHas))
 
       const results = pipe(
         rt.downloadBuckets.length === 0 ? hs.source : rateLimitedSource(hs.source, rt.downloadBuckets, limit),
@@ -276,8 +280,16 @@ export class PeerConnection {
   #onEvent (event: PeerEvent): void {
     const rt = this.#runtime
     switch (event.type) {
-      case 'bitfield': rt.planner.peerHas(this.key, event.bitfield); rt.updateInterest(this); break
-      case 'have': rt.planner.peerHave(this.key, event.index); rt.updateInterest(this); break
+      case 'bitfield':
+        rt.planner.peerHas(this.key, event.bitfield)
+        rt.updateInterest(this)
+        if (rt.superSeeder !== undefined) rt.sendOffers(rt.superSeeder.peerBitfield(this.key, event.bitfield))
+        break
+      case 'have':
+        rt.planner.peerHave(this.key, event.index)
+        rt.updateInterest(this)
+        if (rt.superSeeder !== undefined) rt.sendOffers(rt.superSeeder.peerHas(this.key, event.index))
+        break
       case 'rejected': rt.planner.release(this.key, event.ref); break
       case 'interested': case 'not-interested': rt.chokeRound(); break
       case 'unwanted-block': rt.wasted += event.length; break
@@ -290,9 +302,14 @@ export class PeerConnection {
   async #nextUpload (): Promise<Array<Uint8Array> | undefined> {
     const s = this.#session
     if (s === undefined || this.#closed) return undefined
-    const ref: BlockRef | undefined = s.takeRequest()
-    if (ref === undefined) return undefined
     const rt = this.#runtime
+    let ref: BlockRef | undefined = s.takeRequest()
+    // Superseeding: only the pieces offered to this peer are served; others are refused.
+    while (ref !== undefined && rt.superSeeder !== undefined && !rt.superSeeder.allowed(this.key, ref.index)) {
+      if (s.fast) this.#push({ type: 'reject-request', index: ref.index, begin: ref.begin, length: ref.length })
+      ref = s.takeRequest()
+    }
+    if (ref === undefined) return undefined
     const data = await rt.readCache.read(ref.index, ref.begin, ref.length)
     this.uploaded += ref.length
     this.upRate.add(ref.length, rt.scheduler.now())

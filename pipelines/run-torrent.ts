@@ -31,6 +31,8 @@ export interface RunOptions extends CommonOptions {
   /** Stop (complete) once every piece is verified. */
   readonly stopWhenComplete: boolean
   readonly requestQueueDepth?: number
+  /** BEP 16 superseeding once the data is verified complete. */
+  readonly superseed?: boolean
   /** Pieces to fetch (default all); see `DownloadOptions.only`. */
   readonly wanted?: Bitfield
 }
@@ -266,6 +268,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
 
     const main = async (): Promise<void> => {
       await rt.check(signal)
+      if (options.superseed === true) rt.enableSuperseed()
       subscriber.next(rt.progress())
       if (rt.complete) await finish()
       if (rt.complete && options.stopWhenComplete) return

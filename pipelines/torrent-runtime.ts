@@ -7,6 +7,7 @@ import { geometryOf, type BlockRef, type PieceGeometry } from '../lib/pieces/geo
 import { updateInterest } from '../lib/peer/interest.js'
 import { planRequests } from '../lib/peer/request-pipeline.js'
 import type { ChokePeer } from '../lib/choke/types.js'
+import { SuperSeeder } from '../lib/choke/super-seeder.js'
 import { PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { rarestFirst } from '../lib/pieces/rarest-first.js'
@@ -204,6 +205,7 @@ export class TorrentRuntime {
       this.peers.delete(peer.key)
       this.#remoteIds.delete(hex(peer.remote?.peerId))
     }
+    this.superSeeder?.peerLeft(peer.key)
     this.planner.forgetUnheld(peer.key, (r) => this.assembler.holds(r.index, r.begin))
     for (const index of unfinished) if (!this.have.has(index)) this.planner.reset(index)
     this.planner.peerGone(peer.key)
@@ -374,6 +376,22 @@ export class TorrentRuntime {
 
   /** Regular unchoke slots. */
   get uploadSlots (): number { return this.#slots }
+
+  /** BEP 16: set while superseeding; peers are offered one piece at a time. */
+  superSeeder: SuperSeeder | undefined
+
+  /** Start superseeding (only a complete torrent can). */
+  enableSuperseed (): void {
+    if (this.complete) this.superSeeder = new SuperSeeder({ pieceCount: this.torrent.pieceCount, random: Math.random })
+  }
+
+  /** Send each superseeding offer as a `have` to its peer. */
+  sendOffers (offers: ReadonlyArray<{ peer: string, index: number }>): void {
+    for (const o of offers) {
+      const p = this.peers.get(o.peer)
+      if (p?.session !== undefined && !p.closed) p.send(...p.session.have(o.index))
+    }
+  }
 
   #unchoke (p: PeerConnection): void {
     const s = p.session

@@ -147,4 +147,6 @@ export interface DownloadOptions extends CommonOptions {
 export interface SeedOptions extends CommonOptions {
   /** Data directory, laid out as libtorrent's save path. */
   readonly data: string
+  /** BEP 16 superseeding: look empty and offer each peer one piece at a time, the next once it has passed the last one on. */
+  readonly superseed?: boolean
 }

@@ -30,6 +30,7 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
       data: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      superseed: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
     allowPositionals: true,
@@ -55,6 +56,7 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
     data: values.data,
     port,
     ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values.superseed === true ? { superseed: true } : {}),
     storage,
     onListening: a => { io.stdout.write(`seeding ${torrent.name} (${torrent.infoHashHex}) on ${formatAddress(a)}\n`) },
     onWarning: w => { io.stderr.write(warningLine(w) + '\n') }

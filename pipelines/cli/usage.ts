@@ -98,6 +98,8 @@ Options:
   --data DIR        the directory holding the torrent's data (required)
   --port N          port to listen on (default 6881; 0: any free port)
   --host ADDR       address to listen on (default 0.0.0.0)
+  --superseed       BEP 16: look empty and offer each peer one piece at a time
+                    (meant for a swarm: a lone leecher gets only its first piece)
 `
 
 export const DEMO_USAGE = `Usage: rxtorrent demo
