@@ -11,7 +11,6 @@ import type { BlockRef } from '../lib/pieces/geometry.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
 import { encodePieceHeader, makeReserved } from '../lib/wire/index.js'
 import type { Capabilities, Handshake } from '../lib/wire/types.js'
-import { assemblePieces } from '../operators/assemble-pieces.js'
 import { demuxMessages } from '../operators/demux-messages.js'
 import { decodeFrames } from '../operators/decode-frames.js'
 import { encodeFrames } from '../operators/encode-frames.js'
@@ -23,8 +22,6 @@ import { rateLimit, rateLimitedSource } from '../operators/rate-limit.js'
 import { ExtensionChannel } from '../operators/extension.js'
 import type { ExtendedHandshake } from '../lib/extensions/extended-handshake.js'
 import { normalizeIp } from '../lib/tracker/ip-address.js'
-import { verifyPieces, type VerifiedPiece } from '../operators/verify-pieces.js'
-import { writePieces } from '../operators/write-pieces.js'
 import type { TorrentRuntime } from './torrent-runtime.js'
 
 /** What we call ourselves in the extended handshake (`v`). */
@@ -149,16 +146,11 @@ export class PeerConnection {
           },
           onBatch: () => { this.#received$.next(); this.#flushSession(); rt.topUp(this) }
         }),
-        assemblePieces(rt.assembler),
-        async function * (pieces) {
-          for await (const piece of pieces) { inFlight.add(piece.index); yield piece }
-        },
-        verifyPieces({ pieceHashes: rt.torrent.pieceHashes, hasher: rt.hasher }),
-        writePieces(rt.storage, { pieceLength: rt.torrent.pieceLength, highWaterMark: 4 })
+        rt.piecePath(inFlight)
       )
       for await (const piece of results) {
         inFlight.delete(piece.index)
-        rt.pieceDone(piece as VerifiedPiece, this)
+        rt.pieceDone(piece, this)
       }
       this.close()
     } catch (err) {

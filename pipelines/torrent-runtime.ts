@@ -267,6 +267,23 @@ export class TorrentRuntime {
   }
 
   /**
+   * The block path every source shares: blocks into pieces (one assembler for
+   * the torrent), SHA-1 verification, positional writes with at most four
+   * pending per source. Pieces that left assembly but are not yet verified
+   * and written are kept in `inFlight`, so a source that dies can give them
+   * back (`peerGone`).
+   */
+  piecePath (inFlight: Set<number>): (blocks: AsyncIterable<BlockIn>) => AsyncIterable<VerifiedPiece> {
+    return (blocks) => pipe(
+      blocks,
+      assemblePieces(this.assembler),
+      async function * (pieces) { for await (const p of pieces) { inFlight.add(p.index); yield p } },
+      verifyPieces({ pieceHashes: this.torrent.pieceHashes, hasher: this.hasher }),
+      writePieces(this.storage, { pieceLength: this.torrent.pieceLength, highWaterMark: 4 })
+    )
+  }
+
+  /**
    * Blocks from a source that is not a peer connection (a BEP 19 web seed):
    * the ones the planner gave `key` go through the same assembly,
    * verification and writes as a peer's. Resolves when the source ends;
@@ -286,18 +303,11 @@ export class TorrentRuntime {
         if (verdict === 'accepted') yield b
       }
     }
-    const results = pipe(
-      source,
-      accepted,
-      assemblePieces(this.assembler),
-      async function * (pieces) { for await (const p of pieces) { inFlight.add(p.index); yield p } },
-      verifyPieces({ pieceHashes: this.torrent.pieceHashes, hasher: this.hasher }),
-      writePieces(this.storage, { pieceLength: this.torrent.pieceLength, highWaterMark: 4 })
-    )
+    const results = pipe(source, accepted, this.piecePath(inFlight))
     try {
       for await (const piece of results) {
         inFlight.delete(piece.index)
-        this.pieceDone(piece as VerifiedPiece, { key })
+        this.pieceDone(piece, { key })
       }
     } finally {
       this.planner.forgetUnheld(key, (r) => this.assembler.holds(r.index, r.begin))
