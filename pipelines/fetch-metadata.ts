@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { pipe } from 'it-pipe'
-import { asyncScheduler, timer, type SchedulerLike, type Subscription } from 'rxjs'
+import { Subscription, asyncScheduler, timer, type SchedulerLike } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { encode } from '../lib/bencode/index.js'
@@ -248,7 +248,8 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
         complete: () => { sourcesLive--; pump() },
         error: () => { sourcesLive--; pump() }
       }))
-      subs.push({ unsubscribe: () => { setTimeout(() => { void client.close() }, 5000).unref() } } as Subscription)
+      // Close the client once the `stopped` announce had its chance.
+      subs.push(new Subscription(() => { setTimeout(() => { void client.close() }, 5000).unref() }))
     }
     pump()
   })

@@ -3,6 +3,7 @@ import { Subject, interval, type SchedulerLike, type Subscription } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { RateMeter } from '../lib/stats/rate-meter.js'
+import { parsePeerId } from '../lib/peer-id/index.js'
 import { Bitfield } from '../lib/pieces/bitfield.js'
 import { allowedFastSet } from '../lib/swarm/allowed-fast.js'
 import { sha1 } from './node/hasher.js'
@@ -67,6 +68,8 @@ export class PeerConnection {
   #extensions: ExtensionChannel | undefined
   downloaded = 0
   uploaded = 0
+  /** The remote client's name and version, read from its peer id (BEP 20). */
+  client = 'unknown'
   /** The peer said it only uploads (BEP 21). */
   uploadOnly = false
   /** Payload rates from and to this peer, for the choker. */
@@ -117,6 +120,8 @@ export class PeerConnection {
       })
       this.#remote = hs.remote
       this.#caps = hs.capabilities
+      const id = parsePeerId(hs.remote.peerId)
+      this.client = id.version === undefined ? id.client : `${id.client} ${id.version}`
       this.connectedAt = scheduler.now()
       this.lastBlockAt = this.connectedAt
       rt.admit(this)

@@ -15,7 +15,6 @@ import { RequestPlanner } from '../lib/pieces/request-planner.js'
 import { RateMeter } from '../lib/stats/rate-meter.js'
 import { TokenBucket } from '../lib/stats/token-bucket.js'
 import { encodeUploadOnly } from '../lib/extensions/upload-only.js'
-import { parsePeerId } from '../lib/peer-id/index.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { checkPieces } from '../operators/check-pieces.js'
@@ -438,7 +437,7 @@ export class TorrentRuntime {
       elapsedMs: now - this.startedAt,
       peerStats: [...this.peers.values()].filter((p) => !p.closed).map((p) => ({
         address: p.key,
-        client: p.remote === undefined ? 'unknown' : parsePeerId(p.remote.peerId).client + (parsePeerId(p.remote.peerId).version === undefined ? '' : ` ${parsePeerId(p.remote.peerId).version ?? ''}`),
+        client: p.client,
         downloadRate: p.downRate.rate(now),
         uploadRate: p.upRate.rate(now),
         downloaded: p.downloaded,
