@@ -1,4 +1,4 @@
-import { Observable, asyncScheduler, timer } from 'rxjs'
+import { Observable, asyncScheduler } from 'rxjs'
 import type { SchedulerLike, Subscription } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import type { KeepAlive } from '../lib/wire/types.js'
@@ -31,14 +31,25 @@ export function keepAlives (sent$: Observable<unknown>, options: KeepAlivesOptio
   const intervalMs = options.intervalMs ?? LIMITS.keepAliveIntervalMs
   const scheduler = options.scheduler ?? asyncScheduler
   return new Observable<KeepAlive>((subscriber) => {
+    // One timer per quiet period, not one per message sent: a send only
+    // records the time; a timer that fires early is set again for the rest.
+    let last = scheduler.now()
     let wait: Subscription | undefined
-    const arm = (): void => {
-      wait?.unsubscribe()
-      wait = timer(intervalMs, intervalMs, scheduler).subscribe(() => { subscriber.next(KEEP_ALIVE) })
+    const arm = (delay: number): void => {
+      wait = scheduler.schedule(() => {
+        const quiet = scheduler.now() - last
+        if (quiet >= intervalMs) {
+          last = scheduler.now()
+          subscriber.next(KEEP_ALIVE)
+          arm(intervalMs)
+        } else {
+          arm(intervalMs - quiet)
+        }
+      }, delay)
     }
-    arm()
+    arm(intervalMs)
     const sub = sent$.subscribe({
-      next: arm,
+      next: () => { last = scheduler.now() },
       error: (err: unknown) => { subscriber.error(err) },
       complete: () => { subscriber.complete() }
     })

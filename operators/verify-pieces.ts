@@ -1,3 +1,4 @@
+import { mapConcurrent } from './map-concurrent.js'
 import type { Hasher } from '../lib/storage/types.js'
 import type { CompletePiece } from '../lib/pieces/piece-assembler.js'
 import { digestEquals, expectedHash } from '../lib/pieces/piece-hash.js'
@@ -11,25 +12,31 @@ export interface VerifyPiecesOptions {
   /** The metainfo's `pieces`: 20 bytes of SHA-1 per piece. */
   readonly pieceHashes: Uint8Array
   readonly hasher: Hasher
+  /**
+   * Pieces hashed at once; default 1. With an asynchronous hasher (worker
+   * threads) more than one keeps the source flowing while pieces hash.
+   */
+  readonly concurrency?: number
 }
 
 /**
  * Hash each complete piece over its blocks (no concatenation) and compare it
  * with the metainfo; yield the piece with `ok`. A mismatch is not an error:
  * it is yielded with `ok: false` so the caller can drop the piece and blame
- * its contributors. One piece hashed at a time, in source order; completes
- * with the source.
+ * its contributors. Up to `concurrency` pieces are hashed at once and
+ * yielded as their hashes finish (in source order when `concurrency` is 1 or
+ * the hasher is synchronous); completes with the source.
  * @throws RxTorrentError `no-piece-hash` (fatal) for a piece index beyond
  *   `pieceHashes`; whatever the hasher rejects with.
  * @see BEP 3 (info.pieces)
  */
 export function verifyPieces (options: VerifyPiecesOptions): (source: AsyncIterable<CompletePiece>) => AsyncIterable<VerifiedPiece> {
   const { pieceHashes, hasher } = options
-  return async function * (source) {
-    for await (const piece of source) {
-      const expected = expectedHash(pieceHashes, piece.index)
-      const actual = await hasher.sha1(piece.blocks)
-      yield { index: piece.index, blocks: piece.blocks, length: piece.length, contributors: piece.contributors, ok: digestEquals(actual, expected) }
-    }
-  }
+  const verdict = (piece: CompletePiece, actual: Uint8Array, expected: Uint8Array): VerifiedPiece =>
+    ({ index: piece.index, blocks: piece.blocks, length: piece.length, contributors: piece.contributors, ok: digestEquals(actual, expected) })
+  return mapConcurrent((piece: CompletePiece) => {
+    const expected = expectedHash(pieceHashes, piece.index)
+    const actual = hasher.sha1(piece.blocks)
+    return actual instanceof Uint8Array ? verdict(piece, actual, expected) : actual.then((a) => verdict(piece, a, expected))
+  }, { concurrency: options.concurrency ?? 1 })
 }

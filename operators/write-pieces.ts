@@ -1,4 +1,5 @@
 import type { Storage } from '../lib/storage/types.js'
+import { mapConcurrent } from './map-concurrent.js'
 import type { VerifiedPiece } from './verify-pieces.js'
 
 export interface WritePiecesOptions {
@@ -9,12 +10,6 @@ export interface WritePiecesOptions {
   /** Passed to every write. */
   readonly signal?: AbortSignal
 }
-
-type Event =
-  | { readonly kind: 'next', readonly result: IteratorResult<VerifiedPiece> }
-  | { readonly kind: 'next-failed', readonly error: unknown }
-  | { readonly kind: 'written', readonly id: number, readonly piece: VerifiedPiece }
-  | { readonly kind: 'write-failed', readonly id: number, readonly error: unknown }
 
 /**
  * Write each verified piece to storage at `index × pieceLength` (its blocks
@@ -33,51 +28,9 @@ type Event =
  */
 export function writePieces (storage: Storage, options: WritePiecesOptions): (source: AsyncIterable<VerifiedPiece>) => AsyncIterable<VerifiedPiece> {
   const { pieceLength, signal } = options
-  const highWaterMark = Math.max(1, options.highWaterMark ?? 4)
-  return async function * (source) {
-    const it = source[Symbol.asyncIterator]()
-    const pending = new Map<number, Promise<Event>>()
-    let pull: Promise<Event> | undefined
-    let sourceDone = false
-    let nextId = 0
-    try {
-      while (true) {
-        if (!sourceDone && pull === undefined && pending.size < highWaterMark) {
-          pull = it.next().then(
-            (result): Event => ({ kind: 'next', result }),
-            (error: unknown): Event => ({ kind: 'next-failed', error })
-          )
-        }
-        if (pull === undefined && pending.size === 0) return
-        const event = await Promise.race(pull === undefined ? pending.values() : [pull, ...pending.values()])
-        switch (event.kind) {
-          case 'next-failed':
-            sourceDone = true
-            throw event.error
-          case 'next': {
-            pull = undefined
-            if (event.result.done === true) { sourceDone = true; break }
-            const piece = event.result.value
-            if (!piece.ok) { yield piece; break }
-            const id = nextId++
-            const write = storage.write(piece.index * pieceLength, piece.blocks, signal === undefined ? undefined : { signal })
-            pending.set(id, write.then(
-              (): Event => ({ kind: 'written', id, piece }),
-              (error: unknown): Event => ({ kind: 'write-failed', id, error })
-            ))
-            break
-          }
-          case 'written':
-            pending.delete(event.id)
-            yield event.piece
-            break
-          case 'write-failed':
-            pending.delete(event.id)
-            throw event.error
-        }
-      }
-    } finally {
-      if (!sourceDone) it.return?.()?.catch(() => {})
-    }
-  }
+  const writeOptions = signal === undefined ? undefined : { signal }
+  return mapConcurrent((piece: VerifiedPiece) => {
+    if (!piece.ok) return piece
+    return storage.write(piece.index * pieceLength, piece.blocks, writeOptions).then(() => piece)
+  }, { concurrency: options.highWaterMark ?? 4 })
 }

@@ -139,7 +139,9 @@ export class PeerConnection {
 
       const results = pipe(
         rt.downloadBuckets.length === 0 ? hs.source : rateLimitedSource(hs.source, rt.downloadBuckets, limit),
-        decodeFrames({ maxMessageLength: LIMITS.maxMessageLength }),
+        // Borrowed chunks (reused read buffers): blocks are copied into their
+        // piece's buffer by the assembler before the next chunk is read.
+        decodeFrames({ maxMessageLength: LIMITS.maxMessageLength, borrowedChunks: this.conn.borrowedChunks === true }),
         demuxMessages(this.key, session, {
           now: () => scheduler.now(),
           onEvent: (event) => { this.#received$.next(); this.#onEvent(event) },

@@ -8,7 +8,8 @@ import { updateInterest } from '../lib/peer/interest.js'
 import { planRequests } from '../lib/peer/request-pipeline.js'
 import type { ChokePeer } from '../lib/choke/types.js'
 import { SuperSeeder } from '../lib/choke/super-seeder.js'
-import { PieceAssembler } from '../lib/pieces/piece-assembler.js'
+import { BufferPool } from '../lib/pieces/buffer-pool.js'
+import { DEFAULT_MAX_BUFFERED_BYTES, PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
@@ -24,6 +25,7 @@ import { verifyPieces, type VerifiedPiece } from '../operators/verify-pieces.js'
 import { assemblePieces, type BlockIn } from '../operators/assemble-pieces.js'
 import { writePieces } from '../operators/write-pieces.js'
 import { pipe } from 'it-pipe'
+import { sharedPieceBuffer } from './node/worker-hasher.js'
 import { PeerConnection } from './peer-connection.js'
 import { PeerPolicy } from './peer-policy.js'
 import type { Progress, TorrentWarning } from './types.js'
@@ -67,6 +69,8 @@ export class TorrentRuntime {
   readonly have: Bitfield
   readonly planner: RequestPlanner
   readonly assembler: PieceAssembler
+  /** Piece buffers in shared memory, reused once a piece is written or fails. */
+  readonly pieceBuffers = new BufferPool({ allocate: sharedPieceBuffer })
   /** Token buckets every connection's outbound / inbound bytes go through (empty: unlimited). */
   readonly uploadBuckets: TokenBucket[]
   readonly downloadBuckets: TokenBucket[]
@@ -102,7 +106,15 @@ export class TorrentRuntime {
     // The default picker breaks ties with real randomness here, so clients of
     // one swarm do not all pick the same pieces (lib's default PRNG is seeded).
     this.planner = new RequestPlanner(this.geometry, { have: this.have, picker: options.picker ?? rarestFirst({ random: Math.random }) })
-    this.assembler = new PieceAssembler(this.geometry)
+    // Pieces are gathered into shared memory: the received chunks are freed at
+    // once, and a worker-thread hasher reads the piece without a copy. A piece
+    // counts whole from its first block, so the bound leaves room for several
+    // peers each filling a large piece.
+    this.assembler = new PieceAssembler(this.geometry, {
+      allocate: (n) => this.pieceBuffers.acquire(n),
+      free: (b) => { this.pieceBuffers.release(b) },
+      maxBufferedBytes: Math.max(DEFAULT_MAX_BUFFERED_BYTES, 8 * this.geometry.pieceLength)
+    })
     this.readCache = new PieceReadCache(this.storage, this.geometry)
     this.uploadBuckets = (options.uploadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.uploadLimit as number })] : []
     this.downloadBuckets = (options.downloadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.downloadLimit as number })] : []
@@ -231,6 +243,8 @@ export class TorrentRuntime {
 
   /** A piece went through verification (and, if good, was written). */
   pieceDone (piece: VerifiedPiece, from: { readonly key: string }): void {
+    // Written (or failed): nothing reads the piece's buffer any more.
+    if (piece.blocks.length === 1) this.pieceBuffers.release(piece.blocks[0] as Uint8Array)
     if (piece.ok) {
       this.planner.pieceVerified(piece.index)
       for (const p of this.peers.values()) {
@@ -277,7 +291,7 @@ export class TorrentRuntime {
       blocks,
       assemblePieces(this.assembler),
       async function * (pieces) { for await (const p of pieces) { inFlight.add(p.index); yield p } },
-      verifyPieces({ pieceHashes: this.torrent.pieceHashes, hasher: this.hasher }),
+      verifyPieces({ pieceHashes: this.torrent.pieceHashes, hasher: this.hasher, concurrency: 4 }),
       writePieces(this.storage, { pieceLength: this.torrent.pieceLength, highWaterMark: 4 })
     )
   }

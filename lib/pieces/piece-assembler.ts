@@ -10,7 +10,7 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 /** A piece whose every block has arrived, not yet verified. */
 export interface CompletePiece {
   readonly index: number
-  /** The blocks in order; views of the received chunks, not copies. */
+  /** The blocks in order (views of the received chunks), or one buffer holding the whole piece when the assembler gathers. */
   readonly blocks: readonly Uint8Array[]
   readonly length: number
   /** Peers that sent blocks of the piece, each once, in order of first block. */
@@ -22,9 +22,22 @@ export interface PieceAssemblerOptions {
   readonly blockSize?: number
   /** Most block bytes held at once; default `max(DEFAULT_MAX_BUFFERED_BYTES, 2 × pieceLength)`. */
   readonly maxBufferedBytes?: number
+  /**
+   * Gather each piece into one buffer from this allocator (called with the
+   * piece's length when its first block arrives) instead of keeping the
+   * blocks' views. Costs one copy per byte; in return the received chunks can
+   * be freed at once, the piece is hashed and written as one buffer, and the
+   * buffer may be shared memory another thread hashes. The whole piece's
+   * length then counts against `maxBufferedBytes` from its first block on.
+   */
+  readonly allocate?: (length: number) => Uint8Array
+  /** Receives the buffer of a gathered piece that is dropped unfinished (`drop`), e.g. to pool it. */
+  readonly free?: (buffer: Uint8Array) => void
 }
 
 interface Pending {
+  /** The piece's buffer when gathering (`allocate`), else undefined. */
+  readonly buffer: Uint8Array | undefined
   readonly blocks: Array<Uint8Array | undefined>
   readonly from: Array<PeerKey | undefined>
   received: number
@@ -33,7 +46,8 @@ interface Pending {
 
 /**
  * Holds received blocks until a piece is whole, then hands the piece over and
- * forgets it. Blocks are kept as the views they arrive in (no copy). Shared
+ * forgets it. Blocks are kept as the views they arrive in (no copy), or, with
+ * `allocate`, copied into one buffer per piece. Shared
  * by all peers of a torrent; memory is bounded by `maxBufferedBytes`.
  * @see BEP 3 (piece)
  */
@@ -41,6 +55,8 @@ export class PieceAssembler {
   readonly #g: PieceGeometry
   readonly #blockSize: number
   readonly #max: number
+  readonly #allocate: ((length: number) => Uint8Array) | undefined
+  readonly #free: ((buffer: Uint8Array) => void) | undefined
   readonly #pending = new Map<number, Pending>()
   #buffered = 0
 
@@ -49,6 +65,8 @@ export class PieceAssembler {
     this.#blockSize = options.blockSize ?? BEP3.BLOCK_SIZE
     if (!Number.isInteger(this.#blockSize) || this.#blockSize <= 0) throw new RangeError(`bad block size ${this.#blockSize}`)
     this.#max = options.maxBufferedBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, 2 * g.pieceLength)
+    this.#allocate = options.allocate
+    this.#free = options.free
   }
 
   /** Block bytes currently held. */
@@ -71,23 +89,33 @@ export class PieceAssembler {
     const n = this.#blockNumber(index, begin, block.length)
     let p = this.#pending.get(index)
     if (p?.blocks[n] !== undefined) return undefined
-    if (this.#buffered + block.length > this.#max) {
+    const gather = this.#allocate
+    // Gathering reserves the whole piece at its first block; otherwise each block counts.
+    const cost = gather === undefined ? block.length : p === undefined ? pieceLengthAt(this.#g, index) : 0
+    if (this.#buffered + cost > this.#max) {
       throw new RxTorrentError('buffer-full', `assembler holds ${this.#buffered} bytes, limit ${this.#max}`, { disposition: 'ignore', details: { index, begin, limit: this.#max } })
     }
     if (p === undefined) {
       const count = blockCount(this.#g, index, this.#blockSize)
-      p = { blocks: new Array<Uint8Array | undefined>(count).fill(undefined), from: new Array<PeerKey | undefined>(count).fill(undefined), received: 0, bytes: 0 }
+      const buffer = gather === undefined ? undefined : gather(pieceLengthAt(this.#g, index))
+      p = { buffer, blocks: new Array<Uint8Array | undefined>(count).fill(undefined), from: new Array<PeerKey | undefined>(count).fill(undefined), received: 0, bytes: 0 }
       this.#pending.set(index, p)
     }
-    p.blocks[n] = block
+    if (p.buffer === undefined) {
+      p.blocks[n] = block
+    } else {
+      p.buffer.set(block, begin)
+      p.blocks[n] = p.buffer.subarray(begin, begin + block.length)
+    }
     p.from[n] = peer
     p.received++
     p.bytes += block.length
-    this.#buffered += block.length
+    this.#buffered += cost
     if (p.received < p.blocks.length) return undefined
     this.#pending.delete(index)
-    this.#buffered -= p.bytes
-    return { index, blocks: p.blocks as Uint8Array[], length: p.bytes, contributors: [...new Set(p.from as PeerKey[])] }
+    this.#buffered -= p.buffer === undefined ? p.bytes : p.buffer.length
+    const blocks = p.buffer === undefined ? p.blocks as Uint8Array[] : [p.buffer]
+    return { index, blocks, length: p.bytes, contributors: [...new Set(p.from as PeerKey[])] }
   }
 
   /** True when the block starting at `begin` of piece `index` is held. */
@@ -102,7 +130,8 @@ export class PieceAssembler {
     const p = this.#pending.get(index)
     if (p === undefined) return
     this.#pending.delete(index)
-    this.#buffered -= p.bytes
+    this.#buffered -= p.buffer === undefined ? p.bytes : p.buffer.length
+    if (p.buffer !== undefined) this.#free?.(p.buffer)
   }
 
   #blockNumber (index: number, begin: number, length: number): number {

@@ -10,6 +10,12 @@ export interface Duplex {
   close: (err?: Error) => void
   /** The remote address as `host:port`, when known. */
   readonly remote?: PeerAddress
+  /**
+   * True when each chunk of `source` is valid only until the next one is
+   * pulled (the transport reuses its read buffers): consumers copy what they
+   * keep. Absent or false: chunks may be kept.
+   */
+  readonly borrowedChunks?: boolean
 }
 
 export interface PeerAddress {

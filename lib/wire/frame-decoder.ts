@@ -1,5 +1,4 @@
-import { Uint8ArrayList } from 'uint8arraylist'
-import { LIMITS } from '../constants.js'
+import { BEP3, LIMITS } from '../constants.js'
 import { ProtocolError } from '../errors.js'
 import { decodeMessage } from './decode-message.js'
 import { LENGTH_PREFIX_BYTES } from './encode-message.js'
@@ -14,6 +13,14 @@ export interface FrameDecoderOptions {
    * `maxMessageLength`. Default `maxMessageLength + 4`.
    */
   readonly maxBufferedBytes?: number
+  /**
+   * The chunks pushed are borrowed: their memory is reused once the next
+   * chunk is pushed (a transport reading into a ring of buffers). Every
+   * payload except a PIECE block is then copied, and a PIECE block (a view of
+   * the chunk, or of a buffer the decoder reuses) must be consumed or copied
+   * before the next `push`. Default false: payloads may be kept.
+   */
+  readonly borrowedChunks?: boolean
 }
 
 /**
@@ -27,29 +34,43 @@ export interface FrameDecoderOptions {
  *
  * Copies: a frame lying wholly inside one chunk is decoded from a view of that
  * chunk, so PIECE blocks (and other payloads) share the chunk's memory — do not
- * reuse a chunk's buffer after pushing it. Only a frame split across chunks is
- * gathered, and only that frame is copied.
+ * reuse a chunk's buffer after pushing it, unless `borrowedChunks` says so.
+ * Only the bytes of a frame split across chunks are copied, as they arrive,
+ * so the decoder never holds on to a chunk.
  *
  * After a throw the decoder is failed: every later `push` rethrows the same error.
  * @see BEP 3 (framing), ADVERSARIAL C30
  */
 export class FrameDecoder {
   readonly #maxMessageLength: number
-  /** Held bytes of an incomplete frame: its prefix, then (once parsed) its body. */
-  readonly #pending = new Uint8ArrayList()
+  readonly #borrowed: boolean
+  /** The length prefix of the next frame while it is incomplete. */
+  readonly #prefix = new Uint8Array(LENGTH_PREFIX_BYTES)
+  #prefixLength = 0
   /** Body length of the frame being gathered, or -1 while its prefix is incomplete. */
   #bodyLength = -1
+  /** The gathered part of a frame split across chunks (grown as bytes arrive). */
+  #body: Uint8Array = new Uint8Array(0)
+  #bodyFill = 0
+  /**
+   * Borrowed mode: two buffers, used in turn, for split frames that fit. A
+   * frame completed at the start of a chunk may still be in use while the
+   * next split frame starts at its end, so they never share one.
+   */
+  readonly #scratch: Array<Uint8Array | undefined> = [undefined, undefined]
+  #turn = 0
   #failure: ProtocolError | undefined
 
   constructor (options: FrameDecoderOptions = {}) {
     const maxMessageLength = options.maxMessageLength ?? LIMITS.maxMessageLength
     const maxBuffered = options.maxBufferedBytes ?? maxMessageLength + LENGTH_PREFIX_BYTES
     this.#maxMessageLength = Math.max(0, Math.min(maxMessageLength, maxBuffered - LENGTH_PREFIX_BYTES))
+    this.#borrowed = options.borrowedChunks === true
   }
 
   /** Bytes held for an incomplete frame (its prefix included). */
   get buffered (): number {
-    return this.#pending.byteLength + (this.#bodyLength >= 0 ? LENGTH_PREFIX_BYTES : 0)
+    return this.#bodyLength >= 0 ? LENGTH_PREFIX_BYTES + this.#bodyFill : this.#prefixLength
   }
 
   /**
@@ -70,26 +91,29 @@ export class FrameDecoder {
   #push (chunk: Uint8Array): Message[] {
     const out: Message[] = []
     let pos = 0
-    if (this.#bodyLength < 0 && this.#pending.byteLength > 0) {
+    if (this.#bodyLength < 0 && this.#prefixLength > 0) {
       // A prefix split across chunks: complete it first.
-      const take = Math.min(LENGTH_PREFIX_BYTES - this.#pending.byteLength, chunk.length)
-      this.#pending.append(chunk.subarray(0, take))
+      const take = Math.min(LENGTH_PREFIX_BYTES - this.#prefixLength, chunk.length)
+      this.#prefix.set(chunk.subarray(0, take), this.#prefixLength)
+      this.#prefixLength += take
       pos = take
-      if (this.#pending.byteLength < LENGTH_PREFIX_BYTES) return out
-      const length = this.#pending.getUint32(0)
-      this.#pending.consume(LENGTH_PREFIX_BYTES)
-      this.#startBody(length)
+      if (this.#prefixLength < LENGTH_PREFIX_BYTES) return out
+      this.#prefixLength = 0
+      const p = this.#prefix
+      this.#startBody((((p[0] as number) << 24) | ((p[1] as number) << 16) | ((p[2] as number) << 8) | (p[3] as number)) >>> 0)
     }
     if (this.#bodyLength >= 0) {
-      // A body split across chunks: gather the rest of it.
-      const take = Math.min(this.#bodyLength - this.#pending.byteLength, chunk.length - pos)
-      if (take > 0) this.#pending.append(chunk.subarray(pos, pos + take))
+      // A body split across chunks: gather the rest of it (copied, so the
+      // chunks it came from are not held).
+      const take = Math.min(this.#bodyLength - this.#bodyFill, chunk.length - pos)
+      this.#gather(chunk.subarray(pos, pos + take))
       pos += take
-      if (this.#pending.byteLength < this.#bodyLength) return out
-      const body = this.#pending.subarray()
-      this.#pending.consume(this.#pending.byteLength)
+      if (this.#bodyFill < this.#bodyLength) return out
+      const body = this.#body.subarray(0, this.#bodyLength)
       this.#bodyLength = -1
-      out.push(frame(body))
+      this.#bodyFill = 0
+      this.#body = new Uint8Array(0)
+      out.push(this.#frame(body))
     }
     // Fast path: whole frames inside this chunk are decoded from views.
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
@@ -98,20 +122,54 @@ export class FrameDecoder {
       this.#check(length)
       const start = pos + LENGTH_PREFIX_BYTES
       if (chunk.length - start < length) {
-        this.#bodyLength = length
-        if (start < chunk.length) this.#pending.append(chunk.subarray(start))
+        this.#startBody(length)
+        this.#gather(chunk.subarray(start))
         return out
       }
-      out.push(frame(chunk.subarray(start, start + length)))
+      out.push(this.#frame(chunk.subarray(start, start + length)))
       pos = start + length
     }
-    if (pos < chunk.length) this.#pending.append(chunk.subarray(pos))
+    if (pos < chunk.length) {
+      this.#prefix.set(chunk.subarray(pos))
+      this.#prefixLength = chunk.length - pos
+    }
     return out
   }
 
   #startBody (length: number): void {
     this.#check(length)
     this.#bodyLength = length
+    this.#bodyFill = 0
+  }
+
+  /** Append bytes of the split frame, growing its buffer by doubling up to the frame's length. */
+  #gather (bytes: Uint8Array): void {
+    if (bytes.length === 0) return
+    const need = this.#bodyFill + bytes.length
+    if (need > this.#body.length) {
+      let next: Uint8Array
+      if (this.#borrowed && this.#bodyLength <= SCRATCH_BYTES) {
+        // A split frame fits its whole length at once, so this runs once per frame.
+        this.#turn ^= 1
+        next = this.#scratch[this.#turn] ??= new Uint8Array(SCRATCH_BYTES)
+      } else {
+        next = new Uint8Array(Math.min(this.#bodyLength, Math.max(need, 2 * this.#body.length, 64 * 1024)))
+      }
+      if (next !== this.#body) next.set(this.#body.subarray(0, this.#bodyFill))
+      this.#body = next
+    }
+    this.#body.set(bytes, this.#bodyFill)
+    this.#bodyFill = need
+  }
+
+  /**
+   * Decode one frame's body. With borrowed chunks, every payload but a
+   * PIECE block is copied, since the consumer may keep it; a block is left a
+   * view for the consumer to copy before it pulls again.
+   */
+  #frame (body: Uint8Array): Message {
+    if (this.#borrowed && body.length > 0 && body[0] !== BEP3.PIECE) return frame(body.slice())
+    return frame(body)
   }
 
   #check (length: number): void {
@@ -122,6 +180,9 @@ export class FrameDecoder {
     }
   }
 }
+
+/** Split frames up to this size are gathered in one reused buffer in borrowed mode. */
+const SCRATCH_BYTES = 64 * 1024
 
 function frame (body: Uint8Array): Message {
   if (body.length === 0) return { type: 'keep-alive' }

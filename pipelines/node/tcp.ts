@@ -1,5 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net'
 import { RxTorrentError, TimeoutError, type RxTorrentErrorOptions } from '../../lib/errors.js'
+import { RingReader } from './ring-reader.js'
 import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../../lib/transport/types.js'
 
 /** A connection could not be made, or failed while in use. Disposition `disconnect`. */
@@ -16,6 +17,12 @@ export interface TcpTransportOptions {
   readonly noDelay?: boolean
   /** Give up a dial after this many milliseconds; default 10 000. */
   readonly connectTimeoutMs?: number
+  /**
+   * Read dialed connections into a ring of reused buffers (`RingReader`):
+   * their chunks are then borrowed (`Duplex.borrowedChunks`). Default true.
+   * Accepted connections always read into fresh buffers.
+   */
+  readonly ringReads?: boolean
 }
 
 /**
@@ -34,13 +41,15 @@ export interface TcpTransportOptions {
 export function tcpTransport (options: TcpTransportOptions = {}): Transport {
   const noDelay = options.noDelay ?? true
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000
+  const ringReads = options.ringReads ?? true
 
   return {
     dial (address: PeerAddress, opts: { signal?: AbortSignal } = {}): Promise<Duplex> {
       return new Promise((resolve, reject) => {
         const signal = opts.signal
         if (signal?.aborted === true) { reject(signal.reason); return }
-        const socket = connect({ host: address.host, port: address.port, noDelay, allowHalfOpen: true })
+        const ring = ringReads ? new RingReader() : undefined
+        const socket = connect({ host: address.host, port: address.port, noDelay, allowHalfOpen: true, ...(ring === undefined ? {} : { onread: ring.onread }) })
         const timer = setTimeout(() => {
           fail(new TimeoutError('connect-timeout', `connecting to ${formatAddress(address)} took over ${connectTimeoutMs} ms`, { details: { ...address } }))
         }, connectTimeoutMs)
@@ -62,7 +71,7 @@ export function tcpTransport (options: TcpTransportOptions = {}): Transport {
         }
         function onConnect (): void {
           cleanup()
-          resolve(socketDuplex(socket, address))
+          resolve(socketDuplex(socket, address, ring))
         }
         signal?.addEventListener('abort', onAbort, { once: true })
         socket.once('error', onError)
@@ -114,7 +123,7 @@ export function tcpTransport (options: TcpTransportOptions = {}): Transport {
  * Wrap a connected socket as a {@link Duplex}. Exported for pipelines that
  * accept sockets themselves.
  */
-export function socketDuplex (socket: Socket, remote?: PeerAddress): Duplex {
+export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingReader): Duplex {
   // Without half-open, the peer's FIN would end our writing side too, under a sink still running.
   socket.allowHalfOpen = true
   let socketError: Error | undefined
@@ -132,8 +141,14 @@ export function socketDuplex (socket: Socket, remote?: PeerAddress): Duplex {
     return new TransportError('socket-error', `${label}: ${msg}`, { cause, details: { errno: (cause as { code?: string } | undefined)?.code } })
   }
 
+  ring?.attach(socket)
+  if (ring !== undefined) socket.on('error', (e) => { ring.fail(e) })
   async function * read (): AsyncGenerator<Uint8Array> {
     try {
+      if (ring !== undefined) {
+        for await (const chunk of ring) yield chunk
+        return
+      }
       // The default iterator destroys the socket when reading ends, which would cut off our sink.
       for await (const chunk of socket.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array
     } catch (e) {
@@ -157,6 +172,7 @@ export function socketDuplex (socket: Socket, remote?: PeerAddress): Duplex {
   return {
     source: read(),
     remote: where,
+    ...(ring === undefined ? {} : { borrowedChunks: true }),
     async sink (source: AsyncIterable<Uint8Array>): Promise<void> {
       try {
         for await (const chunk of source) {

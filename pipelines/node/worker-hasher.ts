@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto'
+import { Worker } from 'node:worker_threads'
+import { RxTorrentError } from '../../lib/errors.js'
+import type { Hasher } from '../../lib/storage/types.js'
+
+/** Options of {@link workerHasher}. */
+export interface WorkerHasherOptions {
+  /** Worker threads; default 1 (the main thread keeps the network and the disk busy meanwhile). */
+  readonly threads?: number
+}
+
+/** A {@link Hasher} whose work runs on worker threads, and a way to stop them. */
+export interface WorkerHasher extends Hasher {
+  /** Jobs sent and not yet answered. */
+  readonly pending: number
+  /** Stop the threads; jobs still pending reject. Later calls hash on the calling thread. */
+  close: () => Promise<void>
+}
+
+// The worker is plain JavaScript evaluated from a string, so it runs the same
+// whether the library is loaded from TypeScript sources or compiled output.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads')
+const { createHash } = require('node:crypto')
+parentPort.on('message', (job) => {
+  const h = createHash('sha1')
+  for (const [buffer, offset, length] of job.chunks) h.update(new Uint8Array(buffer, offset, length))
+  const digest = h.digest()
+  parentPort.postMessage({ id: job.id, digest: new Uint8Array(digest.buffer, digest.byteOffset, 20) })
+})
+`
+
+interface Job { resolve: (d: Uint8Array) => void, reject: (e: Error) => void }
+
+/**
+ * SHA-1 on worker threads, for pieces held in shared memory: chunks that are
+ * views of a `SharedArrayBuffer` (see `PieceAssembler`'s `allocate`) are
+ * hashed by a worker without being copied, so verification runs beside the
+ * main thread's network and disk work. Chunks in ordinary memory are hashed
+ * on the calling thread at once (copying them would cost about what hashing
+ * does). Jobs go to the threads in turn; a thread is referenced only while it
+ * has work, so an idle hasher never keeps the process alive.
+ * @see BEP 3 (piece hashes)
+ */
+export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
+  const count = Math.max(1, options.threads ?? 1)
+  const jobs = new Map<number, Job>()
+  const load: number[] = []
+  const workers: Worker[] = []
+  let nextId = 0
+  let closed = false
+
+  const fail = (err: Error): void => {
+    for (const job of jobs.values()) job.reject(err)
+    jobs.clear()
+  }
+  for (let i = 0; i < count; i++) {
+    const w = new Worker(WORKER_SOURCE, { eval: true })
+    w.unref()
+    load.push(0)
+    w.on('message', (msg: { id: number, digest: Uint8Array }) => {
+      const job = jobs.get(msg.id)
+      if (job === undefined) return
+      jobs.delete(msg.id)
+      load[i] = (load[i] ?? 1) - 1
+      if (load[i] === 0) w.unref()
+      job.resolve(new Uint8Array(msg.digest))
+    })
+    w.on('error', (err) => { fail(new RxTorrentError('hasher-failed', `hash thread failed: ${err.message}`, { disposition: 'fatal', cause: err })) })
+    workers.push(w)
+  }
+
+  const inline = (chunks: readonly Uint8Array[]): Uint8Array => {
+    const h = createHash('sha1')
+    for (const c of chunks) h.update(c)
+    return new Uint8Array(h.digest())
+  }
+
+  return {
+    get pending () { return jobs.size },
+    sha1 (chunks: readonly Uint8Array[]): Uint8Array | Promise<Uint8Array> {
+      if (closed || !chunks.every((c) => c.buffer instanceof SharedArrayBuffer)) return inline(chunks)
+      let pick = 0
+      for (let i = 1; i < load.length; i++) if ((load[i] ?? 0) < (load[pick] ?? 0)) pick = i
+      const w = workers[pick] as Worker
+      const id = nextId++
+      return new Promise<Uint8Array>((resolve, reject) => {
+        jobs.set(id, { resolve, reject })
+        if (load[pick] === 0) w.ref()
+        load[pick] = (load[pick] ?? 0) + 1
+        w.postMessage({ id, chunks: chunks.map((c) => [c.buffer, c.byteOffset, c.byteLength]) })
+      })
+    },
+    async close (): Promise<void> {
+      if (closed) return
+      closed = true
+      fail(new RxTorrentError('hasher-closed', 'the hasher was closed with pieces pending', { disposition: 'fatal' }))
+      await Promise.all(workers.map(async (w) => await w.terminate()))
+    }
+  }
+}
+
+/** A piece buffer in shared memory, for `PieceAssembler`'s `allocate` with a {@link workerHasher}. */
+export function sharedPieceBuffer (length: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(length))
+}
+
+let shared: WorkerHasher | undefined
+
+/**
+ * The process-wide {@link workerHasher} (one thread), created on first use
+ * and shared by every torrent, like a session's hashing thread. Its thread is
+ * unreferenced while idle, so it never keeps the process alive.
+ */
+export function sharedWorkerHasher (): WorkerHasher {
+  shared ??= workerHasher()
+  return shared
+}
