@@ -27,6 +27,8 @@ export { ConnectQueue, type ConnectQueueOptions, type PeerSource } from './swarm
 export { allowedFastSet, type AllowedFastSetOptions } from './swarm/allowed-fast.js'
 export { canonicalPeerPriority, byPriority } from './swarm/peer-priority.js'
 export { crc32c } from './swarm/crc32c.js'
+export { emptySwarm, reduceSwarm, SWARM_CLOSED_HISTORY, type SwarmState, type SwarmPeer, type SwarmEvent, type SwarmSide, type ClosedPeer } from './swarm/swarm-state.js'
+export { admittedPeers, chokePeers, pexPeers, isDuplicate, SNUB_AFTER_MS, type PeerMeasures, type SwarmPexPeer } from './swarm/swarm-selectors.js'
 export * from './choke/index.js'
 export type { Duplex, PeerAddress, Transport, Listener } from './transport/types.js'
 export { formatAddress } from './transport/types.js'

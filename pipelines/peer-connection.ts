@@ -3,7 +3,6 @@ import { Subject, interval, type SchedulerLike, type Subscription } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { RateMeter } from '../lib/stats/rate-meter.js'
-import { parsePeerId } from '../lib/peer-id/index.js'
 import { Bitfield } from '../lib/pieces/bitfield.js'
 import { allowedFastSet } from '../lib/swarm/allowed-fast.js'
 import { sha1 } from './node/hasher.js'
@@ -11,7 +10,7 @@ import { PeerSession, type PeerEvent } from '../lib/peer/peer-session.js'
 import type { BlockRef } from '../lib/pieces/geometry.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
 import { encodePieceHeader, makeReserved } from '../lib/wire/index.js'
-import type { Capabilities, Handshake } from '../lib/wire/types.js'
+import type { Capabilities, Handshake, Message } from '../lib/wire/types.js'
 import { demuxMessages } from '../operators/demux-messages.js'
 import { decodeFrames } from '../operators/decode-frames.js'
 import { encodeFrames } from '../operators/encode-frames.js'
@@ -66,19 +65,17 @@ export class PeerConnection {
   #closed = false
   #error: Error | undefined
   #extensions: ExtensionChannel | undefined
-  downloaded = 0
-  uploaded = 0
-  /** The remote client's name and version, read from its peer id (BEP 20). */
-  client = 'unknown'
-  /** The peer said it only uploads (BEP 21). */
-  uploadOnly = false
-  /** Payload rates from and to this peer, for the choker. */
+  /**
+   * Payload bytes and the last block's time since the last `transfer` event:
+   * the block path only adds here, `flushTransfer` reports them to the
+   * runtime's swarm state.
+   */
+  #pendingDown = 0
+  #pendingUp = 0
+  #pendingBlockAt = 0
+  /** Payload rates from and to this peer, for the choker (sliding windows fed per block). */
   readonly downRate = new RateMeter()
   readonly upRate = new RateMeter()
-  /** When the connection was made, the last block arrived, and we last unchoked it (scheduler time). */
-  connectedAt = 0
-  lastBlockAt = 0
-  lastUnchokedAt: number | undefined
 
   constructor (runtime: TorrentRuntime, conn: Duplex, key: string, options: PeerConnectionOptions) {
     this.#runtime = runtime
@@ -120,10 +117,6 @@ export class PeerConnection {
       })
       this.#remote = hs.remote
       this.#caps = hs.capabilities
-      const id = parsePeerId(hs.remote.peerId)
-      this.client = id.version === undefined ? id.client : `${id.client} ${id.version}`
-      this.connectedAt = scheduler.now()
-      this.lastBlockAt = this.connectedAt
       rt.admit(this)
       const session = new PeerSession({ geometry: rt.geometry, fast: hs.capabilities.fast, extended: hs.capabilities.extended, ourHave: rt.have })
       this.#session = session
@@ -146,9 +139,10 @@ export class PeerConnection {
           now: () => scheduler.now(),
           onEvent: (event) => { this.#received$.next(); this.#onEvent(event) },
           acceptBlock: (index, begin, length) => {
-            this.downloaded += length
-            this.downRate.add(length, scheduler.now())
-            this.lastBlockAt = scheduler.now()
+            const now = scheduler.now()
+            this.#pendingDown += length
+            this.#pendingBlockAt = now
+            this.downRate.add(length, now)
             return rt.acceptBlock(this, { index, begin, length })
           },
           onBatch: () => { this.#received$.next(); this.#flushSession(); rt.topUp(this) }
@@ -157,6 +151,7 @@ export class PeerConnection {
       )
       for await (const piece of results) {
         inFlight.delete(piece.index)
+        this.flushTransfer()
         rt.pieceDone(piece, this)
       }
       this.close()
@@ -182,11 +177,26 @@ export class PeerConnection {
     this.#push(...s.have(index))
   }
 
+  /**
+   * Report the bytes counted since the last report as one `transfer` event
+   * (nothing when there are none).
+   */
+  flushTransfer (): void {
+    if (this.#pendingDown === 0 && this.#pendingUp === 0) return
+    const down = this.#pendingDown
+    const up = this.#pendingUp
+    this.#pendingDown = 0
+    this.#pendingUp = 0
+    this.#runtime.dispatch({ type: 'transfer', key: this.key, down, up, at: down > 0 ? this.#pendingBlockAt : this.#options.scheduler.now() })
+  }
+
   /** Tear the connection down. The first error wins. */
   close (err?: Error): void {
     if (this.#closed) return
     this.#closed = true
     this.#error = err
+    this.flushTransfer()
+    this.#runtime.dispatch({ type: 'peer-closed', key: this.key, reason: closeReason(err), at: this.#options.scheduler.now() })
     for (const sub of this.#subs) sub.unsubscribe()
     this.#extensions?.stop()
     this.#out.end()
@@ -199,10 +209,27 @@ export class PeerConnection {
   #push (...messages: Parameters<OutboundQueue['push']>[0][]): void {
     if (this.#closed) return
     try {
-      for (const m of messages) this.#out.push(m)
+      for (const m of messages) {
+        this.#out.push(m)
+        if (!(m instanceof Uint8Array)) this.#observeSent(m)
+      }
       this.#sent$.next()
     } catch (err) {
       this.close(asError(err))
+    }
+  }
+
+  /** Our choke and interest changes, as they are queued, go to the swarm state. */
+  #observeSent (m: Message): void {
+    const rt = this.#runtime
+    switch (m.type) {
+      case 'choke': case 'unchoke':
+        rt.dispatch({ type: 'choke-changed', key: this.key, side: 'am', choking: m.type === 'choke', at: this.#options.scheduler.now() })
+        break
+      case 'interested': case 'not-interested':
+        rt.dispatch({ type: 'interest-changed', key: this.key, side: 'am', interested: m.type === 'interested' })
+        break
+      default: break
     }
   }
 
@@ -280,22 +307,42 @@ export class PeerConnection {
     const rt = this.#runtime
     switch (event.type) {
       case 'bitfield':
+        this.#haveCount()
         rt.planner.peerHas(this.key, event.bitfield)
         rt.updateInterest(this)
         if (rt.superSeeder !== undefined) rt.sendOffers(rt.superSeeder.peerBitfield(this.key, event.bitfield))
         break
       case 'have':
+        this.#haveCount()
         rt.planner.peerHave(this.key, event.index)
         rt.updateInterest(this)
         if (rt.superSeeder !== undefined) rt.sendOffers(rt.superSeeder.peerHas(this.key, event.index))
         break
       case 'rejected': rt.planner.release(this.key, event.ref); break
-      case 'interested': case 'not-interested': rt.chokeRound(); break
+      case 'choked': case 'unchoked':
+        rt.dispatch({ type: 'choke-changed', key: this.key, side: 'peer', choking: event.type === 'choked', at: this.#options.scheduler.now() })
+        break
+      case 'interested': case 'not-interested':
+        rt.dispatch({ type: 'interest-changed', key: this.key, side: 'peer', interested: event.type === 'interested' })
+        rt.chokeRound()
+        break
       case 'unwanted-block': rt.wasted += event.length; break
-      case 'extended': this.#extensions?.handle(event.id, event.payload); break
+      case 'extended':
+        this.#extensions?.handle(event.id, event.payload)
+        if (event.id === 0) {
+          const reachable = this.reachableAddress
+          if (reachable !== undefined) rt.dispatch({ type: 'reachable', key: this.key, address: reachable })
+        }
+        break
       default: break
     }
     this.events$.next(event)
+  }
+
+  /** The peer's bitfield summary (piece count, seed) to the swarm state. */
+  #haveCount (): void {
+    const has = this.#session?.peerHas
+    if (has !== undefined) this.#runtime.dispatch({ type: 'have-count', key: this.key, count: has.count, seed: has.complete })
   }
 
   async #nextUpload (): Promise<Array<Uint8Array> | undefined> {
@@ -310,7 +357,7 @@ export class PeerConnection {
     }
     if (ref === undefined) return undefined
     const data = await rt.readCache.read(ref.index, ref.begin, ref.length)
-    this.uploaded += ref.length
+    this.#pendingUp += ref.length
     this.upRate.add(ref.length, rt.scheduler.now())
     rt.countUpload(ref.length)
     this.#sent$.next()
@@ -331,6 +378,12 @@ export class PeerConnection {
     )
     this.#received$.next()
   }
+}
+
+/** The reason a connection ended, as the swarm state records it: the error's code or name, `'closed'` without one. */
+function closeReason (err: Error | undefined): string {
+  if (err === undefined) return 'closed'
+  return err instanceof RxTorrentError ? err.code : err.name
 }
 
 function asError (err: unknown): Error {

@@ -10,6 +10,9 @@ import type { ChokePeer } from '../lib/choke/types.js'
 import { SuperSeeder } from '../lib/choke/super-seeder.js'
 import { BufferPool } from '../lib/pieces/buffer-pool.js'
 import { DEFAULT_MAX_BUFFERED_BYTES, PieceAssembler } from '../lib/pieces/piece-assembler.js'
+import { parsePeerId } from '../lib/peer-id/index.js'
+import { emptySwarm, reduceSwarm, type SwarmEvent, type SwarmState } from '../lib/swarm/swarm-state.js'
+import { admittedPeers, chokePeers, isDuplicate, pexPeers } from '../lib/swarm/swarm-selectors.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
@@ -77,7 +80,14 @@ export class TorrentRuntime {
   /** Upload reads, a whole piece at a time. */
   readonly readCache: PieceReadCache
   readonly policy = new PeerPolicy()
+  /** Live connections by key: the handles commands are sent through. What is known of each peer is in `swarm`. */
   readonly peers = new Map<string, PeerConnection>()
+  /**
+   * The swarm state (lib/swarm): every connection's facts and the swarm's
+   * counters, an immutable value replaced at each `dispatch`. Emits the new
+   * state after each change; completes never.
+   */
+  readonly swarm$ = new BehaviorSubject<SwarmState>(emptySwarm())
   readonly down = new RateMeter()
   readonly up = new RateMeter()
   /** Emits each time a piece is verified and written; completes never. */
@@ -92,7 +102,6 @@ export class TorrentRuntime {
   readonly #options: TorrentRuntimeOptions
   readonly #depth: number
   readonly #slots: number
-  readonly #remoteIds = new Set<string>()
 
   constructor (options: TorrentRuntimeOptions) {
     this.#options = options
@@ -126,6 +135,20 @@ export class TorrentRuntime {
   /** Every wanted piece is verified (all of them unless files were skipped). */
   get complete (): boolean { return this.planner.wantedComplete }
 
+  /** The current swarm state. */
+  get swarm (): SwarmState { return this.swarm$.value }
+
+  /** Apply one event to the swarm state (`reduceSwarm`); subscribers of `swarm$` see the result when it changed. */
+  dispatch (event: SwarmEvent): void {
+    const next = reduceSwarm(this.swarm$.value, event)
+    if (next !== this.swarm$.value) this.swarm$.next(next)
+  }
+
+  /** Report every connection's bytes counted since its last report, so `swarm` is up to date. */
+  flushTransfers (): void {
+    for (const p of this.peers.values()) p.flushTransfer()
+  }
+
   /** The BEP 10 extensions every connection offers. */
   get extensions (): ReadonlyArray<Extension> { return this.#options.extensions ?? [] }
 
@@ -139,22 +162,16 @@ export class TorrentRuntime {
     const s = peer.session
     if (e.type === 'dont-have' && s !== undefined && e.index !== undefined && s.peerHas.clear(e.index)) {
       this.planner.peerHas(peer.key, s.peerHas)
+      this.dispatch({ type: 'have-count', key: peer.key, count: s.peerHas.count, seed: s.peerHas.complete })
       this.updateInterest(peer)
     }
-    if (e.type === 'upload-only') peer.uploadOnly = e.uploadOnly === true
+    if (e.type === 'upload-only') this.dispatch({ type: 'upload-only', key: peer.key, uploadOnly: e.uploadOnly === true })
     this.#options.onExtensionEvent?.(peer, name, event)
   }
 
   /** Connected peers as BEP 11 would describe them: reachable address and flags. */
   pexPeers (): Array<{ host: string, port: number, flags: number }> {
-    const out: Array<{ host: string, port: number, flags: number }> = []
-    for (const p of this.peers.values()) {
-      const a = p.reachableAddress
-      if (a === undefined || p.closed) continue
-      const seed = p.session?.peerHas.complete === true || p.uploadOnly
-      out.push({ host: a.host, port: a.port, flags: (seed ? 0x02 : 0) | (p.outgoing ? 0x10 : 0) })
-    }
-    return out
+    return pexPeers(this.swarm)
   }
 
   /**
@@ -175,12 +192,18 @@ export class TorrentRuntime {
 
   /** Run a connection to its end. Never rejects. */
   async addConnection (conn: Duplex, role: 'initiator' | 'responder'): Promise<Error | undefined> {
-    const key = conn.remote === undefined ? `peer-${this.peers.size}-${this.scheduler.now()}` : formatAddress(conn.remote)
+    const key = conn.remote === undefined ? `peer-${this.swarm.opened}-${this.scheduler.now()}` : formatAddress(conn.remote)
     const host = banKey(conn)
     if (this.policy.isBanned(host)) {
       conn.close()
       return new RxTorrentError('banned', `${key} is banned`, { disposition: 'ignore' })
     }
+    // One connection per key: the swarm state, the planner and the policy all know a peer by it.
+    if (this.swarm.peers.has(key) || this.peers.has(key)) {
+      conn.close()
+      return new RxTorrentError('duplicate-connection', `already connected to ${key}`, { disposition: 'ignore' })
+    }
+    this.dispatch({ type: 'peer-connected', key, outgoing: role === 'initiator', ...(conn.remote === undefined ? {} : { address: conn.remote }), at: this.scheduler.now() })
     const peer = new PeerConnection(this, conn, key, {
       role, scheduler: this.scheduler, requestQueueDepth: this.#depth, ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
     })
@@ -193,11 +216,18 @@ export class TorrentRuntime {
     return err
   }
 
-  /** After the handshake: refuse duplicates of a peer id we are already connected to. */
+  /**
+   * After the handshake: refuse duplicates of a peer id we are already
+   * connected to, then record the peer id and client name (BEP 20).
+   * @throws RxTorrentError `duplicate-peer` [disconnect]
+   */
   admit (peer: PeerConnection): void {
-    const id = hex(peer.remote?.peerId)
-    if (this.#remoteIds.has(id)) throw new RxTorrentError('duplicate-peer', `already connected to peer id ${id}`, { disposition: 'disconnect' })
-    this.#remoteIds.add(id)
+    const remoteId = peer.remote?.peerId
+    const id = hex(remoteId)
+    if (isDuplicate(this.swarm, id, peer.key)) throw new RxTorrentError('duplicate-peer', `already connected to peer id ${id}`, { disposition: 'disconnect' })
+    const parsed = remoteId === undefined ? undefined : parsePeerId(remoteId)
+    const client = parsed === undefined ? 'unknown' : parsed.version === undefined ? parsed.client : `${parsed.client} ${parsed.version}`
+    this.dispatch({ type: 'handshake', key: peer.key, peerId: id, client, at: this.scheduler.now() })
     this.peers.set(peer.key, peer)
   }
 
@@ -212,10 +242,7 @@ export class TorrentRuntime {
    * never finished verification (`unfinished`) are fetched again.
    */
   peerGone (peer: PeerConnection, unfinished: ReadonlySet<number> = new Set()): void {
-    if (this.peers.get(peer.key) === peer) {
-      this.peers.delete(peer.key)
-      this.#remoteIds.delete(hex(peer.remote?.peerId))
-    }
+    if (this.peers.get(peer.key) === peer) this.peers.delete(peer.key)
     this.superSeeder?.peerLeft(peer.key)
     this.planner.forgetUnheld(peer.key, (r) => this.assembler.holds(r.index, r.begin))
     for (const index of unfinished) if (!this.have.has(index)) this.planner.reset(index)
@@ -379,22 +406,12 @@ export class TorrentRuntime {
   /** What a choker sees of the peers (lib/choke `ChokePeer`). Snubbed: nothing for 60 s while we wait on requests. */
   chokeSnapshot (): ChokePeer[] {
     const now = this.scheduler.now()
-    const out: ChokePeer[] = []
-    for (const p of this.peers.values()) {
-      const s = p.session
-      if (s === undefined || p.closed) continue
-      out.push({
-        id: p.key,
-        interested: s.peerInterested,
-        choked: s.amChoking,
-        downloadRate: p.downRate.rate(now),
-        uploadRate: p.upRate.rate(now),
-        snubbed: s.amInterested && s.outstanding.size > 0 && now - p.lastBlockAt > 60_000,
-        connectedAt: p.connectedAt,
-        ...(p.lastUnchokedAt === undefined ? {} : { lastUnchokedAt: p.lastUnchokedAt })
-      })
-    }
-    return out
+    this.flushTransfers()
+    return chokePeers(this.swarm, now, (key) => {
+      const p = this.peers.get(key)
+      if (p?.session === undefined) return undefined
+      return { downloadRate: p.downRate.rate(now), uploadRate: p.upRate.rate(now), awaitingBlocks: p.session.outstanding.size > 0 }
+    })
   }
 
   /** Regular unchoke slots. */
@@ -419,7 +436,6 @@ export class TorrentRuntime {
   #unchoke (p: PeerConnection): void {
     const s = p.session
     if (s === undefined) return
-    p.lastUnchokedAt = this.scheduler.now()
     p.send(...s.unchoke())
   }
 
@@ -428,6 +444,9 @@ export class TorrentRuntime {
   /** A snapshot for the user. */
   progress (): Progress {
     const now = this.scheduler.now()
+    this.flushTransfers()
+    const swarm = this.swarm
+    const admitted = admittedPeers(swarm)
     const downloadRate = this.down.rate(now)
     let bytesVerified = this.have.count * this.torrent.pieceLength
     if (this.have.has(this.torrent.pieceCount - 1)) bytesVerified -= this.torrent.pieceLength * this.torrent.pieceCount - this.torrent.length
@@ -445,15 +464,15 @@ export class TorrentRuntime {
       uploaded: this.up.total,
       downloadRate,
       uploadRate: this.up.rate(now),
-      peers: this.peers.size,
+      peers: admitted.length,
       eta: left === 0 ? 0 : downloadRate > 0 ? Math.round(left / downloadRate) : null,
       hashFailures: this.hashFailures,
       elapsedMs: now - this.startedAt,
-      peerStats: [...this.peers.values()].filter((p) => !p.closed).map((p) => ({
+      peerStats: admitted.map((p) => ({
         address: p.key,
         client: p.client,
-        downloadRate: p.downRate.rate(now),
-        uploadRate: p.upRate.rate(now),
+        downloadRate: this.peers.get(p.key)?.downRate.rate(now) ?? 0,
+        uploadRate: this.peers.get(p.key)?.upRate.rate(now) ?? 0,
         downloaded: p.downloaded,
         uploaded: p.uploaded
       }))
