@@ -8,7 +8,7 @@ import { ConnectQueue, type PeerSource } from '../lib/swarm/connect-queue.js'
 import type { Storage } from '../lib/storage/types.js'
 import { formatAddress, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { FileStorage, ensureFiles } from './node/file-storage.js'
-import { sharedWorkerHasher } from './node/worker-hasher.js'
+import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import type { AnnounceClient, AnnounceOutcome } from '../operators/announce-schedule.js'
@@ -61,7 +61,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const rt = new TorrentRuntime({
       torrent,
       storage,
-      hasher: options.hasher ?? sharedWorkerHasher(),
+      hasher: options.hasher ?? nodeHasher,
       peerId: options.peerId ?? generatePeerId(randomBytes(12)),
       scheduler,
       ...(options.requestQueueDepth === undefined ? {} : { requestQueueDepth: options.requestQueueDepth }),

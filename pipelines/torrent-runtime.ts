@@ -28,7 +28,6 @@ import { verifyPieces, type VerifiedPiece } from '../operators/verify-pieces.js'
 import { assemblePieces, type BlockIn } from '../operators/assemble-pieces.js'
 import { writePieces } from '../operators/write-pieces.js'
 import { pipe } from 'it-pipe'
-import { sharedPieceBuffer } from './node/worker-hasher.js'
 import { PeerConnection } from './peer-connection.js'
 import { PeerPolicy } from './peer-policy.js'
 import type { Progress, TorrentWarning } from './types.js'
@@ -72,8 +71,8 @@ export class TorrentRuntime {
   readonly have: Bitfield
   readonly planner: RequestPlanner
   readonly assembler: PieceAssembler
-  /** Piece buffers in shared memory, reused once a piece is written or fails. */
-  readonly pieceBuffers = new BufferPool({ allocate: sharedPieceBuffer })
+  /** Piece buffers, reused once a piece is written or fails. */
+  readonly pieceBuffers = new BufferPool()
   /** Token buckets every connection's outbound / inbound bytes go through (empty: unlimited). */
   readonly uploadBuckets: TokenBucket[]
   readonly downloadBuckets: TokenBucket[]
@@ -115,10 +114,10 @@ export class TorrentRuntime {
     // The default picker breaks ties with real randomness here, so clients of
     // one swarm do not all pick the same pieces (lib's default PRNG is seeded).
     this.planner = new RequestPlanner(this.geometry, { have: this.have, picker: options.picker ?? rarestFirst({ random: Math.random }) })
-    // Pieces are gathered into shared memory: the received chunks are freed at
-    // once, and a worker-thread hasher reads the piece without a copy. A piece
-    // counts whole from its first block, so the bound leaves room for several
-    // peers each filling a large piece.
+    // Pieces are gathered into pooled buffers: connections read into reused
+    // buffers (chunks are borrowed), and a piece is hashed and written as one
+    // buffer. A piece counts whole from its first block, so the bound leaves
+    // room for several peers each filling a large piece.
     this.assembler = new PieceAssembler(this.geometry, {
       allocate: (n) => this.pieceBuffers.acquire(n),
       free: (b) => { this.pieceBuffers.release(b) },
@@ -180,6 +179,13 @@ export class TorrentRuntime {
    */
   async check (signal?: AbortSignal): Promise<void> {
     this.state = 'checking'
+    if (await this.storage.isEmpty?.() === true) {
+      // Nothing on disk yet: every piece is missing, no need to read them.
+      this.piecesChecked = this.torrent.pieceCount
+      this.state = this.complete ? 'seeding' : 'downloading'
+      this.verified$.next(this.have.count)
+      return
+    }
     for await (const { index, ok } of checkPieces({
       geometry: this.geometry, pieceHashes: this.torrent.pieceHashes, storage: this.storage, hasher: this.hasher, ...(signal === undefined ? {} : { signal })
     })) {

@@ -20,6 +20,12 @@ export interface Storage {
   write: (offset: number, chunks: readonly Uint8Array[], options?: { signal?: AbortSignal }) => Promise<void>
   /** Flush data to stable storage. */
   flush: () => Promise<void>
+  /**
+   * True when the storage holds no data at all (no file exists or every one
+   * is empty), so a re-check can skip reading. Optional: without it, or when
+   * it resolves false, every piece is read and hashed.
+   */
+  isEmpty?: () => Promise<boolean>
   /** Release handles. Further calls reject. */
   close: () => Promise<void>
 }

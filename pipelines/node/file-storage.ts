@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { StorageError } from '../../lib/errors.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { mapRange, type FileSegment } from '../../lib/storage/file-layout.js'
@@ -39,6 +40,7 @@ export class FileStorage implements Storage {
   readonly #paths: (string | undefined)[]
   readonly #cache: FileHandleCache
   readonly #readOnly: boolean
+  readonly #realFs: boolean
   readonly #inFlight = new Set<Promise<unknown>>()
   #closed = false
 
@@ -50,6 +52,7 @@ export class FileStorage implements Storage {
     this.#files = torrent.files
     this.#paths = torrent.files.map(f => f.padding ? undefined : torrentFilePath(dir, torrent, f))
     this.#readOnly = options.readOnly === true
+    this.#realFs = options.fs === undefined
     this.#cache = new FileHandleCache(options.fs ?? nodeFileSystem, { maxOpenFiles: options.maxOpenFiles ?? 32, readOnly: this.#readOnly })
   }
 
@@ -99,6 +102,23 @@ export class FileStorage implements Storage {
         }
       }))
     })
+  }
+
+  /**
+   * True when none of the torrent's files exists or every one is empty. Only
+   * answered on the real file system (false with an injected `fs`).
+   */
+  async isEmpty (): Promise<boolean> {
+    if (!this.#realFs) return false
+    for (const path of this.#paths) {
+      if (path === undefined) continue
+      try {
+        if ((await stat(path)).size > 0) return false
+      } catch {
+        // Missing (or unreadable: the read will say why): no data there.
+      }
+    }
+    return true
   }
 
   /** `fsync` every open file. Rejects with StorageError `closed`, `io`… */

@@ -56,7 +56,6 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
   }
   for (let i = 0; i < count; i++) {
     const w = new Worker(WORKER_SOURCE, { eval: true })
-    w.unref()
     load.push(0)
     w.on('message', (msg: { id: number, digest: Uint8Array }) => {
       const job = jobs.get(msg.id)
@@ -67,6 +66,8 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
       job.resolve(new Uint8Array(msg.digest))
     })
     w.on('error', (err) => { fail(new RxTorrentError('hasher-failed', `hash thread failed: ${err.message}`, { disposition: 'fatal', cause: err })) })
+    // After the listeners: adding a 'message' listener references the thread again.
+    w.unref()
     workers.push(w)
   }
 
