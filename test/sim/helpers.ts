@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, type SchedulerLike, type Subscription } from 'rxjs'
+import type { SchedulerLike, Subscription } from 'rxjs'
 import type { ChokeContext, ChokePeer, Choker } from '../../lib/choke/types.js'
 import { chokerByRole } from '../../lib/choke/choker-by-role.js'
 import { leecherChoker } from '../../lib/choke/leecher-choker.js'
@@ -41,6 +41,8 @@ export interface NodeOptions {
   readonly uploadSlots?: number
   readonly requestQueueDepth?: number
   readonly pexFirstDelayMs?: number
+  /** Peer exchange; default on. */
+  readonly pex?: boolean
   /**
    * Seed of this node's randomness (rarest-first ties, optimistic unchokes,
    * superseeding) and of its peer id; default the pipelines' own
@@ -104,7 +106,7 @@ export async function startNode (net: MemoryNetwork, host: string, torrent: Torr
     hasher: nodeHasher,
     trackers: false,
     progressIntervalMs: options.progressIntervalMs ?? 50,
-    pex: { firstDelayMs: options.pexFirstDelayMs ?? 100 },
+    pex: options.pex === false ? false : { firstDelayMs: options.pexFirstDelayMs ?? 100 },
     onListening,
     onRuntime: (rt: TorrentRuntime) => { runtime = rt },
     onWarning: (w: TorrentWarning) => { warnings.push(w) },
@@ -165,12 +167,6 @@ export async function startNode (net: MemoryNetwork, host: string, torrent: Torr
 export function covered (nodes: readonly SwarmNode[], pieceCount: number): boolean {
   for (let i = 0; i < pieceCount; i++) if (!nodes.some((n) => n.runtime.have.has(i))) return false
   return true
-}
-
-/** Resolves once the pieces held by `nodes` together cover the whole torrent. */
-export async function whenCovered (nodes: readonly SwarmNode[], pieceCount: number): Promise<void> {
-  if (covered(nodes, pieceCount)) return
-  await Promise.race(nodes.map(async (n) => await firstValueFrom(n.runtime.verified$.pipe(filter(() => covered(nodes, pieceCount))))))
 }
 
 /** One macrotask turn: every pending promise continuation (storage, async iterators) runs first. */
