@@ -34,3 +34,4 @@ export { ltTex, type LtTexOptions, type TexTrackersEvent } from './extensions/lt
 export { ltDonthave, uploadOnly, type DontHaveEvent, type UploadOnlyEvent } from './extensions/peer-state.js'
 export { readFileStream, DEFAULT_READ_CHUNK_SIZE, type ReadFileStreamOptions } from './read-file-stream.js'
 export { rateLimit, rateLimitedSource, type RateLimitOptions, type RateLimitedItem } from './rate-limit.js'
+export { VirtualClock, type VirtualRunOptions } from './virtual-clock.js'

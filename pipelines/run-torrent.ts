@@ -53,6 +53,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const onOuterAbort = (): void => { ac.abort() }
     options.signal?.addEventListener('abort', onOuterAbort, { once: true })
     const scheduler: SchedulerLike = options.scheduler ?? asyncScheduler
+    const random = options.random ?? Math.random
     const ownStorage = options.storage === undefined
     const storage: Storage = options.storage ?? new FileStorage(torrent, options.dir)
     const transport: Transport = options.transport ?? tcpTransport()
@@ -64,6 +65,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       hasher: options.hasher ?? nodeHasher,
       peerId: options.peerId ?? generatePeerId(randomBytes(12)),
       scheduler,
+      random,
       ...(options.requestQueueDepth === undefined ? {} : { requestQueueDepth: options.requestQueueDepth }),
       ...(options.picker === undefined ? {} : { picker: options.picker }),
       ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
@@ -114,7 +116,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       seeding: () => rt.complete,
       slots: rt.uploadSlots,
       scheduler,
-      random: Math.random
+      random
     }).subscribe({
       next: (d) => { rt.applyChokeDecision(d.unchoke) },
       error: (err: unknown) => { settleFatal?.(err instanceof Error ? err : new Error(String(err))) }
@@ -148,8 +150,9 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       const now = scheduler.now()
       for (const peer of queue.due(now, blocked)) void dial(peer)
       wake?.unsubscribe()
+      // An address already due waits for a free slot: the next dial or close pumps again.
       const at = queue.nextRetryAt()
-      if (at !== undefined) wake = timer(Math.max(0, at - now), scheduler).subscribe(pump)
+      if (at !== undefined && at > now) wake = timer(at - now, scheduler).subscribe(pump)
       if (queue.exhausted && sourcesLive === 0 && !listening) settleExhausted?.()
     }
 
@@ -166,6 +169,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         return
       }
       queue.connected(peer)
+      pump()
       const before = rt.have.count
       const err = await rt.addConnection(conn, 'initiator')
       if (err !== undefined) lastDialError = `${formatAddress(peer)}: ${err.message}`
@@ -201,7 +205,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         },
         ...(extra.completed$ === undefined ? {} : { completed$: extra.completed$ }),
         scheduler,
-        random: Math.random,
+        random,
         timeoutMs: ANNOUNCE_TIMEOUT_MS,
         onOutcome: (o) => {
           extra.onOutcome?.(o)

@@ -38,6 +38,8 @@ export interface TorrentRuntimeOptions {
   readonly hasher: Hasher
   readonly peerId: Uint8Array
   readonly scheduler: SchedulerLike
+  /** Randomness of the default picker and the superseeder; default `Math.random`. */
+  readonly random?: () => number
   readonly picker?: PiecePicker
   readonly requestQueueDepth?: number
   /** Peers we unchoke at once when they are interested. */
@@ -113,7 +115,7 @@ export class TorrentRuntime {
     this.have = new Bitfield(this.torrent.pieceCount)
     // The default picker breaks ties with real randomness here, so clients of
     // one swarm do not all pick the same pieces (lib's default PRNG is seeded).
-    this.planner = new RequestPlanner(this.geometry, { have: this.have, picker: options.picker ?? rarestFirst({ random: Math.random }) })
+    this.planner = new RequestPlanner(this.geometry, { have: this.have, picker: options.picker ?? rarestFirst({ random: options.random ?? Math.random }) })
     // Pieces are gathered into pooled buffers: connections read into reused
     // buffers (chunks are borrowed), and a piece is hashed and written as one
     // buffer. A piece counts whole from its first block, so the bound leaves
@@ -428,7 +430,7 @@ export class TorrentRuntime {
 
   /** Start superseeding (only a complete torrent can). */
   enableSuperseed (): void {
-    if (this.complete) this.superSeeder = new SuperSeeder({ pieceCount: this.torrent.pieceCount, random: Math.random })
+    if (this.complete) this.superSeeder = new SuperSeeder({ pieceCount: this.torrent.pieceCount, random: this.#options.random ?? Math.random })
   }
 
   /** Send each superseeding offer as a `have` to its peer. */

@@ -110,6 +110,12 @@ export interface CommonOptions {
   readonly transport?: Transport
   /** Timers; default the async scheduler. */
   readonly scheduler?: SchedulerLike
+  /**
+   * Uniform numbers in [0, 1) for rarest-first ties (default picker),
+   * optimistic unchokes, superseeding offers and tracker shuffles; default
+   * `Math.random`. A seeded generator makes a run under a virtual scheduler repeatable.
+   */
+  readonly random?: () => number
   /** Our 20-byte peer id; default a random Azureus-style `-RX0100-…` id. */
   readonly peerId?: Uint8Array
   /** Called once the listener is bound, with its real address (useful with port 0). */

@@ -1,77 +1,78 @@
-import { describe, expect, it } from 'vitest'
-import { Bitfield } from '../../lib/pieces/bitfield.js'
-import { MemoryStorage } from '../../lib/storage/memory-storage.js'
-import type { PeerAddress } from '../../lib/transport/types.js'
+import { afterEach, describe, expect, it } from 'vitest'
 import { memoryNetwork } from '../../operators/memory-network.js'
-import { download } from '../../pipelines/download.js'
-import { nodeHasher } from '../../pipelines/node/hasher.js'
-import { seed } from '../../pipelines/seed.js'
-import type { TorrentRuntime } from '../../pipelines/torrent-runtime.js'
-import { filledStorage, makeData, makeTorrent } from '../pipelines/swarm-helpers.js'
+import { VirtualClock } from '../../operators/virtual-clock.js'
+import { makeData, makeTorrent } from '../pipelines/swarm-helpers.js'
+import { covered, gatedTransport, hostOf, runUntil, startNode, type NodeOptions, type SwarmNode } from './helpers.js'
+
+const nodes: SwarmNode[] = []
+afterEach(() => { while (nodes.length > 0) nodes.pop()?.stop() })
+
+const PIECE = 16384
+const PIECES = 40
+const LEECHERS = 5
+const UPLOAD_LIMIT = 32 * 1024
+const VIRTUAL_LIMIT_MS = 30 * 60_000
+
+interface Outcome {
+  /** Bytes the seed had uploaded when the leechers first held every piece between them. */
+  readonly seedUploadAtFirstCopy: number
+  readonly firstCopyAt: number
+  readonly doneAt: number
+  readonly seedUploadAtDone: number
+}
 
 /**
- * BEP 16 in an in-process swarm: a superseeding seed and five leechers that
- * know each other. The seed offers each leecher one piece at a time, so the
- * first complete copy exists among the leechers after the seed has uploaded
- * little more than one copy.
+ * BEP 16 in an in-process swarm on a virtual clock: a seed (five upload
+ * slots) and five leechers that know each other, every node uploading at
+ * most {@link UPLOAD_LIMIT}, no peer exchange. Superseeding offers each
+ * leecher one piece at a time, so the first complete copy exists among the
+ * leechers after the seed has uploaded little more than one copy.
  */
-describe('superseeding (BEP 16) in an in-process swarm', () => {
-  async function run (superseed: boolean): Promise<{ seedUploadAtFirstCopy: number, length: number }> {
-    const pieces = 40
-    const data = makeData(pieces * 16384, 71)
-    const torrent = makeTorrent(data, 16384)
-    const net = memoryNetwork()
-    let seedRt: TorrentRuntime | undefined
-    let seedResolve!: (a: PeerAddress) => void
-    const seedListening = new Promise<PeerAddress>((r) => { seedResolve = r })
-    const seedSub = seed(torrent, {
-      data: '', storage: await filledStorage(data), transport: net.transport('10.0.0.1'), port: 0, hasher: nodeHasher,
-      onListening: seedResolve, onRuntime: (rt) => { seedRt = rt }, superseed, uploadSlots: 5, trackers: false, pex: false
-    }).subscribe()
-    const seedAddr = await seedListening
-    const runtimes: TorrentRuntime[] = []
-    const addrs: PeerAddress[] = []
-    const subs = []
-    const done: Array<Promise<unknown>> = []
-    let seedUploadAtFirstCopy = -1
-    const checkCovered = (): void => {
-      if (seedUploadAtFirstCopy >= 0 || runtimes.length < 5) return
-      const union = new Bitfield(pieces)
-      for (const rt of runtimes) for (const i of rt.have.indices()) union.set(i)
-      if (union.complete) seedUploadAtFirstCopy = seedRt?.up.total ?? -1
-    }
-    for (let i = 0; i < 5; i++) {
-      let resolve!: (a: PeerAddress) => void
-      const listening = new Promise<PeerAddress>((r) => { resolve = r })
-      const o = download(torrent, {
-        out: '', storage: new MemoryStorage(data.length), transport: net.transport(`10.0.0.${i + 2}`), port: 0, hasher: nodeHasher,
-        peers: [seedAddr, ...addrs], seed: true, requestQueueDepth: 4, trackers: false, pex: false,
-        onListening: resolve,
-        onRuntime: (rt) => { runtimes.push(rt); rt.verified$.subscribe(checkCovered) }
-      })
-      let finished!: () => void
-      done.push(new Promise<void>((r) => { finished = r }))
-      subs.push(o.subscribe({ next: (p) => { if (p.piecesVerified === pieces) finished() } }))
-      addrs.push(await listening)
-    }
-    await Promise.all(done)
-    for (const s of subs) s.unsubscribe()
-    seedSub.unsubscribe()
-    return { seedUploadAtFirstCopy, length: data.length }
+async function run (superseed: boolean): Promise<Outcome> {
+  const data = makeData(PIECES * PIECE, 71)
+  const torrent = makeTorrent(data, PIECE)
+  const net = memoryNetwork()
+  const clock = new VirtualClock()
+  const common: NodeOptions = { scheduler: clock, uploadLimit: UPLOAD_LIMIT, progressIntervalMs: 1000, pex: false }
+  let open!: () => void
+  const seeder = await startNode(net, hostOf(1), torrent, { data }, {
+    ...common, superseed, uploadSlots: 5, randomSeed: 7, wrapTransport: (t) => { const g = gatedTransport(t); open = g.open; return g.transport }
+  })
+  nodes.push(seeder)
+  const leechers: SwarmNode[] = []
+  for (let i = 0; i < LEECHERS; i++) {
+    const leecher = await startNode(net, hostOf(i + 2), torrent, { peers: [seeder.address, ...leechers.map((l) => l.address)] }, { ...common, requestQueueDepth: 4, randomSeed: 700 + i })
+    nodes.push(leecher)
+    leechers.push(leecher)
   }
+  open()
+  await runUntil(clock, () => covered(leechers, PIECES), VIRTUAL_LIMIT_MS, 'a complete copy among the leechers')
+  const seedUploadAtFirstCopy = seeder.runtime.progress().uploaded
+  const firstCopyAt = clock.now()
+  await runUntil(clock, () => leechers.every((l) => l.completedAt() !== undefined), VIRTUAL_LIMIT_MS, 'every leecher complete')
+  for (const l of leechers) expect(Buffer.compare(await l.storage.read(0, data.length), data)).toBe(0)
+  const outcome = { seedUploadAtFirstCopy, firstCopyAt, doneAt: clock.now(), seedUploadAtDone: seeder.runtime.progress().uploaded }
+  while (nodes.length > 0) nodes.pop()?.stop()
+  return outcome
+}
 
-  it('the first complete copy exists in the swarm after the seed uploaded little more than one copy', async () => {
+const copies = (bytes: number): string => (bytes / (PIECES * PIECE)).toFixed(2)
+
+describe('superseeding (BEP 16) in an in-process swarm, in virtual time', () => {
+  it('the first complete copy exists in the swarm after the seed uploaded little more than one copy, the same way in two runs', async () => {
     const r = await run(true)
-    const copies = r.seedUploadAtFirstCopy / r.length
-    console.log(`superseeding: the seed had uploaded ${copies.toFixed(2)} copies when the leechers first held every piece`)
-    expect(r.seedUploadAtFirstCopy).toBeGreaterThanOrEqual(r.length)
-    expect(copies).toBeLessThanOrEqual(1.5)
+    console.log(`superseeding: the seed had uploaded ${copies(r.seedUploadAtFirstCopy)} copies when the leechers first held every piece (at ${(r.firstCopyAt / 1000).toFixed(1)} s virtual); all complete at ${(r.doneAt / 1000).toFixed(1)} s with ${copies(r.seedUploadAtDone)} copies from the seed`)
+    expect(r.seedUploadAtFirstCopy).toBeGreaterThanOrEqual(PIECES * PIECE)
+    expect(r.seedUploadAtFirstCopy).toBeLessThanOrEqual(1.5 * PIECES * PIECE)
+    // One copy at the seed's upload limit takes this long at least.
+    expect(r.firstCopyAt).toBeGreaterThanOrEqual((PIECES * PIECE - UPLOAD_LIMIT) / UPLOAD_LIMIT * 1000)
+    expect(await run(true)).toEqual(r)
   })
 
   it('for comparison, a plain seed in the same swarm uploads more before the first copy exists', async () => {
     const plain = await run(false)
     const superseeding = await run(true)
-    console.log(`plain seeding: ${(plain.seedUploadAtFirstCopy / plain.length).toFixed(2)} copies; superseeding: ${(superseeding.seedUploadAtFirstCopy / superseeding.length).toFixed(2)}`)
-    expect(superseeding.seedUploadAtFirstCopy).toBeLessThanOrEqual(plain.seedUploadAtFirstCopy)
+    console.log(`plain seeding: ${copies(plain.seedUploadAtFirstCopy)} copies at ${(plain.firstCopyAt / 1000).toFixed(1)} s; superseeding: ${copies(superseeding.seedUploadAtFirstCopy)} at ${(superseeding.firstCopyAt / 1000).toFixed(1)} s`)
+    expect(superseeding.seedUploadAtFirstCopy).toBeLessThan(plain.seedUploadAtFirstCopy)
   })
 })
