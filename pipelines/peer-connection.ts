@@ -288,6 +288,7 @@ export class PeerConnection {
         if (rt.superSeeder !== undefined) rt.sendOffers(rt.superSeeder.peerHas(this.key, event.index))
         break
       case 'rejected': rt.planner.release(this.key, event.ref); break
+      case 'suggest': rt.planner.suggest(this.key, event.index); break
       case 'interested': case 'not-interested': rt.chokeRound(); break
       case 'unwanted-block': rt.wasted += event.length; break
       case 'extended': this.#extensions?.handle(event.id, event.payload); break
