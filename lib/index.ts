@@ -26,6 +26,7 @@ export { TokenBucket, MIN_BURST, type TokenBucketOptions } from './stats/token-b
 export { ConnectQueue, type ConnectQueueOptions, type PeerSource } from './swarm/connect-queue.js'
 export { allowedFastSet, type AllowedFastSetOptions } from './swarm/allowed-fast.js'
 export { canonicalPeerPriority, byPriority } from './swarm/peer-priority.js'
+export { connectionLimitDecision, selfAddress, priorityOrLowest, DEFAULT_PROTECT_FASTEST, type ConnectionLimitInput, type ConnectionLimitDecision, type LimitPeer } from './swarm/connection-limit.js'
 export { crc32c } from './swarm/crc32c.js'
 export { emptySwarm, reduceSwarm, SWARM_CLOSED_HISTORY, type SwarmState, type SwarmPeer, type SwarmEvent, type SwarmSide, type ClosedPeer } from './swarm/swarm-state.js'
 export { admittedPeers, chokePeers, pexPeers, isDuplicate, SNUB_AFTER_MS, type PeerMeasures, type SwarmPexPeer } from './swarm/swarm-selectors.js'

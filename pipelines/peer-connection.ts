@@ -319,6 +319,7 @@ export class PeerConnection {
         if (rt.superSeeder !== undefined) rt.sendOffers(rt.superSeeder.peerHas(this.key, event.index))
         break
       case 'rejected': rt.planner.release(this.key, event.ref); break
+      case 'suggest': rt.planner.suggest(this.key, event.index); break
       case 'choked': case 'unchoked':
         rt.dispatch({ type: 'choke-changed', key: this.key, side: 'peer', choking: event.type === 'choked', at: this.#options.scheduler.now() })
         break

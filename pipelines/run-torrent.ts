@@ -5,8 +5,9 @@ import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { generatePeerId } from '../lib/peer-id/index.js'
 import { ConnectQueue, type PeerSource } from '../lib/swarm/connect-queue.js'
+import { connectionLimitDecision, priorityOrLowest, selfAddress } from '../lib/swarm/connection-limit.js'
 import type { Storage } from '../lib/storage/types.js'
-import { formatAddress, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
+import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { FileStorage, ensureFiles } from './node/file-storage.js'
 import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
@@ -144,11 +145,31 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const isSelf = (key: string): boolean => rt.listenAddress !== undefined && (key === formatAddress(rt.listenAddress) || key === `127.0.0.1:${rt.listenAddress.port}`)
     const hostOf = (key: string): string => key.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
     const blocked = (key: string): boolean => rt.policy.isBanned(key) || rt.policy.isBanned(hostOf(key)) || isSelf(key)
+    // BEP 40 (lib/swarm/connection-limit): our address as peers see it, once known.
+    let externalIp: string | undefined
+    const self = (): PeerAddress | undefined => selfAddress(rt.listenAddress, externalIp)
+    const dialPriority = (): ((a: PeerAddress) => number) | undefined => {
+      const me = self()
+      return me === undefined ? undefined : (a) => priorityOrLowest(me, a)
+    }
+    /** At the connection limit: true when a newcomer of higher BEP 40 priority replaces a peer (closed here). */
+    const replaceForPriority = (conn: Duplex): boolean => {
+      const newcomer = conn.remote
+      if (newcomer === undefined) return false
+      const now = scheduler.now()
+      const peers = [...rt.peers.values()].flatMap((p) => p.closed || p.conn.remote === undefined ? [] : [{
+        key: p.key, address: p.conn.remote, downloadRate: p.downRate.rate(now), seed: p.session?.peerHas.complete === true || p.uploadOnly
+      }])
+      const d = connectionLimitDecision({ self: self(), newcomer, peers, used: queue.connectedCount + queue.dialing, limit: maxConnections, seeding: rt.complete })
+      if (typeof d !== 'object') return d === 'accept'
+      rt.peers.get(d.replace)?.close(new RxTorrentError('replaced-by-priority', `replaced by ${formatAddress(newcomer)}, of higher BEP 40 priority, at the connection limit`, { disposition: 'ignore', details: { by: formatAddress(newcomer) } }))
+      return true
+    }
 
     const pump = (): void => {
       if (signal.aborted || (rt.complete && options.stopWhenComplete)) return
       const now = scheduler.now()
-      for (const peer of queue.due(now, blocked)) void dial(peer)
+      for (const peer of queue.due(now, blocked, dialPriority())) void dial(peer)
       wake?.unsubscribe()
       // An address already due waits for a free slot: the next dial or close pumps again.
       const at = queue.nextRetryAt()
@@ -209,6 +230,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         timeoutMs: ANNOUNCE_TIMEOUT_MS,
         onOutcome: (o) => {
           extra.onOutcome?.(o)
+          if (o.response?.externalIp !== undefined) externalIp = o.response.externalIp
           if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}${extra.label}: ${o.error.message}`, error: o.error })
           else if (o.response?.warning !== undefined) options.onWarning?.({ type: 'warning', message: `tracker ${o.url} warns: ${o.response.warning}` })
         }
@@ -279,7 +301,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       const listenPort = options.port ?? (trackersOn ? 0 : undefined)
       if (listenPort !== undefined) {
         listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: listenPort, signal }, (conn) => {
-          if (queue.connectedCount + queue.dialing >= maxConnections) { conn.close(); return }
+          if (queue.connectedCount + queue.dialing >= maxConnections && !replaceForPriority(conn)) { conn.close(); return }
           queue.incoming()
           void rt.addConnection(conn, 'responder').finally(() => { queue.incomingClosed(); pump() })
         })

@@ -35,3 +35,4 @@ export { sequentialPicker, type SequentialPicker, type SequentialPickerOptions }
 export { type PlannedCancel } from './request-planner.js'
 export { pickEndgame, endgameOrder, DEFAULT_MAX_DUPLICATES, type EndgameCandidate } from './endgame.js'
 export { wantedPieces, selectFiles, globMatch, type FileSpan, type FileLayout, type NamedFile } from './file-priorities.js'
+export { SuggestedPieces, DEFAULT_MAX_SUGGESTIONS_PER_PEER } from './suggested-pieces.js'

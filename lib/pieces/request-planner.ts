@@ -7,6 +7,7 @@ import type { EndgameCandidate } from './endgame.js'
 import { DEFAULT_MAX_DUPLICATES, pickEndgame } from './endgame.js'
 import type { PickerView, PiecePicker } from './piece-picker.js'
 import { rarestFirst } from './rarest-first.js'
+import { DEFAULT_MAX_SUGGESTIONS_PER_PEER, SuggestedPieces } from './suggested-pieces.js'
 
 /** How a peer is identified in the planner (e.g. its `host:port`). */
 export type PeerKey = string
@@ -35,6 +36,11 @@ export interface RequestPlannerOptions {
    * oldest are dropped; default `LIMITS.maxIncomingRequests`.
    */
   readonly maxPendingCancels?: number
+  /**
+   * BEP 6 `suggest_piece` hints remembered per peer (most recent kept);
+   * default {@link DEFAULT_MAX_SUGGESTIONS_PER_PEER}, 0 ignores suggestions.
+   */
+  readonly maxSuggestionsPerPeer?: number
 }
 
 /** A request to withdraw: the block arrived from another peer first. */
@@ -89,6 +95,7 @@ export class RequestPlanner {
   readonly #endgame: boolean
   readonly #maxDuplicates: number
   readonly #maxCancels: number
+  readonly #suggested: SuggestedPieces
   #wanted: Bitfield
   #cancels: PlannedCancel[] = []
   /** Request sequence counter (a logical clock for "oldest request"). */
@@ -108,6 +115,7 @@ export class RequestPlanner {
     this.#maxDuplicates = options.maxDuplicates ?? DEFAULT_MAX_DUPLICATES
     if (!Number.isInteger(this.#maxDuplicates) || this.#maxDuplicates < 1) throw new RangeError(`bad maxDuplicates ${this.#maxDuplicates}`)
     this.#maxCancels = options.maxPendingCancels ?? LIMITS.maxIncomingRequests
+    this.#suggested = new SuggestedPieces(options.maxSuggestionsPerPeer ?? DEFAULT_MAX_SUGGESTIONS_PER_PEER)
     this.#wanted = Bitfield.full(g.pieceCount)
     const partials = this.#partials
     this.#view = {
@@ -217,8 +225,23 @@ export class RequestPlanner {
     if (bits.set(index)) this.availability[index] = (this.availability[index] as number) + 1
   }
 
-  /** The peer disconnected: its pieces leave the availability counts and its requests are freed. */
+  /**
+   * A peer's BEP 6 `suggest_piece`: a hint that {@link next} follows for
+   * that peer only (see there). Ignored when `index` is not a piece or is
+   * verified already; never an error, whatever a peer sends.
+   * @see BEP 6
+   */
+  suggest (peer: PeerKey, index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#g.pieceCount || this.have.has(index)) return
+    this.#suggested.add(peer, index)
+  }
+
+  /** The suggestions of `peer` still remembered, most recent first. */
+  suggestions (peer: PeerKey): number[] { return this.#suggested.of(peer) }
+
+  /** The peer disconnected: its pieces leave the availability counts, its requests are freed and its suggestions forgotten. */
   peerGone (peer: PeerKey): void {
+    this.#suggested.removePeer(peer)
     this.#forget(peer)
     this.#peers.delete(peer)
     this.releaseAll(peer)
@@ -239,7 +262,12 @@ export class RequestPlanner {
   /**
    * Blocks to request from this peer now (up to `max`), marked requested by
    * it: free blocks of wanted pieces in progress first (oldest piece first),
-   * then blocks of new wanted pieces from the picker. Outside endgame never
+   * then new pieces this peer suggested (BEP 6; most recent first, when we
+   * want and lack the piece, the peer has it and nobody is downloading it),
+   * then blocks of new wanted pieces from the picker. A suggestion is
+   * forgotten once followed, once the piece is verified, or once the peer's
+   * bitfield lacks it; suggestions never duplicate a block, so they play no
+   * part in endgame. Outside endgame never
    * a block outstanding to another peer; never a received block. In
    * endgame ({@link inEndgame}), blocks outstanding to other peers fill the
    * rest: never one this peer already holds, at most `maxDuplicates`
@@ -252,6 +280,7 @@ export class RequestPlanner {
       if (out.length >= max) return out
       if (p.free > 0 && peerHas.has(p.index) && this.#wanted.has(p.index)) this.#take(peer, p, out, max)
     }
+    if (out.length < max) this.#followSuggestions(peer, peerHas, out, max)
     while (out.length < max && this.#partials.size < this.#maxInProgress) {
       const room = this.#maxInProgress - this.#partials.size
       const wanted = Math.min(room, Math.ceil((max - out.length) / this.#stride))
@@ -383,6 +412,7 @@ export class RequestPlanner {
 
   /** A piece passed its hash check: marked have and no longer in progress. */
   pieceVerified (index: number): void {
+    this.#suggested.removePiece(index)
     this.#abandon(index)
     this.have.set(index)
   }
@@ -418,6 +448,18 @@ export class RequestPlanner {
       p.free--
       keys.add(this.#key(p.index, b))
       out.push(blockAt(this.#g, p.index, b, this.#blockSize))
+    }
+  }
+
+  /** Start pieces `peer` suggested (see {@link next}); drops suggestions that can never be followed. */
+  #followSuggestions (peer: PeerKey, peerHas: Bitfield, out: BlockRef[], max: number): void {
+    const known = this.#peers.get(peer)
+    for (const index of this.#suggested.of(peer)) {
+      if (out.length >= max || this.#partials.size >= this.#maxInProgress) return
+      if (this.have.has(index) || known?.has(index) === false) { this.#suggested.remove(peer, index); continue }
+      if (this.#partials.has(index) || !peerHas.has(index) || !this.#wanted.has(index)) continue
+      this.#suggested.remove(peer, index)
+      this.#take(peer, this.#start(index), out, max)
     }
   }
 

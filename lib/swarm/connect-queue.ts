@@ -80,19 +80,34 @@ export class ConnectQueue {
 
   /**
    * Addresses to dial now, marked as dialing. `blocked(key)` vetoes an
-   * address (banned, ourselves, already connected by another route).
+   * address (banned, ourselves, already connected by another route). With
+   * `priority` (e.g. BEP 40 `priorityOrLowest` against our address), when
+   * more addresses are ready than there are free slots the highest-priority
+   * ones are dialed first, ties in the order they were learned; without it,
+   * the order they were learned.
+   * @see BEP 40
    */
-  due (now: number, blocked: (key: string) => boolean = () => false): PeerAddress[] {
-    const out: PeerAddress[] = []
+  due (now: number, blocked: (key: string) => boolean = () => false, priority?: (address: PeerAddress) => number): PeerAddress[] {
+    const free = Math.min(this.#maxHalfOpen - this.#dialing, this.#maxConnections - this.#dialing - this.#connected)
+    if (free <= 0) return []
+    let ready: Entry[] = []
     for (const [key, e] of this.#entries) {
-      if (this.#dialing >= this.#maxHalfOpen || this.#dialing + this.#connected >= this.#maxConnections) break
+      if (priority === undefined && ready.length >= free) break
       if (e.state !== 'idle' || e.retryAt > now) continue
       if (blocked(key)) { e.state = 'gone'; continue }
+      ready.push(e)
+    }
+    if (priority !== undefined && ready.length > free) {
+      ready = ready.map((e, i) => ({ e, i, p: priority(e.address) }))
+        .sort((x, y) => (y.p - x.p) || (x.i - y.i))
+        .slice(0, free)
+        .map((r) => r.e)
+    }
+    for (const e of ready) {
       e.state = 'dialing'
       this.#dialing++
-      out.push(e.address)
     }
-    return out
+    return ready.map((e) => e.address)
   }
 
   /** A dial succeeded (the connection is up). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConnectQueue } from '../../../lib/swarm/connect-queue.js'
+import { priorityOrLowest } from '../../../lib/swarm/connection-limit.js'
 
 const a = (port: number): { host: string, port: number } => ({ host: '10.0.0.1', port })
 
@@ -81,5 +82,44 @@ describe('ConnectQueue', () => {
     const q = new ConnectQueue({ maxKnown: 3 })
     for (let p = 1; p <= 10; p++) q.add(a(p), 'pex', 0)
     expect(q.known).toBe(3)
+  })
+})
+
+describe('ConnectQueue: BEP 40 dial order', () => {
+  const self = { host: '123.213.32.10', port: 6881 }
+  // BEP 40 vectors: p(self, 98.76.54.32) = ec2d7224 > p(self, 123.213.32.234) = 99568189.
+  const low = { host: '123.213.32.234', port: 6881 }
+  const high = { host: '98.76.54.32', port: 6881 }
+  const byPriority = (addr: { host: string, port: number }): number => priorityOrLowest(self, addr)
+
+  it('dials the higher-priority address first when there are more candidates than slots', () => {
+    const q = new ConnectQueue({ maxHalfOpen: 1 })
+    q.add({ host: 'peer.example', port: 1 }, 'tracker', 0)
+    q.add(low, 'tracker', 0)
+    q.add(high, 'tracker', 0)
+    expect(q.due(0, () => false, byPriority)).toEqual([high])
+    q.connected(high)
+    expect(q.due(0, () => false, byPriority)).toEqual([low])
+    q.connected(low)
+    expect(q.due(0, () => false, byPriority)).toEqual([{ host: 'peer.example', port: 1 }]) // no priority: last
+  })
+
+  it('without a priority, or with enough slots for all, keeps the order addresses were learned', () => {
+    const q = new ConnectQueue({ maxHalfOpen: 1 })
+    q.add(low, 'tracker', 0)
+    q.add(high, 'tracker', 0)
+    expect(q.due(0)).toEqual([low])
+    const r = new ConnectQueue({ maxHalfOpen: 8 })
+    r.add(low, 'tracker', 0)
+    r.add(high, 'tracker', 0)
+    expect(r.due(0, () => false, byPriority)).toEqual([low, high])
+  })
+
+  it('still drops blocked addresses, and never dials past the connection limit', () => {
+    const q = new ConnectQueue({ maxConnections: 1 })
+    q.add(high, 'tracker', 0)
+    q.add(low, 'tracker', 0)
+    expect(q.due(0, (key) => key === '98.76.54.32:6881', byPriority)).toEqual([low])
+    expect(q.due(0, () => false, byPriority)).toEqual([])
   })
 })
