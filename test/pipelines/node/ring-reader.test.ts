@@ -169,6 +169,48 @@ describe('tcpTransport with ring reads', () => {
     for await (const c of client.source) kept.push(c)
     expect(Buffer.compare(Buffer.concat(kept), payload)).toBe(0)
   })
+  // Known defect (pipelines/node/ring-reader.ts #next, with socketDuplex's
+  // close in pipelines/node/tcp.ts): after close() the ring still hands out
+  // the chunks it had read ahead (up to readAhead × 64 KiB) before ending,
+  // because #next drains #queue before it looks at #ended, and close() does
+  // not clear the queue. Without ring reads the source ends at once, as
+  // Duplex.close documents ("pending reads end"). Expected: no chunk after
+  // close(); actual: 4 chunks (261 120 bytes here).
+  it.fails('after close() the source yields nothing more, like a connection without ring reads', async () => {
+    const payload = bytes(1024 * 1024, 8)
+    let flushed!: () => void
+    const written = new Promise<void>((resolve) => { flushed = resolve })
+    const { port } = await rawServer((s) => { s.write(payload, () => { flushed() }) })
+    const client = await dial(port)
+    const it = client.source[Symbol.asyncIterator]()
+    const first = await it.next()
+    expect(first.done).toBe(false)
+    // Let the ring read ahead and pause.
+    await written
+    await turns(30)
+    client.close()
+    let after = 0
+    while (true) {
+      const r = await it.next()
+      if (r.done === true) break
+      after += r.value.length
+    }
+    expect(after).toBe(0)
+  })
+
+  it('without ring reads, close() ends the source at once (the reference behaviour)', async () => {
+    const payload = bytes(1024 * 1024, 8)
+    let flushed!: () => void
+    const written = new Promise<void>((resolve) => { flushed = resolve })
+    const { port } = await rawServer((s) => { s.write(payload, () => { flushed() }) })
+    const client = await dial(port, false)
+    const it = client.source[Symbol.asyncIterator]()
+    expect((await it.next()).done).toBe(false)
+    await written
+    await turns(30)
+    client.close()
+    expect(await it.next()).toEqual({ done: true, value: undefined })
+  })
 })
 
 describe('RingReader', () => {
