@@ -7,8 +7,8 @@ export interface MapConcurrentOptions {
 type Event<T, R> =
   | { readonly kind: 'next', readonly result: IteratorResult<T> }
   | { readonly kind: 'next-failed', readonly error: unknown }
-  | { readonly kind: 'done', readonly id: number, readonly value: R }
-  | { readonly kind: 'failed', readonly id: number, readonly error: unknown }
+  | { readonly kind: 'done', readonly value: R }
+  | { readonly kind: 'failed', readonly error: unknown }
 
 /**
  * Map each item through `fn`, with up to `concurrency` results pending at
@@ -23,45 +23,59 @@ type Event<T, R> =
  *   results), or the source's error.
  */
 export function mapConcurrent<T, R> (fn: (item: T) => R | Promise<R>, options: MapConcurrentOptions = {}): (source: AsyncIterable<T>) => AsyncIterable<R> {
-  const concurrency = Math.max(1, options.concurrency ?? 4)
+  const c = options.concurrency ?? 4
+  const concurrency = Number.isFinite(c) ? Math.max(1, Math.floor(c)) : 4
   return async function * (source) {
     const it = source[Symbol.asyncIterator]()
-    const pending = new Map<number, Promise<Event<T, R>>>()
-    let pull: Promise<Event<T, R>> | undefined
+    // Settled events queue up here; each promise gets one reaction only (a
+    // race over all pending promises per turn would pile reactions onto a
+    // long-pending one).
+    const ready: Array<Event<T, R>> = []
+    let wake: (() => void) | undefined
+    const settle = (e: Event<T, R>): void => {
+      ready.push(e)
+      const w = wake
+      wake = undefined
+      w?.()
+    }
+    let pending = 0
+    let pulling = false
     let sourceDone = false
-    let nextId = 0
     try {
       while (true) {
-        if (!sourceDone && pull === undefined && pending.size < concurrency) {
-          pull = it.next().then(
-            (result): Event<T, R> => ({ kind: 'next', result }),
-            (error: unknown): Event<T, R> => ({ kind: 'next-failed', error })
+        if (!sourceDone && !pulling && pending < concurrency) {
+          pulling = true
+          it.next().then(
+            (result) => { settle({ kind: 'next', result }) },
+            (error: unknown) => { settle({ kind: 'next-failed', error }) }
           )
         }
-        if (pull === undefined && pending.size === 0) return
-        const event = await Promise.race(pull === undefined ? pending.values() : [pull, ...pending.values()])
+        if (!pulling && pending === 0 && ready.length === 0) return
+        if (ready.length === 0) await new Promise<void>((resolve) => { wake = resolve })
+        const event = ready.shift() as Event<T, R>
         switch (event.kind) {
           case 'next-failed':
+            pulling = false
             sourceDone = true
             throw event.error
           case 'next': {
-            pull = undefined
+            pulling = false
             if (event.result.done === true) { sourceDone = true; break }
             const out = fn(event.result.value)
             if (!(out instanceof Promise)) { yield out; break }
-            const id = nextId++
-            pending.set(id, out.then(
-              (value): Event<T, R> => ({ kind: 'done', id, value }),
-              (error: unknown): Event<T, R> => ({ kind: 'failed', id, error })
-            ))
+            pending++
+            out.then(
+              (value) => { settle({ kind: 'done', value }) },
+              (error: unknown) => { settle({ kind: 'failed', error }) }
+            )
             break
           }
           case 'done':
-            pending.delete(event.id)
+            pending--
             yield event.value
             break
           case 'failed':
-            pending.delete(event.id)
+            pending--
             throw event.error
         }
       }

@@ -158,7 +158,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       if (newcomer === undefined) return false
       const now = scheduler.now()
       const peers = [...rt.peers.values()].flatMap((p) => p.closed || p.conn.remote === undefined ? [] : [{
-        key: p.key, address: p.conn.remote, downloadRate: p.downRate.rate(now), seed: p.session?.peerHas.complete === true || p.uploadOnly
+        key: p.key, address: p.conn.remote, downloadRate: p.downRate.rate(now), seed: p.session?.peerHas.complete === true || rt.swarm.peers.get(p.key)?.uploadOnly === true
       }])
       const d = connectionLimitDecision({ self: self(), newcomer, peers, used: queue.connectedCount + queue.dialing, limit: maxConnections, seeding: rt.complete })
       if (typeof d !== 'object') return d === 'accept'

@@ -31,7 +31,8 @@ export class RingReader implements AsyncIterable<Uint8Array> {
   #paused = false
   #ended = false
   #error: Error | undefined
-  #wake: (() => void) | undefined
+  #closed = false
+  readonly #waiting: Array<() => void> = []
 
   constructor (options: RingReaderOptions = {}) {
     this.#chunkBytes = options.chunkBytes ?? 64 * 1024
@@ -53,6 +54,13 @@ export class RingReader implements AsyncIterable<Uint8Array> {
     socket.on('close', () => { this.#ended = true; this.#signal() })
   }
 
+  /** Stop now: chunks read ahead are discarded and the next pull is done. */
+  close (): void {
+    this.#closed = true
+    this.#queue.length = 0
+    this.#signal()
+  }
+
   /** End the iteration with an error (thrown at the consumer's next pull). */
   fail (err: Error): void {
     this.#error ??= err
@@ -69,9 +77,7 @@ export class RingReader implements AsyncIterable<Uint8Array> {
   }
 
   #signal (): void {
-    const wake = this.#wake
-    this.#wake = undefined
-    wake?.()
+    for (const wake of this.#waiting.splice(0)) wake()
   }
 
   #recycle (): void {
@@ -84,6 +90,7 @@ export class RingReader implements AsyncIterable<Uint8Array> {
     // The previous chunk is done with: its buffer can take a read again.
     this.#recycle()
     while (true) {
+      if (this.#closed) return { done: true, value: undefined }
       const chunk = this.#queue.shift()
       if (chunk !== undefined) {
         this.#current = chunk
@@ -95,7 +102,7 @@ export class RingReader implements AsyncIterable<Uint8Array> {
       }
       if (this.#error !== undefined) throw this.#error
       if (this.#ended) return { done: true, value: undefined }
-      await new Promise<void>((resolve) => { this.#wake = resolve })
+      await new Promise<void>((resolve) => { this.#waiting.push(resolve) })
     }
   }
 
@@ -104,7 +111,7 @@ export class RingReader implements AsyncIterable<Uint8Array> {
       next: async () => await this.#next(),
       return: async () => {
         this.#recycle()
-        this.#ended = true
+        this.close()
         return { done: true, value: undefined }
       }
     }

@@ -191,6 +191,7 @@ export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingR
       if (closedLocally) return
       closedLocally = true
       closeReason = err
+      ring?.close()
       socket.destroy()
     }
   }

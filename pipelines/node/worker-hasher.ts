@@ -49,6 +49,7 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
   const workers: Worker[] = []
   let nextId = 0
   let closed = false
+  let broken = false
 
   const fail = (err: Error): void => {
     for (const job of jobs.values()) job.reject(err)
@@ -65,7 +66,9 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
       if (load[i] === 0) w.unref()
       job.resolve(new Uint8Array(msg.digest))
     })
-    w.on('error', (err) => { fail(new RxTorrentError('hasher-failed', `hash thread failed: ${err.message}`, { disposition: 'fatal', cause: err })) })
+    // A thread that fails or exits takes no more jobs: later ones hash inline.
+    w.on('error', (err) => { broken = true; fail(new RxTorrentError('hasher-failed', `hash thread failed: ${err.message}`, { disposition: 'fatal', cause: err })) })
+    w.on('exit', () => { broken = true; fail(new RxTorrentError('hasher-failed', 'hash thread exited', { disposition: 'fatal' })) })
     // After the listeners: adding a 'message' listener references the thread again.
     w.unref()
     workers.push(w)
@@ -80,7 +83,7 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
   return {
     get pending () { return jobs.size },
     sha1 (chunks: readonly Uint8Array[]): Uint8Array | Promise<Uint8Array> {
-      if (closed || !chunks.every((c) => c.buffer instanceof SharedArrayBuffer)) return inline(chunks)
+      if (closed || broken || !chunks.every((c) => c.buffer instanceof SharedArrayBuffer)) return inline(chunks)
       let pick = 0
       for (let i = 1; i < load.length; i++) if ((load[i] ?? 0) < (load[pick] ?? 0)) pick = i
       const w = workers[pick] as Worker

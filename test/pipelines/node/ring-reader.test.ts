@@ -169,14 +169,9 @@ describe('tcpTransport with ring reads', () => {
     for await (const c of client.source) kept.push(c)
     expect(Buffer.compare(Buffer.concat(kept), payload)).toBe(0)
   })
-  // Known defect (pipelines/node/ring-reader.ts #next, with socketDuplex's
-  // close in pipelines/node/tcp.ts): after close() the ring still hands out
-  // the chunks it had read ahead (up to readAhead × 64 KiB) before ending,
-  // because #next drains #queue before it looks at #ended, and close() does
-  // not clear the queue. Without ring reads the source ends at once, as
-  // Duplex.close documents ("pending reads end"). Expected: no chunk after
-  // close(); actual: 4 chunks (261 120 bytes here).
-  it.fails('after close() the source yields nothing more, like a connection without ring reads', async () => {
+  // Duplex.close documents "pending reads end": chunks the ring had read
+  // ahead are discarded, as they are without ring reads.
+  it('after close() the source yields nothing more, like a connection without ring reads', async () => {
     const payload = bytes(1024 * 1024, 8)
     let flushed!: () => void
     const written = new Promise<void>((resolve) => { flushed = resolve })
