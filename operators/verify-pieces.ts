@@ -17,6 +17,13 @@ export interface VerifyPiecesOptions {
    * threads) more than one keeps the source flowing while pieces hash.
    */
   readonly concurrency?: number
+  /**
+   * The pieces' buffers are the caller's to hand over: a piece held in one
+   * whole buffer goes to the hasher's `sha1Owned` when it has one (a worker
+   * thread then takes the buffer without a copy), and comes out with the
+   * buffer the hasher gave back. Default false.
+   */
+  readonly owned?: boolean
 }
 
 /**
@@ -34,8 +41,13 @@ export function verifyPieces (options: VerifyPiecesOptions): (source: AsyncItera
   const { pieceHashes, hasher } = options
   const verdict = (piece: CompletePiece, actual: Uint8Array, expected: Uint8Array): VerifiedPiece =>
     ({ index: piece.index, blocks: piece.blocks, length: piece.length, contributors: piece.contributors, ok: digestEquals(actual, expected) })
+  const owned = options.owned === true ? hasher.sha1Owned : undefined
   return mapConcurrent((piece: CompletePiece) => {
     const expected = expectedHash(pieceHashes, piece.index)
+    const only = piece.blocks.length === 1 ? piece.blocks[0] as Uint8Array : undefined
+    if (owned !== undefined && only !== undefined && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) {
+      return owned(only).then(({ digest, data }) => verdict({ ...piece, blocks: [data] }, digest, expected))
+    }
     const actual = hasher.sha1(piece.blocks)
     return actual instanceof Uint8Array ? verdict(piece, actual, expected) : actual.then((a) => verdict(piece, a, expected))
   }, { concurrency: options.concurrency ?? 1 })

@@ -279,7 +279,10 @@ export class TorrentRuntime {
   /** A piece went through verification (and, if good, was written). */
   pieceDone (piece: VerifiedPiece, from: { readonly key: string }): void {
     // Written (or failed): nothing reads the piece's buffer any more.
-    if (piece.blocks.length === 1) this.pieceBuffers.release(piece.blocks[0] as Uint8Array)
+    // Every piece here was gathered into one pool buffer (the assembler
+    // allocates from the pool), possibly handed back by a hashing thread as a
+    // new object: adopt it.
+    if (piece.blocks.length === 1) this.pieceBuffers.release(piece.blocks[0] as Uint8Array, { adopt: true })
     if (piece.ok) {
       this.planner.pieceVerified(piece.index)
       for (const p of this.peers.values()) {
@@ -326,7 +329,7 @@ export class TorrentRuntime {
       blocks,
       assemblePieces(this.assembler),
       async function * (pieces) { for await (const p of pieces) { inFlight.add(p.index); yield p } },
-      verifyPieces({ pieceHashes: this.torrent.pieceHashes, hasher: this.hasher, concurrency: 4 }),
+      verifyPieces({ pieceHashes: this.torrent.pieceHashes, hasher: this.hasher, concurrency: 4, owned: true }),
       writePieces(this.storage, { pieceLength: this.torrent.pieceLength, highWaterMark: 4 })
     )
   }

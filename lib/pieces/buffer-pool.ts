@@ -48,8 +48,14 @@ export class BufferPool {
     return buffer
   }
 
-  /** Give a buffer back for reuse; one this pool did not make is ignored, and so is a second release. */
-  release (buffer: Uint8Array): void {
+  /**
+   * Give a buffer back for reuse; one this pool did not make is ignored, and
+   * so is a second release. `adopt` takes a buffer the pool did not make
+   * (one of its own that came back as a new object, after a transfer to
+   * another thread and back).
+   */
+  release (buffer: Uint8Array, options: { adopt?: boolean } = {}): void {
+    if (options.adopt === true && buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) this.#owned.add(buffer)
     if (!this.#owned.has(buffer)) return
     if (this.#freeCount >= this.#maxFree) return
     const list = this.#free.get(buffer.length)

@@ -34,4 +34,11 @@ export interface Storage {
 export interface Hasher {
   /** SHA-1 over the concatenation of `chunks`, without concatenating them. */
   sha1: (chunks: readonly Uint8Array[]) => Uint8Array | Promise<Uint8Array>
+  /**
+   * Optional: SHA-1 of a buffer the caller hands over whole (it must own all
+   * of the buffer's memory and not touch it until this settles). The hasher
+   * may move it to another thread; the same bytes come back as `data`,
+   * possibly as a new object.
+   */
+  sha1Owned?: (data: Uint8Array) => Promise<{ digest: Uint8Array, data: Uint8Array }>
 }

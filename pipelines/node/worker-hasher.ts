@@ -24,21 +24,27 @@ const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
 parentPort.on('message', (job) => {
   const h = createHash('sha1')
+  if (job.owned !== undefined) {
+    h.update(new Uint8Array(job.owned))
+    const digest = h.digest()
+    parentPort.postMessage({ id: job.id, digest: new Uint8Array(digest.buffer, digest.byteOffset, 20), owned: job.owned }, [job.owned])
+    return
+  }
   for (const [buffer, offset, length] of job.chunks) h.update(new Uint8Array(buffer, offset, length))
   const digest = h.digest()
   parentPort.postMessage({ id: job.id, digest: new Uint8Array(digest.buffer, digest.byteOffset, 20) })
 })
 `
 
-interface Job { resolve: (d: Uint8Array) => void, reject: (e: Error) => void }
+interface Job { resolve: (d: Uint8Array, owned?: ArrayBuffer) => void, reject: (e: Error) => void }
 
 /**
- * SHA-1 on worker threads, for pieces held in shared memory: chunks that are
- * views of a `SharedArrayBuffer` (see `PieceAssembler`'s `allocate`) are
- * hashed by a worker without being copied, so verification runs beside the
- * main thread's network and disk work. Chunks in ordinary memory are hashed
- * on the calling thread at once (copying them would cost about what hashing
- * does). Jobs go to the threads in turn; a thread is referenced only while it
+ * SHA-1 on worker threads, so verification runs beside the main thread's
+ * network and disk work, without copying the data: `sha1Owned` moves a whole
+ * buffer to a worker and back (transfer), and `sha1` hashes chunks that are
+ * views of a `SharedArrayBuffer` in place. Other chunks given to `sha1` are
+ * hashed on the calling thread at once (copying them would cost about what
+ * hashing does). Jobs go to the threads in turn; a thread is referenced only while it
  * has work, so an idle hasher never keeps the process alive.
  * @see BEP 3 (piece hashes)
  */
@@ -58,13 +64,13 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
   for (let i = 0; i < count; i++) {
     const w = new Worker(WORKER_SOURCE, { eval: true })
     load.push(0)
-    w.on('message', (msg: { id: number, digest: Uint8Array }) => {
+    w.on('message', (msg: { id: number, digest: Uint8Array, owned?: ArrayBuffer }) => {
       const job = jobs.get(msg.id)
       if (job === undefined) return
       jobs.delete(msg.id)
       load[i] = (load[i] ?? 1) - 1
       if (load[i] === 0) w.unref()
-      job.resolve(new Uint8Array(msg.digest))
+      job.resolve(new Uint8Array(msg.digest), msg.owned)
     })
     // A thread that fails or exits takes no more jobs: later ones hash inline.
     w.on('error', (err) => { broken = true; fail(new RxTorrentError('hasher-failed', `hash thread failed: ${err.message}`, { disposition: 'fatal', cause: err })) })
@@ -72,6 +78,18 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
     // After the listeners: adding a 'message' listener references the thread again.
     w.unref()
     workers.push(w)
+  }
+
+  /** Post a job to the least-loaded thread, referencing it while busy. */
+  const send = (job: Job, message: Record<string, unknown>, transfer: ArrayBuffer[] = []): void => {
+    let pick = 0
+    for (let i = 1; i < load.length; i++) if ((load[i] ?? 0) < (load[pick] ?? 0)) pick = i
+    const w = workers[pick] as Worker
+    const id = nextId++
+    jobs.set(id, job)
+    if (load[pick] === 0) w.ref()
+    load[pick] = (load[pick] ?? 0) + 1
+    w.postMessage({ id, ...message }, transfer)
   }
 
   const inline = (chunks: readonly Uint8Array[]): Uint8Array => {
@@ -84,15 +102,19 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
     get pending () { return jobs.size },
     sha1 (chunks: readonly Uint8Array[]): Uint8Array | Promise<Uint8Array> {
       if (closed || broken || !chunks.every((c) => c.buffer instanceof SharedArrayBuffer)) return inline(chunks)
-      let pick = 0
-      for (let i = 1; i < load.length; i++) if ((load[i] ?? 0) < (load[pick] ?? 0)) pick = i
-      const w = workers[pick] as Worker
-      const id = nextId++
       return new Promise<Uint8Array>((resolve, reject) => {
-        jobs.set(id, { resolve, reject })
-        if (load[pick] === 0) w.ref()
-        load[pick] = (load[pick] ?? 0) + 1
-        w.postMessage({ id, chunks: chunks.map((c) => [c.buffer, c.byteOffset, c.byteLength]) })
+        send({ resolve, reject }, { chunks: chunks.map((c) => [c.buffer, c.byteOffset, c.byteLength]) })
+      })
+    },
+    async sha1Owned (data: Uint8Array): Promise<{ digest: Uint8Array, data: Uint8Array }> {
+      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
+      if (closed || broken || !whole) return { digest: inline([data]), data }
+      return await new Promise((resolve, reject) => {
+        const buffer = data.buffer as ArrayBuffer
+        send({
+          resolve: (digest, owned) => { resolve({ digest, data: owned === undefined ? data : new Uint8Array(owned) }) },
+          reject
+        }, { owned: buffer }, [buffer])
       })
     },
     async close (): Promise<void> {

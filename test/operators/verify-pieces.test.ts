@@ -40,4 +40,25 @@ describe('verifyPieces', () => {
     await expect(collect(pipe(fromArray([piece(3, data.subarray(0, 10), 1)]), verifyPieces({ pieceHashes, hasher: sha1Hasher }))))
       .rejects.toSatisfy((e: unknown) => e instanceof RxTorrentError && e.code === 'no-piece-hash')
   })
+
+  it('hands a piece in one whole buffer to sha1Owned when owned, and yields the buffer it gave back', async () => {
+    const bytes = Uint8Array.from(data.subarray(0, pieceLength))
+    const given: Uint8Array[] = []
+    const replaced = Uint8Array.from(bytes)
+    const hasher = {
+      sha1: sha1Hasher.sha1,
+      sha1Owned: async (d: Uint8Array) => { given.push(d); return { digest: sha1Hasher.sha1([d]) as Uint8Array, data: replaced } }
+    }
+    const whole: CompletePiece = { index: 0, blocks: [bytes], length: bytes.length, contributors: ['a'] }
+    const split = piece(1, data.subarray(pieceLength, 2 * pieceLength), 7)
+    const out = await collect(pipe(fromArray([whole, split]), verifyPieces({ pieceHashes, hasher, owned: true })))
+    expect(out.map((p) => [p.index, p.ok]).sort()).toEqual([[0, true], [1, true]])
+    expect(given).toEqual([bytes])
+    expect(out.find((p) => p.index === 0)?.blocks).toEqual([replaced])
+    expect(out.find((p) => p.index === 0)?.blocks[0]).toBe(replaced)
+    // Not owned: sha1Owned is never used.
+    given.length = 0
+    await collect(pipe(fromArray([whole]), verifyPieces({ pieceHashes, hasher })))
+    expect(given).toEqual([])
+  })
 })

@@ -120,3 +120,17 @@ describe('BufferPool', () => {
     expect(pool.allocated).toBe(2)
   })
 })
+
+describe('BufferPool adopt', () => {
+  it('takes back one of its buffers that returned as a new object, but not a partial view', () => {
+    const pool = new BufferPool()
+    const a = pool.acquire(8)
+    const moved = new Uint8Array(8) // stands for `a` after a transfer to a thread and back
+    pool.release(moved, { adopt: true })
+    expect(pool.free).toBe(1)
+    expect(pool.acquire(8)).toBe(moved)
+    pool.release(new Uint8Array(16).subarray(0, 8), { adopt: true })
+    expect(pool.free).toBe(0)
+    expect(a.length).toBe(8)
+  })
+})

@@ -171,6 +171,31 @@ describe('workerHasher', () => {
     expect(hex(await h.sha1([shared(data)]))).toBe(expected(data))
   })
 
+  it('sha1Owned moves a whole buffer to a thread and back: same bytes, the original detached', async () => {
+    const h = make(2)
+    const data = new Uint8Array(1 << 20)
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + 3) & 0xff
+    const want = expected(data)
+    const copy = Uint8Array.from(data)
+    const jobs = await Promise.all([h.sha1Owned(data), h.sha1Owned(Uint8Array.from(copy))])
+    for (const { digest, data: back } of jobs) {
+      expect(hex(digest)).toBe(want)
+      expect(Buffer.compare(back, copy)).toBe(0)
+    }
+    // Transferred: the caller's view no longer holds the memory.
+    expect(data.byteLength).toBe(0)
+  })
+
+  it('sha1Owned hashes a view of part of a buffer on the calling thread and gives it back as is', async () => {
+    const h = make()
+    const whole = new Uint8Array(100).fill(5)
+    const part = whole.subarray(10, 60)
+    const { digest, data } = await h.sha1Owned(part)
+    expect(hex(digest)).toBe(expected(part))
+    expect(data).toBe(part)
+    expect(whole.byteLength).toBe(100)
+  })
+
   it('keeps the process alive while a job is pending, and not once it is idle', async () => {
     // A child process submits one job without awaiting it and never closes
     // the hasher: it must print the digest (the busy thread is referenced)
