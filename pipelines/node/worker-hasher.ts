@@ -11,6 +11,8 @@ export interface WorkerHasherOptions {
 
 /** A {@link Hasher} whose work runs on worker threads, and a way to stop them. */
 export interface WorkerHasher extends Hasher {
+  /** SHA-1 of a whole buffer moved to a thread and back (see `Hasher`). */
+  sha1Owned: (data: Uint8Array) => Promise<{ digest: Uint8Array, data: Uint8Array }>
   /** Jobs sent and not yet answered. */
   readonly pending: number
   /** Stop the threads; jobs still pending reject. Later calls hash on the calling thread. */
