@@ -68,7 +68,7 @@ export interface FetchedMetadata {
  */
 export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadataOptions = {}): Promise<FetchedMetadata> {
   const scheduler = options.scheduler ?? asyncScheduler
-  const transport = options.transport ?? tcpTransport()
+  const transport = options.transport ?? tcpTransport({ ringReads: true })
   const peerId = options.peerId ?? generatePeerId(randomBytes(12))
   const ac = new AbortController()
   const signal = ac.signal
@@ -192,7 +192,7 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
         })
         if (!hs.capabilities.extended) throw new RxTorrentError('no-extensions', `${key} does not speak the extension protocol`, { disposition: 'disconnect' })
         channel.start()
-        for await (const batch of pipe(hs.source, decodeFrames())) {
+        for await (const batch of pipe(hs.source, decodeFrames({ borrowedChunks: conn.borrowedChunks === true }))) {
           for (const msg of batch) {
             if (msg.type !== 'extended') continue
             channel.handle(msg.id, msg.payload)

@@ -57,7 +57,9 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const random = options.random ?? Math.random
     const ownStorage = options.storage === undefined
     const storage: Storage = options.storage ?? new FileStorage(torrent, options.dir)
-    const transport: Transport = options.transport ?? tcpTransport()
+    // Dialed connections read into reused buffers; PeerConnection copies
+    // what it keeps (borrowed chunks).
+    const transport: Transport = options.transport ?? tcpTransport({ ringReads: true })
     // Extension callbacks run only once the runtime exists.
     let rtRef: TorrentRuntime | undefined
     const rt = new TorrentRuntime({

@@ -19,8 +19,10 @@ export interface TcpTransportOptions {
   readonly connectTimeoutMs?: number
   /**
    * Read dialed connections into a ring of reused buffers (`RingReader`):
-   * their chunks are then borrowed (`Duplex.borrowedChunks`). Default true.
-   * Accepted connections always read into fresh buffers.
+   * their chunks are then borrowed (`Duplex.borrowedChunks`), valid only
+   * until the next pull, so only for consumers that copy what they keep (the
+   * ready pipelines do). Default false. Accepted connections always read
+   * into fresh buffers.
    */
   readonly ringReads?: boolean
 }
@@ -41,7 +43,7 @@ export interface TcpTransportOptions {
 export function tcpTransport (options: TcpTransportOptions = {}): Transport {
   const noDelay = options.noDelay ?? true
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000
-  const ringReads = options.ringReads ?? true
+  const ringReads = options.ringReads ?? false
 
   return {
     dial (address: PeerAddress, opts: { signal?: AbortSignal } = {}): Promise<Duplex> {

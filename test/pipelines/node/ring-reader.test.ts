@@ -40,7 +40,7 @@ async function rawServer (onSocket: (s: Socket) => void): Promise<{ server: Serv
 }
 
 async function dial (port: number, ringReads?: boolean): Promise<Duplex> {
-  const d = await tcpTransport(ringReads === undefined ? {} : { ringReads }).dial({ host: '127.0.0.1', port })
+  const d = await tcpTransport({ ringReads: ringReads ?? true }).dial({ host: '127.0.0.1', port })
   cleanups.push(() => { d.close() })
   return d
 }
@@ -157,6 +157,16 @@ describe('tcpTransport with ring reads', () => {
     // Kept chunks stay valid: concatenating them at the end gives the payload.
     const kept: Uint8Array[] = []
     for await (const c of conn.source) kept.push(c)
+    expect(Buffer.compare(Buffer.concat(kept), payload)).toBe(0)
+  })
+
+  it('a transport without options does not borrow: ring reads are opted into', async () => {
+    const payload = bytes(256 * 1024, 6)
+    const { port } = await rawServer((s) => { s.end(payload) })
+    const client = await tcpTransport().dial({ host: '127.0.0.1', port })
+    expect(client.borrowedChunks).not.toBe(true)
+    const kept: Uint8Array[] = []
+    for await (const c of client.source) kept.push(c)
     expect(Buffer.compare(Buffer.concat(kept), payload)).toBe(0)
   })
 
