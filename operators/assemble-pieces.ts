@@ -11,8 +11,8 @@ export interface BlockIn {
 }
 
 /**
- * Feed blocks into a (shared) {@link PieceAssembler}; yield each piece whose
- * last block arrived. Pulls one block per piece yielded or per block held, so
+ * Feed blocks, one at a time or in batches (`demuxMessageBatches`), into a
+ * (shared) {@link PieceAssembler}; yield each piece whose last block arrived. Pulls one block per piece yielded or per block held, so
  * backpressure from downstream reaches the connection. Completes when the
  * source does; ending early (break/return) stops pulling the source.
  * @throws ProtocolError `bad-block` from the assembler for a block that does
@@ -20,11 +20,26 @@ export interface BlockIn {
  *   disconnected); RxTorrentError `buffer-full` likewise.
  * @see BEP 3 (piece)
  */
-export function assemblePieces (assembler: PieceAssembler): (source: AsyncIterable<BlockIn>) => AsyncIterable<CompletePiece> {
+export function assemblePieces (assembler: PieceAssembler): (source: AsyncIterable<BlockIn | readonly BlockIn[]>) => AsyncIterable<CompletePiece> {
   return async function * (source) {
-    for await (const b of source) {
-      const piece = assembler.add(b.peer, b.index, b.begin, b.block)
-      if (piece !== undefined) yield piece
+    for await (const item of source) {
+      if (!isBatch(item)) {
+        const piece = assembler.add(item.peer, item.index, item.begin, item.block)
+        if (piece !== undefined) yield piece
+        continue
+      }
+      // A batch is added whole before anything is yielded, so its blocks
+      // (views of a borrowed chunk) are copied before the source is pulled.
+      let done: CompletePiece[] | undefined
+      for (const b of item) {
+        const piece = assembler.add(b.peer, b.index, b.begin, b.block)
+        if (piece !== undefined) (done ??= []).push(piece)
+      }
+      if (done !== undefined) yield * done
     }
   }
+}
+
+function isBatch (item: BlockIn | readonly BlockIn[]): item is readonly BlockIn[] {
+  return Array.isArray(item)
 }

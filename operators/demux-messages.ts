@@ -28,7 +28,20 @@ export interface DemuxHandlers {
  * Completes when the source completes.
  */
 export function demuxMessages (peer: PeerKey, session: PeerSession, handlers: DemuxHandlers) {
+  const batches = demuxMessageBatches(peer, session, handlers)
   return async function * (source: AsyncIterable<Message[]>): AsyncGenerator<BlockIn> {
+    for await (const blocks of batches(source)) yield * blocks
+  }
+}
+
+/**
+ * {@link demuxMessages} yielding the wanted blocks of each decoded batch as
+ * one array (batches without any are skipped): one step of the async chain
+ * per chunk read instead of one per block. Same handlers, errors and
+ * completion; backpressure per batch.
+ */
+export function demuxMessageBatches (peer: PeerKey, session: PeerSession, handlers: DemuxHandlers) {
+  return async function * (source: AsyncIterable<Message[]>): AsyncGenerator<BlockIn[]> {
     for await (const batch of source) {
       const now = handlers.now()
       const blocks: BlockIn[] = []
@@ -46,7 +59,7 @@ export function demuxMessages (peer: PeerKey, session: PeerSession, handlers: De
         }
       }
       handlers.onBatch?.()
-      yield * blocks
+      if (blocks.length > 0) yield blocks
     }
   }
 }

@@ -11,7 +11,7 @@ import type { BlockRef } from '../lib/pieces/geometry.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
 import { encodePieceHeader, makeReserved } from '../lib/wire/index.js'
 import type { Capabilities, Handshake, Message } from '../lib/wire/types.js'
-import { demuxMessages } from '../operators/demux-messages.js'
+import { demuxMessageBatches } from '../operators/demux-messages.js'
 import { decodeFrames } from '../operators/decode-frames.js'
 import { encodeFrames } from '../operators/encode-frames.js'
 import { handshake } from '../operators/handshake.js'
@@ -135,7 +135,7 @@ export class PeerConnection {
         // Borrowed chunks (reused read buffers): blocks are copied into their
         // piece's buffer by the assembler before the next chunk is read.
         decodeFrames({ maxMessageLength: LIMITS.maxMessageLength, borrowedChunks: this.conn.borrowedChunks === true }),
-        demuxMessages(this.key, session, {
+        demuxMessageBatches(this.key, session, {
           now: () => scheduler.now(),
           onEvent: (event) => { this.#received$.next(); this.#onEvent(event) },
           acceptBlock: (index, begin, length) => {

@@ -324,7 +324,7 @@ export class TorrentRuntime {
    * and written are kept in `inFlight`, so a source that dies can give them
    * back (`peerGone`).
    */
-  piecePath (inFlight: Set<number>): (blocks: AsyncIterable<BlockIn>) => AsyncIterable<VerifiedPiece> {
+  piecePath (inFlight: Set<number>): (blocks: AsyncIterable<BlockIn | readonly BlockIn[]>) => AsyncIterable<VerifiedPiece> {
     return (blocks) => pipe(
       blocks,
       assemblePieces(this.assembler),

@@ -64,4 +64,30 @@ describe('assemblePieces', () => {
     const bad: BlockIn = { peer: 'evil', index: 0, begin: 7, block: new Uint8Array(B) }
     await expect(collect(pipe(fromArray([bad]), assemblePieces(assembler)))).rejects.toBeInstanceOf(ProtocolError)
   })
+
+  it('takes batches of blocks (demuxMessageBatches), in every batch size, and gives the same pieces', async () => {
+    const blocks = blocksOf(data, pieceLength)
+    for (let size = 1; size <= blocks.length; size++) {
+      const batches: BlockIn[][] = []
+      for (let i = 0; i < blocks.length; i += size) batches.push(blocks.slice(i, i + size))
+      const out = await collect(pipe(fromArray(batches), assemblePieces(new PieceAssembler(g))))
+      expect(out.map((p) => p.index)).toEqual([0, 1, 2])
+      for (const p of out) expect(concat(p.blocks)).toEqual(data.subarray(p.index * pieceLength, p.index * pieceLength + p.length))
+    }
+  })
+
+  it('copies a whole batch into gathering buffers before it pulls again, so borrowed blocks may be overwritten', async () => {
+    const blocks = blocksOf(data, pieceLength)
+    const scratch = blocks.map((b) => ({ ...b, block: Uint8Array.from(b.block) }))
+    async function * borrowed (): AsyncGenerator<BlockIn[]> {
+      for (let i = 0; i < scratch.length; i += 2) {
+        const batch = scratch.slice(i, i + 2)
+        yield batch
+        for (const b of batch) b.block.fill(0xee) // the chunk's memory is reused once the next batch is pulled
+      }
+    }
+    const out = await collect(pipe(borrowed(), assemblePieces(new PieceAssembler(g, { allocate: (n) => new Uint8Array(n) }))))
+    expect(out).toHaveLength(3)
+    for (const p of out) expect(concat(p.blocks)).toEqual(data.subarray(p.index * pieceLength, p.index * pieceLength + p.length))
+  })
 })
