@@ -4,6 +4,8 @@ export interface BufferPoolOptions {
   readonly allocate?: (length: number) => Uint8Array
   /** Free buffers kept for reuse at most (all lengths together); default 32. */
   readonly maxFree?: number
+  /** Bytes of free buffers kept at most (all lengths together); default 64 MiB, so large pieces keep fewer. */
+  readonly maxFreeBytes?: number
 }
 
 /**
@@ -19,6 +21,8 @@ export interface BufferPoolOptions {
 export class BufferPool {
   readonly #allocate: (length: number) => Uint8Array
   readonly #maxFree: number
+  readonly #maxFreeBytes: number
+  #freeBytes = 0
   readonly #free = new Map<number, Uint8Array[]>()
   readonly #owned = new WeakSet<Uint8Array>()
   #freeCount = 0
@@ -27,12 +31,15 @@ export class BufferPool {
   constructor (options: BufferPoolOptions = {}) {
     this.#allocate = options.allocate ?? ((n) => new Uint8Array(n))
     this.#maxFree = Math.max(0, options.maxFree ?? 32)
+    this.#maxFreeBytes = Math.max(0, options.maxFreeBytes ?? 64 * 1024 * 1024)
   }
 
   /** Buffers made so far (not counting reuse). */
   get allocated (): number { return this.#allocated }
   /** Buffers waiting for reuse. */
   get free (): number { return this.#freeCount }
+  /** Bytes of the buffers waiting for reuse. */
+  get freeBytes (): number { return this.#freeBytes }
 
   /** A buffer of exactly `length` bytes: a released one if any, else a new one. */
   acquire (length: number): Uint8Array {
@@ -40,6 +47,7 @@ export class BufferPool {
     const reused = list?.pop()
     if (reused !== undefined) {
       this.#freeCount--
+      this.#freeBytes -= reused.length
       return reused
     }
     this.#allocated++
@@ -57,11 +65,12 @@ export class BufferPool {
   release (buffer: Uint8Array, options: { adopt?: boolean } = {}): void {
     if (options.adopt === true && buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) this.#owned.add(buffer)
     if (!this.#owned.has(buffer)) return
-    if (this.#freeCount >= this.#maxFree) return
+    if (this.#freeCount >= this.#maxFree || this.#freeBytes + buffer.length > this.#maxFreeBytes) return
     const list = this.#free.get(buffer.length)
     if (list === undefined) this.#free.set(buffer.length, [buffer])
     else if (!list.includes(buffer)) list.push(buffer)
     else return
     this.#freeCount++
+    this.#freeBytes += buffer.length
   }
 }

@@ -134,3 +134,15 @@ describe('BufferPool adopt', () => {
     expect(a.length).toBe(8)
   })
 })
+
+describe('BufferPool maxFreeBytes', () => {
+  it('keeps free buffers up to a byte budget, so large pieces keep fewer', () => {
+    const pool = new BufferPool({ maxFree: 10, maxFreeBytes: 250 })
+    const bufs = [pool.acquire(100), pool.acquire(100), pool.acquire(100)]
+    for (const b of bufs) pool.release(b)
+    expect(pool.free).toBe(2)
+    expect(pool.freeBytes).toBe(200)
+    pool.acquire(100)
+    expect(pool.freeBytes).toBe(100)
+  })
+})
