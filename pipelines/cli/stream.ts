@@ -5,6 +5,7 @@ import { UsageError } from '../../lib/errors.js'
 import { FileStorage } from '../node/file-storage.js'
 import { checkFileIndex, streamTorrent } from '../stream.js'
 import type { TorrentWarning } from '../types.js'
+import { parseRate } from './download.js'
 import { parsePeer, parsePort, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT, exitCodeFor, reasonOf } from './exit-codes.js'
@@ -15,7 +16,8 @@ import { STREAM_USAGE } from './usage.js'
 
 /**
  * `rxtorrent stream <file.torrent|magnet> [--file N] [--http-port N]
- * [--http-host ADDR] [--out DIR] [--peer host:port]... [--port N] [--quiet]
+ * [--http-host ADDR] [--out DIR] [--peer host:port]... [--port N] [--host ADDR]
+ * [--download-limit R] [--upload-limit R] [--quiet]
  * [--json]`: download with a sequential picker and serve one file over HTTP
  * (Range requests) while it downloads. Prints `stream: http://HOST:PORT/` on
  * stdout once listening (in `--json` mode a `{"type":"stream","url":…}`
@@ -38,6 +40,9 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
       out: { type: 'string' },
       peer: { type: 'string', multiple: true },
       port: { type: 'string' },
+      host: { type: 'string' },
+      'download-limit': { type: 'string' },
+      'upload-limit': { type: 'string' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
@@ -54,6 +59,8 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
   const httpHost = values['http-host'] ?? '127.0.0.1'
   const peers = (values.peer ?? []).map(parsePeer)
   const port = values.port === undefined ? undefined : parsePort(values.port)
+  const downloadLimit = values['download-limit'] === undefined ? undefined : parseRate(values['download-limit'], '--download-limit')
+  const uploadLimit = values['upload-limit'] === undefined ? undefined : parseRate(values['upload-limit'], '--upload-limit')
   const loaded = await loadInput(input, io)
   if (loaded.kind === 'torrent' && fileIndex !== undefined) checkFileIndex(loaded.torrent, fileIndex)
 
@@ -69,6 +76,9 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
     httpHost,
     ...(fileIndex === undefined ? {} : { fileIndex }),
     ...(port === undefined ? {} : { port }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(downloadLimit === undefined ? {} : { downloadLimit }),
+    ...(uploadLimit === undefined ? {} : { uploadLimit }),
     ...(storage === undefined ? {} : { storage }),
     onWarning: (w: TorrentWarning) => { reporter.warning(w) },
     onHttp: (url: string) => {

@@ -134,6 +134,8 @@ Options:
   --out DIR           save directory (default: a temporary directory, removed on exit)
   --peer HOST:PORT    a peer to connect to ([v6]:port for IPv6); repeat for more
   --port N            also accept incoming peers on port N (0: any free port)
+  --host ADDR         address to listen on for peers (default 0.0.0.0)
+  --download-limit R  at most R bytes/s in (e.g. 500k, 2M); --upload-limit R out
   --quiet             print nothing but the URL and errors
   --json              one JSON object per line on stdout: stream, progress, warning, error
 

@@ -51,7 +51,9 @@ describe('rxtorrent stream', () => {
     [['stream', 'x.torrent', '--file', '-1'], /./],
     [['stream', 'x.torrent', '--http-port', '70000'], /bad --port '70000'/],
     [['stream', 'x.torrent', '--peer', 'nope'], /bad --peer 'nope'/],
-    [['stream', 'x.torrent', '--out', ''], /--out needs a directory/]
+    [['stream', 'x.torrent', '--out', ''], /--out needs a directory/],
+    [['stream', 'x.torrent', '--download-limit', 'fast'], /--download-limit/],
+    [['stream', 'x.torrent', '--upload-limit', '-3'], /--upload-limit/]
   ])('%j exits 2 with a reason', async (argv, reason) => {
     const io = fakeIo()
     expect(await main(argv, io)).toBe(2)
@@ -81,6 +83,20 @@ describe('rxtorrent stream', () => {
     expect(io.raise('SIGINT')).toBe(true)
     expect(await run).toBe(0)
     await expect(httpGet(url, 'bytes=0-1')).rejects.toThrow()
+  })
+
+  it('takes the peer options of download: --port and --host to listen, rate limits', async () => {
+    const out = join(dir, 'out-limits')
+    await mkdir(out, { recursive: true })
+    await writeFile(join(out, 'movie.mp4'), DATA)
+    const io = fakeIo()
+    const run = main(['stream', torrentPath, '--out', out, '--http-port', '0', '--port', '0', '--host', '127.0.0.1', '--download-limit', '2M', '--upload-limit', '500k', '--quiet'], io)
+    const [, url] = await io.waitForStdout(/stream: (http:\/\/127\.0\.0\.1:\d+\/)\n/) as [string, string]
+    const r = await httpGet(url, 'bytes=0-99')
+    expect(r.status).toBe(206)
+    expect(r.body.equals(Buffer.from(DATA.subarray(0, 100)))).toBe(true)
+    expect(io.raise('SIGINT')).toBe(true)
+    expect(await run).toBe(0)
   })
 
   it('--json prints the URL as a stream record', async () => {
