@@ -9,7 +9,7 @@ import { connectionLimitDecision, priorityOrLowest, selfAddress } from '../lib/s
 import type { Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { FileStorage, ensureFiles } from './node/file-storage.js'
-import { sharedWorkerHasher } from './node/worker-hasher.js'
+import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import type { AnnounceClient, AnnounceOutcome } from '../operators/announce-schedule.js'
@@ -65,9 +65,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const rt = new TorrentRuntime({
       torrent,
       storage,
-      // SHA-1 on a worker thread: the piece buffer moves there and back
-      // (Hasher.sha1Owned); side by side 2-4% faster than hashing here.
-      hasher: options.hasher ?? sharedWorkerHasher(),
+      hasher: options.hasher ?? nodeHasher,
       peerId: options.peerId ?? generatePeerId(randomBytes(12)),
       scheduler,
       random,

@@ -97,7 +97,6 @@ export interface CommonOptions {
   readonly connectQueue?: ConnectQueueOptions
   /** Custom storage; default files under the directory, laid out as libtorrent's save path. */
   readonly storage?: Storage
-  /** SHA-1 for verification; default the process-wide worker-thread hasher (`sharedWorkerHasher()`). */
   readonly hasher?: Hasher
   /** Which pieces to request next; default rarest-first (lib/pieces/rarest-first). */
   readonly picker?: PiecePicker
