@@ -1,4 +1,4 @@
-import { encodeMessage } from '../lib/wire/encode-message.js'
+import { encodedLength, encodeMessageInto } from '../lib/wire/encode-message.js'
 import type { Message } from '../lib/wire/types.js'
 
 /** An outbound frame: a message to encode, or bytes already encoded (a handshake, a piece header, a block view). */
@@ -27,37 +27,32 @@ export function encodeFrames (options: EncodeFramesOptions = {}): (source: Async
   return async function * encode (source) {
     for await (const item of source) {
       const batch = Array.isArray(item) ? item : [item]
-      let pending: Uint8Array[] = []
-      let pendingBytes = 0
-      for (const m of batch) {
+      let i = 0
+      while (i < batch.length) {
+        const m = batch[i] as Outbound
         if (m instanceof Uint8Array) {
-          if (pending.length > 0) yield join(pending, pendingBytes)
-          pending = []
-          pendingBytes = 0
           if (m.length > 0) yield m
+          i++
           continue
         }
-        const frame = encodeMessage(m)
-        if (pending.length > 0 && pendingBytes + frame.length > limit) {
-          yield join(pending, pendingBytes)
-          pending = []
-          pendingBytes = 0
+        // A run of messages, up to `limit` bytes (at least one), encoded
+        // straight into one chunk.
+        let end = i
+        let bytes = 0
+        while (end < batch.length) {
+          const next = batch[end] as Outbound
+          if (next instanceof Uint8Array) break
+          const n = encodedLength(next)
+          if (end > i && bytes + n > limit) break
+          bytes += n
+          end++
         }
-        pending.push(frame)
-        pendingBytes += frame.length
+        const chunk = new Uint8Array(bytes)
+        let at = 0
+        for (let k = i; k < end; k++) at += encodeMessageInto(batch[k] as Message, chunk, at)
+        yield chunk
+        i = end
       }
-      if (pending.length > 0) yield join(pending, pendingBytes)
     }
   }
-}
-
-function join (frames: Uint8Array[], total: number): Uint8Array {
-  if (frames.length === 1) return frames[0] as Uint8Array
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const f of frames) {
-    out.set(f, at)
-    at += f.length
-  }
-  return out
 }

@@ -60,7 +60,7 @@ export class PeerSession {
   readonly #peerHas: Bitfield
   /** Incoming requests in arrival order, keyed by `blockKey`. */
   readonly #incoming = new Map<string, BlockRef>()
-  readonly #outstanding = new Map<string, OutstandingRequest>()
+  readonly #outstanding = new Map<number | string, OutstandingRequest>()
   readonly #allowedFast = new Set<number>()
   #outgoing: Message[] = []
   #dropped: BlockRef[] = []
@@ -93,8 +93,8 @@ export class PeerSession {
   get peerHas (): Bitfield { return this.#peerHas }
   /** Incoming requests waiting to be served. */
   get pendingRequests (): number { return this.#incoming.size }
-  /** Our requests to this peer not yet answered, keyed by `blockKey`, with the time each was sent. */
-  get outstanding (): ReadonlyMap<string, OutstandingRequest> { return this.#outstanding }
+  /** Our requests to this peer not yet answered, with the time each was sent (keys are internal: read the values). */
+  get outstanding (): ReadonlyMap<number | string, OutstandingRequest> { return this.#outstanding }
   /** Pieces the peer allows us to request while it chokes us (BEP 6). */
   get allowedFast (): ReadonlySet<number> { return this.#allowedFast }
   /** The `now` of the last message handled, `undefined` before the first. */
@@ -169,11 +169,8 @@ export class PeerSession {
       case 'cancel': return this.#onCancel(toBlockRef(msg))
       case 'piece': return this.#onPiece(msg.index, msg.begin, msg.block)
       case 'reject-request': {
-        const key = blockKey(msg)
-        const entry = this.#outstanding.get(key)
-        if (entry === undefined) return []
-        this.#outstanding.delete(key)
-        return [{ type: 'rejected', ref: entry.ref }]
+        const entry = this.#takeOutstanding(msg.index, msg.begin, msg.length)
+        return entry === undefined ? [] : [{ type: 'rejected', ref: entry.ref }]
       }
       case 'suggest-piece':
         return this.#inRange(msg.index) ? [{ type: 'suggest', index: msg.index }] : []
@@ -261,7 +258,7 @@ export class PeerSession {
     const out: Message[] = []
     for (const r of refs) {
       if (!isValidBlockRequest(this.#geometry, r, this.#maxBlock)) throw new RangeError(`request ${blockKey(r)} outside the torrent`)
-      const key = blockKey(r)
+      const key = outstandingKey(r.index, r.begin)
       if (this.#outstanding.has(key)) continue
       const ref = toBlockRef(r)
       this.#outstanding.set(key, { ref, sentAt: now })
@@ -272,7 +269,7 @@ export class PeerSession {
 
   /** Cancel one of our outstanding requests; `[]` when it is not outstanding. */
   cancel (ref: BlockRef): Message[] {
-    if (!this.#outstanding.delete(blockKey(ref))) return []
+    if (this.#takeOutstanding(ref.index, ref.begin, ref.length) === undefined) return []
     return [{ type: 'cancel', index: ref.index, begin: ref.begin, length: ref.length }]
   }
 
@@ -324,6 +321,15 @@ export class PeerSession {
     return dropped
   }
 
+  /** Remove and return our request for exactly this block, if outstanding. */
+  #takeOutstanding (index: number, begin: number, length: number): OutstandingRequest | undefined {
+    const key = outstandingKey(index, begin)
+    const entry = this.#outstanding.get(key)
+    if (entry === undefined || entry.ref.length !== length) return undefined
+    this.#outstanding.delete(key)
+    return entry
+  }
+
   #onChoke (): PeerEvent[] {
     if (this.#peerChoking) return []
     this.#peerChoking = true
@@ -370,7 +376,7 @@ export class PeerSession {
     if (block.length > this.#maxBlock || !isValidBlockRequest(this.#geometry, ref, this.#maxBlock)) {
       throw new ProtocolError('invalid-piece', `piece ${blockKey(ref)} is outside the torrent or larger than ${this.#maxBlock} bytes`, { details: { index, begin, length: block.length } })
     }
-    if (!this.#outstanding.delete(blockKey(ref))) return [{ type: 'unwanted-block', index, begin, length: block.length }]
+    if (this.#takeOutstanding(index, begin, block.length) === undefined) return [{ type: 'unwanted-block', index, begin, length: block.length }]
     return [{ type: 'block', index, begin, block }]
   }
 
@@ -398,4 +404,14 @@ export class PeerSession {
   #inRange (index: number): boolean {
     return Number.isInteger(index) && index >= 0 && index < this.#geometry.pieceCount
   }
+}
+
+/**
+ * Key of one of our outstanding requests: a number while it is exact
+ * (index below 2^21, offset below 2^32), so the per-block path builds no
+ * string; the block's length is checked against the stored request. We never
+ * have two requests at one offset of a piece.
+ */
+function outstandingKey (index: number, begin: number): number | string {
+  return index < 0x200000 && begin < 0x100000000 ? index * 0x100000000 + begin : `${index}:${begin}`
 }

@@ -27,64 +27,88 @@ export function encodedLength (msg: Message): number {
  * @see BEP 3, BEP 5 (`port`), BEP 6 (Fast extension), BEP 10 (extended)
  */
 export function encodeMessage (msg: Message): Uint8Array {
+  const frame = new Uint8Array(encodedLength(msg))
+  encodeMessageInto(msg, frame, 0)
+  return frame
+}
+
+/**
+ * Encode one message as a length-prefixed frame into `target` at `offset`
+ * (which must have `encodedLength(msg)` bytes of room, zero-filled where the
+ * message has padding: none of the BEP 3/5/6/10 messages has any), and return
+ * the number of bytes written. Lets a batch of messages share one buffer.
+ * @throws UsageError `bad-message` as {@link encodeMessage}; RangeError when `target` is too short.
+ * @see BEP 3, BEP 5 (`port`), BEP 6 (Fast extension), BEP 10 (extended)
+ */
+export function encodeMessageInto (msg: Message, target: Uint8Array, offset: number): number {
   const body = bodyLength(msg)
-  const frame = new Uint8Array(LENGTH_PREFIX_BYTES + body)
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
-  view.setUint32(0, body)
+  const total = LENGTH_PREFIX_BYTES + body
+  if (offset < 0 || offset + total > target.length) throw new RangeError(`no room for a ${total}-byte frame at ${offset} of ${target.length}`)
+  putU32(target, offset, body)
+  const at = offset + LENGTH_PREFIX_BYTES
   switch (msg.type) {
     case 'keep-alive':
-      return frame
-    case 'choke': frame[4] = BEP3.CHOKE; return frame
-    case 'unchoke': frame[4] = BEP3.UNCHOKE; return frame
-    case 'interested': frame[4] = BEP3.INTERESTED; return frame
-    case 'not-interested': frame[4] = BEP3.NOT_INTERESTED; return frame
-    case 'have-all': frame[4] = BEP6.HAVE_ALL; return frame
-    case 'have-none': frame[4] = BEP6.HAVE_NONE; return frame
+      return total
+    case 'choke': target[at] = BEP3.CHOKE; return total
+    case 'unchoke': target[at] = BEP3.UNCHOKE; return total
+    case 'interested': target[at] = BEP3.INTERESTED; return total
+    case 'not-interested': target[at] = BEP3.NOT_INTERESTED; return total
+    case 'have-all': target[at] = BEP6.HAVE_ALL; return total
+    case 'have-none': target[at] = BEP6.HAVE_NONE; return total
     case 'have':
-      frame[4] = BEP3.HAVE
-      view.setUint32(5, uint32(msg.index, 'index'))
-      return frame
+      target[at] = BEP3.HAVE
+      putU32(target, at + 1, uint32(msg.index, 'index'))
+      return total
     case 'suggest-piece':
-      frame[4] = BEP6.SUGGEST_PIECE
-      view.setUint32(5, uint32(msg.index, 'index'))
-      return frame
+      target[at] = BEP6.SUGGEST_PIECE
+      putU32(target, at + 1, uint32(msg.index, 'index'))
+      return total
     case 'allowed-fast':
-      frame[4] = BEP6.ALLOWED_FAST
-      view.setUint32(5, uint32(msg.index, 'index'))
-      return frame
+      target[at] = BEP6.ALLOWED_FAST
+      putU32(target, at + 1, uint32(msg.index, 'index'))
+      return total
     case 'bitfield':
-      frame[4] = BEP3.BITFIELD
-      frame.set(msg.bits, 5)
-      return frame
+      target[at] = BEP3.BITFIELD
+      target.set(msg.bits, at + 1)
+      return total
     case 'request':
     case 'cancel':
     case 'reject-request':
-      frame[4] = msg.type === 'request' ? BEP3.REQUEST : msg.type === 'cancel' ? BEP3.CANCEL : BEP6.REJECT_REQUEST
-      view.setUint32(5, uint32(msg.index, 'index'))
-      view.setUint32(9, uint32(msg.begin, 'begin'))
-      view.setUint32(13, uint32(msg.length, 'length'))
-      return frame
+      target[at] = msg.type === 'request' ? BEP3.REQUEST : msg.type === 'cancel' ? BEP3.CANCEL : BEP6.REJECT_REQUEST
+      putU32(target, at + 1, uint32(msg.index, 'index'))
+      putU32(target, at + 5, uint32(msg.begin, 'begin'))
+      putU32(target, at + 9, uint32(msg.length, 'length'))
+      return total
     case 'piece':
-      frame[4] = BEP3.PIECE
-      view.setUint32(5, uint32(msg.index, 'index'))
-      view.setUint32(9, uint32(msg.begin, 'begin'))
-      frame.set(msg.block, PIECE_HEADER_BYTES)
-      return frame
+      target[at] = BEP3.PIECE
+      putU32(target, at + 1, uint32(msg.index, 'index'))
+      putU32(target, at + 5, uint32(msg.begin, 'begin'))
+      target.set(msg.block, offset + PIECE_HEADER_BYTES)
+      return total
     case 'port':
-      frame[4] = BEP5.PORT
+      target[at] = BEP5.PORT
       if (!Number.isInteger(msg.port) || msg.port < 0 || msg.port > 0xffff) throw badField('port', msg.port)
-      view.setUint16(5, msg.port)
-      return frame
+      target[at + 1] = msg.port >>> 8
+      target[at + 2] = msg.port & 0xff
+      return total
     case 'extended':
-      frame[4] = BEP10.EXTENDED
-      frame[5] = byte(msg.id, 'extended id')
-      frame.set(msg.payload, 6)
-      return frame
+      target[at] = BEP10.EXTENDED
+      target[at + 1] = byte(msg.id, 'extended id')
+      target.set(msg.payload, at + 2)
+      return total
     case 'unknown':
-      frame[4] = byte(msg.id, 'id')
-      frame.set(msg.payload, 5)
-      return frame
+      target[at] = byte(msg.id, 'id')
+      target.set(msg.payload, at + 1)
+      return total
   }
+}
+
+/** Big-endian uint32 at `at`. */
+function putU32 (target: Uint8Array, at: number, value: number): void {
+  target[at] = value >>> 24
+  target[at + 1] = (value >>> 16) & 0xff
+  target[at + 2] = (value >>> 8) & 0xff
+  target[at + 3] = value & 0xff
 }
 
 /**
