@@ -4,57 +4,10 @@ import { ProtocolError } from '../lib/errors.js'
 import { encodeMessage } from '../lib/wire/encode-message.js'
 import { FrameDecoder } from '../lib/wire/frame-decoder.js'
 import type { Message } from '../lib/wire/types.js'
+import { concat, largePieceArb, messageArb as anyMessageArb, splitAt } from './wire-arbitraries.js'
 
-const KNOWN_IDS = new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 20])
-const u32 = fc.nat({ max: 0xffffffff })
-const bytes = (maxLength: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ maxLength })
-const triple = { index: u32, begin: u32, length: u32 }
-
-/** Any message of the union; pieces mostly small, sometimes larger than the decoder's 64 KiB scratch. */
-const messageArb: fc.Arbitrary<Message> = fc.oneof(
-  fc.constantFrom<Message>(
-    { type: 'keep-alive' }, { type: 'choke' }, { type: 'unchoke' }, { type: 'interested' },
-    { type: 'not-interested' }, { type: 'have-all' }, { type: 'have-none' }
-  ),
-  fc.record({ type: fc.constant('have' as const), index: u32 }),
-  fc.record({ type: fc.constant('suggest-piece' as const), index: u32 }),
-  fc.record({ type: fc.constant('allowed-fast' as const), index: u32 }),
-  fc.record({ type: fc.constant('bitfield' as const), bits: bytes(64) }),
-  fc.record({ type: fc.constant('request' as const), ...triple }),
-  fc.record({ type: fc.constant('cancel' as const), ...triple }),
-  fc.record({ type: fc.constant('reject-request' as const), ...triple }),
-  { arbitrary: fc.record({ type: fc.constant('piece' as const), index: u32, begin: u32, block: bytes(300) }), weight: 4 },
-  fc.record({
-    type: fc.constant('piece' as const),
-    index: u32,
-    begin: u32,
-    block: fc.tuple(fc.integer({ min: 60_000, max: 70_000 }), fc.nat({ max: 255 })).map(([n, salt]) => Uint8Array.from({ length: n }, (_, i) => (i + salt) & 0xff))
-  }),
-  fc.record({ type: fc.constant('port' as const), port: fc.nat({ max: 0xffff }) }),
-  fc.record({ type: fc.constant('extended' as const), id: fc.nat({ max: 255 }), payload: bytes(100) }),
-  fc.record({
-    type: fc.constant('unknown' as const),
-    id: fc.nat({ max: 255 }).filter((id) => !KNOWN_IDS.has(id)),
-    payload: bytes(50)
-  })
-)
-
-/** Fresh copies of `data` cut at the given (unsorted, possibly repeated) points. */
-function splitAt (data: Uint8Array, points: readonly number[]): Uint8Array[] {
-  const cuts = [...new Set(points.map((p) => p % (data.length + 1)))].sort((a, b) => a - b)
-  const parts: Uint8Array[] = []
-  let last = 0
-  for (const c of cuts) { parts.push(data.slice(last, c)); last = c }
-  parts.push(data.slice(last))
-  return parts
-}
-
-function concat (parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) { out.set(p, at); at += p.length }
-  return out
-}
+/** Any message; pieces sometimes larger than the decoder's 64 KiB scratch. */
+const messageArb: fc.Arbitrary<Message> = fc.oneof({ arbitrary: anyMessageArb, weight: 12 }, largePieceArb)
 
 /**
  * Push the chunks through one reused buffer, as a ring-reading transport
@@ -105,7 +58,7 @@ describe('FrameDecoder with borrowed chunks: properties', () => {
       fc.nat({ max: 255 }),
       (messages, points, garbage) => {
         const stream = concat(messages.map(encodeMessage))
-        const got = runBorrowed(splitAt(stream, points), garbage)
+        const got = runBorrowed(splitAt(stream, points, { copy: true }), garbage)
         expect(Array.isArray(got)).toBe(true)
         // Non-piece payloads were kept uncopied across every later push and overwrite.
         if (!sameMessages(got as Message[], messages)) expect(got).toEqual(messages)
@@ -121,7 +74,7 @@ describe('FrameDecoder with borrowed chunks: properties', () => {
       (messages, size, garbage) => {
         const stream = concat(messages.map(encodeMessage))
         const points = Array.from({ length: Math.floor(stream.length / size) }, (_, i) => (i + 1) * size)
-        const got = runBorrowed(splitAt(stream, points), garbage)
+        const got = runBorrowed(splitAt(stream, points, { copy: true }), garbage)
         expect(Array.isArray(got)).toBe(true)
         if (!sameMessages(got as Message[], messages)) expect(got).toEqual(messages)
       }
@@ -136,7 +89,7 @@ describe('FrameDecoder with borrowed chunks: properties', () => {
       fc.nat({ max: 255 }),
       (input, points, max, garbage) => {
         const expected = runPlain([input.slice()], max)
-        const got = runBorrowed(splitAt(input, points), garbage, max)
+        const got = runBorrowed(splitAt(input, points, { copy: true }), garbage, max)
         if (typeof expected === 'string') {
           expect(got).toBe(expected)
         } else {

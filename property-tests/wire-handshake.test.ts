@@ -4,23 +4,7 @@ import { decodeHandshake, encodeHandshake } from '../lib/wire/handshake.js'
 import { HandshakeReader } from '../lib/wire/handshake-reader.js'
 import { capabilities } from '../lib/wire/reserved.js'
 import { HandshakeError } from '../lib/errors.js'
-
-/** Cut `data` at the given (unsorted, possibly repeated) points. */
-function splitAt (data: Uint8Array, points: readonly number[]): Uint8Array[] {
-  const cuts = [...new Set(points.map((p) => p % (data.length + 1)))].sort((a, b) => a - b)
-  const parts: Uint8Array[] = []
-  let last = 0
-  for (const c of cuts) { parts.push(data.subarray(last, c)); last = c }
-  parts.push(data.subarray(last))
-  return parts
-}
-
-function concat (parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) { out.set(p, at); at += p.length }
-  return out
-}
+import { concat, splitAt } from './wire-arbitraries.js'
 
 const handshakeArb = fc.record({
   reserved: fc.uint8Array({ minLength: 8, maxLength: 8 }),

@@ -3,24 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Duplex } from '../../../lib/transport/types.js'
 import { RingReader } from '../../../pipelines/node/ring-reader.js'
 import { tcpTransport, TransportError } from '../../../pipelines/node/tcp.js'
+import { makeData as bytes } from '../swarm-helpers.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-/** Deterministic bytes: xorshift32 from a seed. */
-function bytes (length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 /** Event-loop turns, to let socket I/O happen (no wall-clock wait). */
 async function turns (n: number): Promise<void> {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RxTorrentError } from '../../../lib/errors.js'
 import { sharedPieceBuffer, sharedWorkerHasher, workerHasher, type WorkerHasher } from '../../../pipelines/node/worker-hasher.js'
+import { makeData as bytes } from '../swarm-helpers.js'
 
 const hashers: WorkerHasher[] = []
 afterEach(async () => {
@@ -27,18 +28,6 @@ function expected (...chunks: Uint8Array[]): string {
   return h.digest('hex')
 }
 
-/** Deterministic pseudo-random bytes (xorshift32 from a seed). */
-function bytes (length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 function shared (data: Uint8Array): Uint8Array {
   const s = sharedPieceBuffer(data.length)
