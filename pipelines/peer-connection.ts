@@ -170,10 +170,14 @@ export class PeerConnection {
     this.#push(...messages)
   }
 
-  /** Ask the session to send `have` for a verified piece, and re-evaluate interest. */
+  /**
+   * Tell the peer we have a verified piece; a seed, which will never ask for
+   * it, is not told (one small write per piece spared on both ends of a
+   * download from seeds).
+   */
   announceHave (index: number): void {
     const s = this.#session
-    if (s === undefined || this.#closed) return
+    if (s === undefined || this.#closed || s.peerHas.complete) return
     this.#push(...s.have(index))
   }
 

@@ -27,7 +27,9 @@ export interface FileStorageOptions {
  * into one `read`/`writev` per file, passing views of the caller's buffers
  * (no copy). Files and directories are created on first write, never
  * truncated; padding files are never created and read as zeros. A small LRU
- * keeps handles open. Every path is checked to stay inside `dir` (and a
+ * keeps handles open. Writes to one file are queued and run one at a time
+ * (each waits for the one before it, whatever its outcome); writes to
+ * different files run side by side. Every path is checked to stay inside `dir` (and a
  * multi-file torrent's inside `<dir>/<name>`) when the storage is built.
  *
  * Failures are StorageErrors: `missing` / `short` (disposition `ignore`) when
@@ -42,6 +44,14 @@ export class FileStorage implements Storage {
   readonly #readOnly: boolean
   readonly #realFs: boolean
   readonly #inFlight = new Set<Promise<unknown>>()
+  /**
+   * The last write queued to each file. Writes to one file run one at a
+   * time: the kernel serialises buffered writes to an inode anyway, and
+   * thread-pool threads queued on that lock spin on a CPU the download
+   * needs (measured: ~5% of the process's CPU with four pieces written at
+   * once). Reads are not queued.
+   */
+  readonly #writeTails = new Map<string, Promise<void>>()
   #closed = false
 
   /**
@@ -96,12 +106,24 @@ export class FileStorage implements Storage {
       await settleAll(segments.map(async s => {
         const path = this.#paths[s.file] as string
         try {
-          await this.#cache.use(path, true, async h => { await writeFully(h, sliceChunks(chunks, s.bufferOffset, s.length), s.fileOffset) })
+          await this.#queued(path, async () => {
+            await this.#cache.use(path, true, async h => { await writeFully(h, sliceChunks(chunks, s.bufferOffset, s.length), s.fileOffset) })
+          })
         } catch (e) {
           throw toStorageError(e, path, 'write')
         }
       }))
     })
+  }
+
+  /** Run `fn` after every write queued to `path` before it has settled. */
+  #queued (path: string, fn: () => Promise<void>): Promise<void> {
+    const before = this.#writeTails.get(path)
+    const run = before === undefined ? fn() : before.then(fn)
+    const tail = run.then(() => {}, () => {})
+    this.#writeTails.set(path, tail)
+    void tail.then(() => { if (this.#writeTails.get(path) === tail) this.#writeTails.delete(path) })
+    return run
   }
 
   /**

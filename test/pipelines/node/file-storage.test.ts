@@ -14,7 +14,7 @@ let n = 0
 const fresh = (): string => join(root, String(n++))
 afterAll(() => { rmSync(root, { recursive: true, force: true }) })
 
-type Fault = { failWrite?: string, failOpen?: string, failSync?: string }
+type Fault = { failWrite?: string, failOpen?: string, failSync?: string, failWriteAt?: { file: string, position: number } }
 
 /** The real file system, counting calls and open handles, failing writes or opens with an errno when asked. */
 class SpyFs implements FileSystemLike {
@@ -22,6 +22,10 @@ class SpyFs implements FileSystemLike {
   syncs = 0
   opens = 0
   openNow = 0
+  /** Writes in progress now, per path, and the most ever seen at once per path and in all. */
+  readonly writingNow = new Map<string, number>()
+  mostAtOnceInOneFile = 0
+  mostAtOnce = 0
   constructor (readonly fault: Fault = {}) {}
   async mkdir (p: string, o: { recursive: true }): Promise<unknown> { return await fsMkdir(p, o) }
   async open (p: string, flags: 'r' | 'r+' | 'wx+' | 'a'): Promise<FileHandleLike> {
@@ -34,7 +38,20 @@ class SpyFs implements FileSystemLike {
       writev: async (bs, pos) => {
         this.writes++
         if (this.fault.failWrite !== undefined) throw Object.assign(new Error(this.fault.failWrite), { code: this.fault.failWrite })
-        return await h.writev(bs, pos)
+        if (this.fault.failWriteAt !== undefined && p.endsWith(this.fault.failWriteAt.file) && this.fault.failWriteAt.position === pos) throw Object.assign(new Error('EIO'), { code: 'EIO' })
+        const now = (this.writingNow.get(p) ?? 0) + 1
+        this.writingNow.set(p, now)
+        this.mostAtOnceInOneFile = Math.max(this.mostAtOnceInOneFile, now)
+        let all = 0
+        for (const v of this.writingNow.values()) all += v
+        this.mostAtOnce = Math.max(this.mostAtOnce, all)
+        try {
+          // Stay busy across a few turns, so overlapping writes would be seen.
+          for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
+          return await h.writev(bs, pos)
+        } finally {
+          this.writingNow.set(p, (this.writingNow.get(p) ?? 1) - 1)
+        }
       },
       sync: async () => {
         this.syncs++
@@ -144,6 +161,26 @@ describe('FileStorage I/O', () => {
     await s.write(0, blocks)
     expect(fs.writes).toBe(3)
     expect(await s.read(0, 31)).toEqual(data)
+    await s.close()
+  })
+
+  it('runs writes to one file one at a time, writes to different files side by side, and a failed write does not hold up the next', async () => {
+    const fs = fsWith({ failWriteAt: { file: '/a', position: 8 } })
+    const files = [{ path: ['a'], length: 64 }, { path: ['b'], length: 64 }]
+    const s = new FileStorage(makeTorrent(files), fresh(), { fs })
+    // Eight writes to each file at once, one of them (a at 8) failing.
+    const results = await Promise.allSettled(Array.from({ length: 16 }, async (_, i) => {
+      const offset = (i % 2) * 64 + Math.floor(i / 2) * 8
+      await s.write(offset, [pattern(8, i)])
+    }))
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1)
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'StorageError', code: 'io' })
+    expect(fs.mostAtOnceInOneFile).toBe(1)
+    expect(fs.mostAtOnce).toBe(2)
+    for (let i = 0; i < 16; i++) {
+      if (i === 2) continue
+      expect(await s.read((i % 2) * 64 + Math.floor(i / 2) * 8, 8)).toEqual(pattern(8, i))
+    }
     await s.close()
   })
 
