@@ -5,9 +5,11 @@
  * all serving the same data, every one given to both downloaders). Prints a
  * table and updates docs/benchmarks.md (one section per seeder count).
  *
- *   npm run bench -- [--size MiB] [--runs N] [--piece-length KiB] [--seeders N]
+ *   npm run bench -- [--size MiB] [--runs N] [--warmup N] [--order blocks|interleaved]
+ *                    [--piece-length KiB] [--seeders N]
  *                    [--clients rxtorrent,libtorrent] [--dir PATH] [--no-write]
  */
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -26,6 +28,8 @@ const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '1024' },
     runs: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '1' },
+    order: { type: 'string', default: 'blocks' },
     'piece-length': { type: 'string', default: '1024' },
     seeders: { type: 'string', default: '1' },
     clients: { type: 'string', default: 'rxtorrent,libtorrent' },
@@ -42,6 +46,9 @@ function positiveInt (name: string, text: string): number {
 
 const sizeMiB = positiveInt('size', values.size)
 const runs = positiveInt('runs', values.runs)
+const warmups = values.warmup === '0' ? 0 : positiveInt('warmup', values.warmup)
+const order = values.order
+if (order !== 'blocks' && order !== 'interleaved') throw new Error(`--order must be blocks or interleaved, got ${order}`)
 const pieceLengthKiB = positiveInt('piece-length', values['piece-length'])
 const seederCount = positiveInt('seeders', values.seeders)
 const clients = values.clients.split(',').map((c) => c.trim()).filter((c) => c !== '') as Client[]
@@ -88,6 +95,47 @@ function commandFor (client: Client, prepared: Prepared, out: string, peers: rea
   return [SYSTEM_PYTHON, [LT_PEER_SCRIPT, 'bench', prepared.torrent, out, ...peerArgs, '--timeout', '3600']]
 }
 
+/**
+ * Let the file system finish with the previous run before the next starts:
+ * `sync` waits for the journal commit of the deleted output (and, on a
+ * file system mounted with `discard`, for its trims), which otherwise runs
+ * during the next download and is charged to whichever client comes next.
+ */
+function settleFileSystem (): void {
+  try {
+    execFileSync('sync', { stdio: 'ignore' })
+  } catch {
+    // No sync(1): the runs are only noisier.
+  }
+}
+
+/**
+ * The order of the downloads. `blocks` (the default): each client's
+ * warm-ups, then its measured runs, one client after the other.
+ * `interleaved`: after the warm-ups, the clients take turns, the first of
+ * each pair alternating.
+ *
+ * Blocks, because on this VM a download's system time depends on what the
+ * run before it left behind: page-cache writes cost more in fresh guest
+ * memory, and the memory a libtorrent run frees (it writes through mmap)
+ * does not serve a following run's write(2)s the way a write(2) run's does
+ * (`dd` of 1 GiB in 1 MiB writes: 0.2 s of system time after another `dd`,
+ * 1.5-1.8 s after a libtorrent download). Interleaved, a client that writes
+ * with write(2) pays that after every libtorrent run; in blocks each client
+ * follows itself, and its warm-up absorbs the change of client.
+ */
+function * schedule (): Generator<{ client: Client, run: number }> {
+  if (order === 'blocks') {
+    for (const client of clients) for (let run = 1 - warmups; run <= runs; run++) yield { client, run }
+    return
+  }
+  for (let run = 1 - warmups; run <= runs; run++) {
+    // Alternate which client goes first, so neither always meets a cold cache.
+    const turn = (run + warmups) % 2 === 1 ? clients : [...clients].reverse()
+    for (const client of turn) yield { client, run }
+  }
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
@@ -113,16 +161,21 @@ async function main (): Promise<void> {
   if (seederCount > 1) console.log(`seeders at ${peers.join(', ')}`)
   const measured = new Map<Client, Array<{ m: Measurement, ok: boolean }>>()
   try {
-    for (let run = 1; run <= runs; run++) {
-      // Alternate which client goes first, so neither always meets a cold cache.
-      const order = run % 2 === 1 ? clients : [...clients].reverse()
-      for (const client of order) {
+    for (const { client, run } of schedule()) {
+      {
         const out = join(workDir, `out-${client}`)
         await rm(out, { recursive: true, force: true })
         await mkdir(out, { recursive: true })
+        settleFileSystem()
         const [command, args] = commandFor(client, prepared, out, peers)
-        process.stdout.write(`run ${run}/${runs}: ${client} … `)
+        process.stdout.write(run < 1 ? `warm-up ${run + warmups}/${warmups}: ${client} … ` : `run ${run}/${runs}: ${client} … `)
         const m = await measure(command, args, client)
+        if (run < 1) {
+          // Not counted: see schedule().
+          console.log(m.exit.code === 0 ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s (not counted)` : `FAILED (${describeExit(m.exit)})`)
+          await rm(out, { recursive: true, force: true })
+          continue
+        }
         const file = join(out, prepared.name)
         const ok = m.exit.code === 0 && existsSync(file) && await sha1File(file) === prepared.sha1
         console.log(ok

@@ -2,13 +2,15 @@
 // The CLI runs the compiled output in dist/ (built by `npm run build`, which
 // `npm ci` runs as `prepare`) when it is at least as new as every source file,
 // and otherwise the TypeScript sources through tsx's loader, so an edited
-// checkout never runs stale code. Compiled, the CLI starts in about a third of
-// the time.
+// checkout never runs stale code. The build bundles the CLI and its
+// dependencies into one module (main.bundle.js): loading it takes ~0.05 s
+// against ~0.17 s for the ~200 modules it is made of, and ~0.6 s through tsx.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const bundle = join(root, 'dist/pipelines/cli/main.bundle.js')
 const built = join(root, 'dist/pipelines/cli/main.js')
 
 function newestSource (dir) {
@@ -31,7 +33,7 @@ function builtIsFresh () {
 
 let main
 if (builtIsFresh()) {
-  ({ main } = await import(built))
+  ({ main } = await import(existsSync(bundle) ? bundle : built))
 } else {
   const { register } = await import('tsx/esm/api')
   register()
