@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { StorageError } from '../../lib/errors.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
@@ -17,7 +18,28 @@ export interface FileStorageOptions {
   readonly maxOpenFiles?: number
   /** File-system calls; default `node:fs/promises`. */
   readonly fs?: FileSystemLike
+  /**
+   * How writes reach the kernel. `'inline'` (the default): synchronous
+   * positional writes of at most {@link INLINE_WRITE_BYTES} each, made on the
+   * calling thread when `write` runs. `'thread-pool'`: one asynchronous
+   * `writev` per file segment on Node's thread pool. Handles without a file
+   * descriptor (an injected `fs`) are always written through the pool.
+   *
+   * Inline is the faster here by far: a 1 GiB download spent 0.56 s of system
+   * time on its writes in 64 KiB steps from the main thread against 1.6-2.6 s
+   * in 1 MiB writes from the pool (the kernel serves a large write with large
+   * page-cache folios, which this VM fills from cold memory; small writes
+   * from one thread reuse warm pages), and 1.2 s in 64 KiB steps from the
+   * pool. The price: the event loop waits while the kernel copies a piece
+   * into the page cache (~0.5 ms per MiB here). On a file system whose
+   * writes block for long (a network mount, a disk far slower than the
+   * download) choose `'thread-pool'`.
+   */
+  readonly writes?: 'inline' | 'thread-pool'
 }
+
+/** Largest single write in `'inline'` mode: a piece is written in steps of this size. */
+export const INLINE_WRITE_BYTES = 64 * 1024
 
 /**
  * Torrent data in files under a directory, laid out as libtorrent's save path
@@ -29,7 +51,9 @@ export interface FileStorageOptions {
  * truncated; padding files are never created and read as zeros. A small LRU
  * keeps handles open. Writes to one file are queued and run one at a time
  * (each waits for the one before it, whatever its outcome); writes to
- * different files run side by side. Every path is checked to stay inside `dir` (and a
+ * different files run side by side. By default a write is made on the
+ * calling thread in 64 KiB synchronous steps (see `writes` in the options
+ * for why, and for the thread-pool alternative). Every path is checked to stay inside `dir` (and a
  * multi-file torrent's inside `<dir>/<name>`) when the storage is built.
  *
  * Failures are StorageErrors: `missing` / `short` (disposition `ignore`) when
@@ -43,6 +67,7 @@ export class FileStorage implements Storage {
   readonly #cache: FileHandleCache
   readonly #readOnly: boolean
   readonly #realFs: boolean
+  readonly #inline: boolean
   readonly #inFlight = new Set<Promise<unknown>>()
   /**
    * The last write queued to each file. Writes to one file run one at a
@@ -63,6 +88,7 @@ export class FileStorage implements Storage {
     this.#paths = torrent.files.map(f => f.padding ? undefined : torrentFilePath(dir, torrent, f))
     this.#readOnly = options.readOnly === true
     this.#realFs = options.fs === undefined
+    this.#inline = (options.writes ?? 'inline') === 'inline'
     this.#cache = new FileHandleCache(options.fs ?? nodeFileSystem, { maxOpenFiles: options.maxOpenFiles ?? 32, readOnly: this.#readOnly })
   }
 
@@ -107,7 +133,12 @@ export class FileStorage implements Storage {
         const path = this.#paths[s.file] as string
         try {
           await this.#queued(path, async () => {
-            await this.#cache.use(path, true, async h => { await writeFully(h, sliceChunks(chunks, s.bufferOffset, s.length), s.fileOffset) })
+            await this.#cache.use(path, true, async h => {
+              const views = sliceChunks(chunks, s.bufferOffset, s.length)
+              const fd = this.#inline ? descriptorOf(h) : undefined
+              if (fd === undefined) await writeFully(h, views, s.fileOffset)
+              else writeInline(fd, views, s.fileOffset)
+            })
           })
         } catch (e) {
           throw toStorageError(e, path, 'write')
@@ -201,6 +232,30 @@ function sliceChunks (chunks: readonly Uint8Array[], start: number, length: numb
     skip = 0
   }
   return out
+}
+
+/** The file descriptor of a node `FileHandle`; undefined for handles that have none (test doubles). */
+function descriptorOf (h: FileHandleLike): number | undefined {
+  const fd = (h as { fd?: unknown }).fd
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined
+}
+
+/**
+ * Write `views` at `position` with synchronous `pwrite`s of at most
+ * {@link INLINE_WRITE_BYTES} each. Throws the system error of a failed write
+ * (`ENOSPC`, `EIO`…) or StorageError `io` when a write makes no progress.
+ */
+function writeInline (fd: number, views: readonly Uint8Array[], position: number): void {
+  let pos = position
+  for (const v of views) {
+    let done = 0
+    while (done < v.length) {
+      const n = writeSync(fd, v, done, Math.min(INLINE_WRITE_BYTES, v.length - done), pos)
+      if (n <= 0) throw new StorageError('io', 'write made no progress', { details: { position: pos } })
+      done += n
+      pos += n
+    }
+  }
 }
 
 async function writeFully (h: FileHandleLike, views: Uint8Array[], position: number): Promise<void> {

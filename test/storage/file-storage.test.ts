@@ -11,3 +11,4 @@ afterAll(() => { rmSync(root, { recursive: true, force: true }) })
 
 storageCompliance('FileStorage', { create: t => new FileStorage(t, join(root, String(n++))), unwritten: 'missing' })
 storageCompliance('FileStorage (one open file)', { create: t => new FileStorage(t, join(root, String(n++)), { maxOpenFiles: 1 }), unwritten: 'missing' })
+storageCompliance('FileStorage (writes on the thread pool)', { create: t => new FileStorage(t, join(root, String(n++)), { writes: 'thread-pool' }), unwritten: 'missing' })

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { StorageError } from '../../../lib/errors.js'
 import type { FileHandleLike, FileSystemLike } from '../../../pipelines/node/file-handle-cache.js'
-import { ensureFiles, FileStorage } from '../../../pipelines/node/file-storage.js'
+import { ensureFiles, FileStorage, INLINE_WRITE_BYTES } from '../../../pipelines/node/file-storage.js'
 import { makeTorrent, pattern } from '../../storage/make-torrent.js'
 import { LAYOUT } from '../../storage/compliance.js'
 
@@ -63,6 +63,25 @@ class SpyFs implements FileSystemLike {
   }
 }
 const fsWith = (fault: Fault = {}): SpyFs => new SpyFs(fault)
+
+/** Real handles that show their file descriptor (as node's do) and count writes made through `writev`. */
+function descriptorFs (): { fs: FileSystemLike, spy: { writes: number } } {
+  const spy = { writes: 0 }
+  const fs: FileSystemLike = {
+    mkdir: async (p, o) => await fsMkdir(p, o),
+    open: async (p, flags) => {
+      const h = await fsOpen(p, flags)
+      return {
+        fd: h.fd,
+        read: async (b: Uint8Array, o: number, l: number, pos: number) => await h.read(b, o, l, pos),
+        writev: async (bs: Uint8Array[], pos: number) => { spy.writes++; return await h.writev(bs, pos) },
+        sync: async () => { await h.sync() },
+        close: async () => { await h.close() }
+      }
+    }
+  }
+  return { fs, spy }
+}
 
 describe('FileStorage layout on disk', () => {
   it('lays a multi-file torrent out as <dir>/<name>/<path…>, without padding or empty files', async () => {
@@ -181,6 +200,48 @@ describe('FileStorage I/O', () => {
       if (i === 2) continue
       expect(await s.read((i % 2) * 64 + Math.floor(i / 2) * 8, 8)).toEqual(pattern(8, i))
     }
+    await s.close()
+  })
+
+  it('writes inline through the file descriptor (not the handle\'s writev), in steps, across files and views', async () => {
+    const { fs, spy } = descriptorFs()
+    const files = [{ path: ['a'], length: INLINE_WRITE_BYTES * 3 + 5 }, { path: ['b'], length: 7 }, { path: ['c'], length: INLINE_WRITE_BYTES + 1 }]
+    const total = files.reduce((sum, f) => sum + f.length, 0)
+    const data = pattern(total, 9)
+    const s = new FileStorage(makeTorrent(files), fresh(), { fs })
+    // Views that do not line up with the steps or the files.
+    await s.write(0, [data.subarray(0, 1000), data.subarray(1000, INLINE_WRITE_BYTES * 2 + 3), data.subarray(INLINE_WRITE_BYTES * 2 + 3)])
+    expect(spy.writes).toBe(0)
+    expect(await s.read(0, total)).toEqual(data)
+    await s.close()
+  })
+
+  it('maps a failing inline write to a typed error and keeps going with the next', async () => {
+    // A descriptor opened read-only: writeSync fails with EBADF.
+    const t = makeTorrent([{ path: ['x'], length: 8 }], { name: 'x' })
+    const dir = fresh()
+    const w = new FileStorage(t, dir)
+    await w.write(0, [pattern(8, 1)])
+    await w.close()
+    const fs: FileSystemLike = {
+      mkdir: async (p, o) => await fsMkdir(p, o),
+      open: async (p) => await fsOpen(p, 'r') as unknown as FileHandleLike
+    }
+    const s = new FileStorage(t, dir, { fs })
+    await expect(s.write(0, [pattern(8, 2)])).rejects.toMatchObject({ name: 'StorageError', code: 'io', disposition: 'fatal' })
+    await expect(s.write(0, [pattern(8, 3)])).rejects.toMatchObject({ name: 'StorageError', code: 'io' })
+    expect(await s.read(0, 8)).toEqual(pattern(8, 1))
+    await s.close()
+  })
+
+  it('writes through the thread pool when asked (one writev per file), with the same result', async () => {
+    const { fs, spy } = descriptorFs()
+    const files = [{ path: ['a'], length: 100_000 }, { path: ['b'], length: 50 }]
+    const data = pattern(100_050, 4)
+    const s = new FileStorage(makeTorrent(files), fresh(), { fs, writes: 'thread-pool' })
+    await s.write(0, [data])
+    expect(spy.writes).toBe(2)
+    expect(await s.read(0, data.length)).toEqual(data)
     await s.close()
   })
 
