@@ -5,7 +5,7 @@
  * all serving the same data, every one given to both downloaders). Prints a
  * table and updates docs/benchmarks.md (one section per seeder count).
  *
- *   npm run bench -- [--size MiB] [--runs N] [--warmup N] [--order blocks|interleaved]
+ *   npm run bench -- [--size MiB] [--runs N] [--warmup N] [--order paired|interleaved]
  *                    [--piece-length KiB] [--seeders N]
  *                    [--clients rxtorrent,libtorrent] [--dir PATH] [--no-write]
  */
@@ -29,7 +29,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '1024' },
     runs: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '1' },
-    order: { type: 'string', default: 'blocks' },
+    order: { type: 'string', default: 'paired' },
     'piece-length': { type: 'string', default: '1024' },
     seeders: { type: 'string', default: '1' },
     clients: { type: 'string', default: 'rxtorrent,libtorrent' },
@@ -48,7 +48,7 @@ const sizeMiB = positiveInt('size', values.size)
 const runs = positiveInt('runs', values.runs)
 const warmups = values.warmup === '0' ? 0 : positiveInt('warmup', values.warmup)
 const order = values.order
-if (order !== 'blocks' && order !== 'interleaved') throw new Error(`--order must be blocks or interleaved, got ${order}`)
+if (order !== 'paired' && order !== 'interleaved') throw new Error(`--order must be paired or interleaved, got ${order}`)
 const pieceLengthKiB = positiveInt('piece-length', values['piece-length'])
 const seederCount = positiveInt('seeders', values.seeders)
 const clients = values.clients.split(',').map((c) => c.trim()).filter((c) => c !== '') as Client[]
@@ -110,29 +110,30 @@ function settleFileSystem (): void {
 }
 
 /**
- * The order of the downloads. `blocks` (the default): each client's
- * warm-ups, then its measured runs, one client after the other.
- * `interleaved`: after the warm-ups, the clients take turns, the first of
- * each pair alternating.
+ * The order of the downloads. `paired` (the default): the clients take
+ * turns, the first of each turn alternating, and each measured run comes
+ * right after `--warmup` unmeasured runs of the same client. `interleaved`:
+ * `--warmup` unmeasured runs of each client at the start, then the clients
+ * take turns, each measured run following the other client's.
  *
- * Blocks, because on this VM a download's system time depends on what the
+ * Paired, because on this VM a download's system time depends on what the
  * run before it left behind: page-cache writes cost more in fresh guest
- * memory, and the memory a libtorrent run frees (it writes through mmap)
- * does not serve a following run's write(2)s the way a write(2) run's does
- * (`dd` of 1 GiB in 1 MiB writes: 0.2 s of system time after another `dd`,
- * 1.5-1.8 s after a libtorrent download). Interleaved, a client that writes
- * with write(2) pays that after every libtorrent run; in blocks each client
- * follows itself, and its warm-up absorbs the change of client.
+ * memory, and the memory a libtorrent run frees does not serve a following
+ * run's writes the way the same client's own run does (`dd` of 1 GiB in
+ * 1 MiB writes: 0.2 s of system time after another `dd`, 1.5-1.8 s after a
+ * libtorrent download). Interleaved, whichever client is more sensitive to
+ * that pays it on every run; paired, each measured run follows its own
+ * client, and both clients are spread alike over the seeders' lifetime (the
+ * seeders serve faster after their first few downloads).
  */
 function * schedule (): Generator<{ client: Client, run: number }> {
-  if (order === 'blocks') {
-    for (const client of clients) for (let run = 1 - warmups; run <= runs; run++) yield { client, run }
-    return
-  }
-  for (let run = 1 - warmups; run <= runs; run++) {
-    // Alternate which client goes first, so neither always meets a cold cache.
+  for (let run = order === 'paired' ? 1 : 1 - warmups; run <= runs; run++) {
+    // Alternate which client goes first, so neither always meets a colder seeder.
     const turn = (run + warmups) % 2 === 1 ? clients : [...clients].reverse()
-    for (const client of turn) yield { client, run }
+    for (const client of turn) {
+      if (order === 'paired') for (let w = 1; w <= warmups; w++) yield { client, run: w - warmups }
+      yield { client, run }
+    }
   }
 }
 
@@ -168,7 +169,7 @@ async function main (): Promise<void> {
         await mkdir(out, { recursive: true })
         settleFileSystem()
         const [command, args] = commandFor(client, prepared, out, peers)
-        process.stdout.write(run < 1 ? `warm-up ${run + warmups}/${warmups}: ${client} … ` : `run ${run}/${runs}: ${client} … `)
+        process.stdout.write(run < 1 ? `warm-up: ${client} … ` : `run ${run}/${runs}: ${client} … `)
         const m = await measure(command, args, client)
         if (run < 1) {
           // Not counted: see schedule().
