@@ -74,7 +74,11 @@ function deliveredByAddress (json: ReadonlyArray<Record<string, unknown>>): Map<
 describeWithClients('rxtorrent downloads from libtorrent, Transmission and aria2 seeders at once (TCP)',
   [hasLibtorrent(), hasTransmission(), hasAria2()], () => {
     it('takes payload from all three and assembles an identical file', async () => {
-      const ws = await makeWorkspace({ kind: 'single', name: 'swarm.bin', size: 8 * MiB }, 'libtorrent', 256 * KiB, 'swarm')
+      // 16 MiB at 256 KiB/s per seeder outlasts Transmission's first rechoke
+      // (10 s) by far. With 8 MiB the two other seeders held every block in
+      // their request queues before Transmission unchoked, so it could only
+      // get endgame duplicates, which lose the race with the cancels.
+      const ws = await makeWorkspace({ kind: 'single', name: 'swarm.bin', size: 16 * MiB }, 'libtorrent', 256 * KiB, 'swarm')
       const [lt, tr, aria2] = await Promise.all([
         startLtSeeder(ws.torrent, ws.src, { uploadLimit: LIMIT_KIB * KiB }),
         startLimitedTransmission(ws.torrent, ws.src, join(ws.root, 'transmission'), LIMIT_KIB),
