@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { pushable } from 'it-pushable'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
 import type { Duplex, PeerAddress } from '../../lib/transport/types.js'
-import { FrameDecoder, encodeHandshake, encodeMessage, makeReserved } from '../../lib/wire/index.js'
+import { encodeHandshake, encodeMessage, makeReserved } from '../../lib/wire/index.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
 import { download } from '../../pipelines/download.js'
 import { nodeHasher } from '../../pipelines/node/hasher.js'
-import { finish, makeData, makeTorrent } from './swarm-helpers.js'
+import { finish, makeData, makeTorrent, readDownloader } from './swarm-helpers.js'
 
 type Torrent = ReturnType<typeof makeTorrent>
 
@@ -23,22 +23,12 @@ async function scriptedPeer (net: ReturnType<typeof memoryNetwork>, host: string
     out.push(encodeMessage({ type: 'unchoke' }))
     if (!seed) out.push(encodeMessage({ type: 'interested' }))
     void conn.sink(out).catch(() => {})
-    void (async () => {
-      let skip = 68 // the downloader's handshake
-      const frames = new FrameDecoder()
-      for await (const chunk of conn.source) {
-        const bytes = chunk.subarray()
-        const cut = Math.min(skip, bytes.length)
-        skip -= cut
-        for (const m of frames.push(bytes.subarray(cut))) {
-          if (m.type === 'have') haves.push(m.index)
-          if (m.type !== 'request' || !seed) continue
-          const at = m.index * torrent.pieceLength + m.begin
-          out.push(encodeMessage({ type: 'piece', index: m.index, begin: m.begin, block: data.subarray(at, at + m.length) }))
-        }
-      }
-      out.end()
-    })().catch(() => { out.end() })
+    readDownloader(conn, (m) => {
+      if (m.type === 'have') haves.push(m.index)
+      if (m.type !== 'request' || !seed) return
+      const at = m.index * torrent.pieceLength + m.begin
+      out.push(encodeMessage({ type: 'piece', index: m.index, begin: m.begin, block: data.subarray(at, at + m.length) }))
+    }, () => { out.end() })
   })
   return listener.address
 }

@@ -3,11 +3,11 @@ import { pushable } from 'it-pushable'
 import type { PiecePicker } from '../../lib/pieces/piece-picker.js'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
 import type { Duplex, PeerAddress } from '../../lib/transport/types.js'
-import { FrameDecoder, encodeHandshake, encodeMessage, makeReserved } from '../../lib/wire/index.js'
+import { encodeHandshake, encodeMessage, makeReserved } from '../../lib/wire/index.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
 import { download } from '../../pipelines/download.js'
 import { nodeHasher } from '../../pipelines/node/hasher.js'
-import { finish, makeData, makeTorrent } from './swarm-helpers.js'
+import { finish, makeData, makeTorrent, readDownloader } from './swarm-helpers.js'
 
 type Torrent = ReturnType<typeof makeTorrent>
 
@@ -35,22 +35,12 @@ async function scriptedSeed (net: ReturnType<typeof memoryNetwork>, torrent: Tor
     for (const index of suggest) out.push(encodeMessage({ type: 'suggest-piece', index }))
     out.push(encodeMessage({ type: 'unchoke' }))
     void conn.sink(out).catch(() => {})
-    void (async () => {
-      let skip = 68 // the downloader's handshake
-      const frames = new FrameDecoder()
-      for await (const chunk of conn.source) {
-        const bytes = chunk.subarray()
-        const cut = Math.min(skip, bytes.length)
-        skip -= cut
-        for (const m of frames.push(bytes.subarray(cut))) {
-          if (m.type !== 'request') continue
-          requested.push(m.index)
-          const at = m.index * torrent.pieceLength + m.begin
-          out.push(encodeMessage({ type: 'piece', index: m.index, begin: m.begin, block: data.subarray(at, at + m.length) }))
-        }
-      }
-      out.end()
-    })().catch(() => { out.end() })
+    readDownloader(conn, (m) => {
+      if (m.type !== 'request') return
+      requested.push(m.index)
+      const at = m.index * torrent.pieceLength + m.begin
+      out.push(encodeMessage({ type: 'piece', index: m.index, begin: m.begin, block: data.subarray(at, at + m.length) }))
+    }, () => { out.end() })
   })
   return listener.address
 }

@@ -6,6 +6,9 @@ import type { Torrent } from '../../lib/metainfo/types.js'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
 import type { Storage } from '../../lib/storage/types.js'
 import type { Progress } from '../../pipelines/types.js'
+import type { Duplex } from '../../lib/transport/types.js'
+import { FrameDecoder } from '../../lib/wire/index.js'
+import type { Message } from '../../lib/wire/types.js'
 
 export const sha1 = (d: Uint8Array): Uint8Array => createHash('sha1').update(d).digest()
 
@@ -65,4 +68,22 @@ export class LyingStorage implements Storage {
   async write (offset: number, chunks: readonly Uint8Array[]): Promise<void> { await this.inner.write(offset, chunks) }
   async flush (): Promise<void> { await this.inner.flush() }
   async close (): Promise<void> { await this.inner.close() }
+}
+
+/**
+ * The reading half of a scripted peer: skips the downloader's 68-byte
+ * handshake, decodes its frames and hands each message to `onMessage`, then
+ * calls `done` when the connection ends or fails.
+ */
+export function readDownloader (conn: Duplex, onMessage: (m: Message) => void, done: () => void): void {
+  void (async () => {
+    let skip = 68
+    const frames = new FrameDecoder()
+    for await (const chunk of conn.source) {
+      const bytes = chunk.subarray()
+      const cut = Math.min(skip, bytes.length)
+      skip -= cut
+      for (const m of frames.push(bytes.subarray(cut))) onMessage(m)
+    }
+  })().catch(() => {}).finally(done)
 }
