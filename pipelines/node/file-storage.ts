@@ -31,7 +31,7 @@ export interface FileStorageOptions {
    * page-cache folios, which this VM fills from cold memory; small writes
    * from one thread reuse warm pages), and 1.2 s in 64 KiB steps from the
    * pool. The price: the event loop waits while the kernel copies a piece
-   * into the page cache (~0.5 ms per MiB here). On a file system whose
+   * into the page cache (0.5-2 ms per MiB here). On a file system whose
    * writes block for long (a network mount, a disk far slower than the
    * download) choose `'thread-pool'`.
    */
