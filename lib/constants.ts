@@ -79,8 +79,12 @@ export const LIMITS = {
   maxIncomingRequests: 2000,
   /** Requests a choked peer may send before we disconnect it. */
   maxRequestsWhileChoked: 300,
-  /** Requests we keep outstanding to one peer. */
+  /** Most requests we keep outstanding to one peer. */
   requestQueueDepth: 250,
+  /** Fewest requests we keep outstanding to a peer that has what we want, whatever its rate. */
+  minRequestQueueDepth: 16,
+  /** Seconds of a peer's measured download rate we keep requested from it (libtorrent's request_queue_time). */
+  requestQueueSeconds: 3,
   /** Handshake must finish within this many milliseconds. */
   handshakeTimeoutMs: 10_000,
   /** A connection silent for this long is closed. */

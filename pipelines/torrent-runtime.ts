@@ -6,6 +6,7 @@ import { Bitfield } from '../lib/pieces/bitfield.js'
 import { geometryOf, type BlockRef, type PieceGeometry } from '../lib/pieces/geometry.js'
 import { updateInterest } from '../lib/peer/interest.js'
 import { planRequests } from '../lib/peer/request-pipeline.js'
+import { requestDepth } from '../lib/peer/request-depth.js'
 import type { ChokePeer } from '../lib/choke/types.js'
 import { SuperSeeder } from '../lib/choke/super-seeder.js'
 import { BufferPool } from '../lib/pieces/buffer-pool.js'
@@ -41,6 +42,7 @@ export interface TorrentRuntimeOptions {
   /** Randomness of the default picker and the superseeder; default `Math.random`. */
   readonly random?: () => number
   readonly picker?: PiecePicker
+  /** Most requests outstanding to one peer; see `requestDepth` for the depth below that. */
   readonly requestQueueDepth?: number
   /** Peers we unchoke at once when they are interested. */
   readonly uploadSlots?: number
@@ -376,12 +378,25 @@ export class TorrentRuntime {
     if (want) this.topUp(peer)
   }
 
-  /** Keep `requestQueueDepth` requests outstanding (lib/peer/request-pipeline). */
+  /**
+   * Keep the peer's request queue full (lib/peer/request-pipeline): as many
+   * requests as `requestDepth` gives for its measured rate (at most
+   * `requestQueueDepth`, at most its `reqq`), sent in batches of a quarter
+   * of that.
+   */
   topUp (peer: PeerConnection): void {
     const s = peer.session
     if (s === undefined || peer.closed) return
-    const refs = planRequests(s, this.planner, { peer: peer.key, depth: this.#depth, minBatch: Math.ceil(this.#depth / 4) })
-    if (refs.length > 0) peer.send(...s.request(refs, this.scheduler.now()))
+    const now = this.scheduler.now()
+    const depth = requestDepth({
+      rate: peer.downRate.rate(now),
+      queueSeconds: LIMITS.requestQueueSeconds,
+      min: LIMITS.minRequestQueueDepth,
+      max: this.#depth,
+      reqq: peer.extendedHandshake?.reqq
+    })
+    const refs = planRequests(s, this.planner, { peer: peer.key, depth, minBatch: Math.ceil(depth / 4) })
+    if (refs.length > 0) peer.send(...s.request(refs, now))
   }
 
   topUpAll (): void {

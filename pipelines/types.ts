@@ -146,7 +146,11 @@ export interface DownloadOptions extends CommonOptions {
   readonly only?: readonly string[]
   /** Keep serving after every piece is verified; the observable then never completes on its own. */
   readonly seed?: boolean
-  /** Outstanding block requests per peer. */
+  /**
+   * Most block requests outstanding to one peer (default 250). Below that the
+   * depth follows the peer's rate: 3 s of it, at least 16, never above the
+   * peer's `reqq`.
+   */
   readonly requestQueueDepth?: number
 }
 

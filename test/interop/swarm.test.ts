@@ -75,9 +75,10 @@ describeWithClients('rxtorrent downloads from libtorrent, Transmission and aria2
   [hasLibtorrent(), hasTransmission(), hasAria2()], () => {
     it('takes payload from all three and assembles an identical file', async () => {
       // 16 MiB at 256 KiB/s per seeder outlasts Transmission's first rechoke
-      // (10 s) by far. With 8 MiB the two other seeders held every block in
-      // their request queues before Transmission unchoked, so it could only
-      // get endgame duplicates, which lose the race with the cancels.
+      // (10 s) by far, so blocks are left for it when it unchokes. (With
+      // 8 MiB and a fixed queue of 250 requests per peer, the two other
+      // seeders once held every block before Transmission unchoked, leaving
+      // it endgame duplicates that lose the race with the cancels.)
       const ws = await makeWorkspace({ kind: 'single', name: 'swarm.bin', size: 16 * MiB }, 'libtorrent', 256 * KiB, 'swarm')
       const [lt, tr, aria2] = await Promise.all([
         startLtSeeder(ws.torrent, ws.src, { uploadLimit: LIMIT_KIB * KiB }),
