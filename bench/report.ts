@@ -103,25 +103,38 @@ const HISTORY = '<!-- bench:history -->'
 
 const INTRO = `# Benchmarks
 
-\`npm run bench\` (\`bench/run.ts\`) downloads one single-file torrent of
-deterministic data from a libtorrent seeder on 127.0.0.1 with rxtorrent's
-CLI (\`rxtorrent download --peer … --quiet\`) and with libtorrent's own
-downloader (\`test/interop/helpers/lt_peer.py bench\`), each into a fresh
-directory, one after the other in the same run (the order alternates from
-run to run). The seeder and the downloader share the machine's CPUs. Each figure is
-the median over the runs. Wall time is the whole client process, start-up
-and final flush included; MB/s is 10^6 bytes per second of that wall time.
-CPU is user + system seconds of the downloader process and peak RSS its
-maximum resident set (GNU time, or /proc sampling where GNU time is
-missing). Every download's SHA-1 is compared with the source. Options:
-\`--size MiB\` (default 1024), \`--runs N\` (default 1), \`--piece-length KiB\`
+\`npm run bench\` (\`bench/run.ts\`) builds \`dist/\` (the CLI would otherwise
+fall back to transpiling its sources), then downloads one single-file
+torrent of deterministic data from a libtorrent seeder on 127.0.0.1 with
+rxtorrent's CLI (\`rxtorrent download --peer … --quiet\`) and with
+libtorrent's own downloader (\`test/interop/helpers/lt_peer.py bench\`), each
+into a fresh directory, one after the other in the same run. Before each
+download the previous output is deleted and \`sync\` run. The seeder and the
+downloader share the machine's CPUs. Each figure is the median over the
+measured runs. Wall time is the whole client process, start-up and final
+flush included; MB/s is 10^6 bytes per second of that wall time. CPU is
+user + system seconds of the downloader process and peak RSS its maximum
+resident set (GNU time, or /proc sampling where GNU time is missing). Every
+download's SHA-1 is compared with the source. Options: \`--size MiB\`
+(default 1024), \`--runs N\` (default 1), \`--warmup N\` (default 1),
+\`--order paired|interleaved\` (default paired), \`--piece-length KiB\`
 (default 1024), \`--seeders N\` (default 1; see the section for that number
 of seeders below), \`--clients rxtorrent,libtorrent\`, \`--dir PATH\` (default
 \`.bench/\`, reused between runs), \`--no-write\` (print only).
 
-Peak RSS counts file pages a process maps: libtorrent 2.0 writes through
-memory-mapped files, so its figure includes much of the downloaded file held
-in the page cache, and the RSS ratio overstates the difference in heap use.
+With \`paired\` the clients take turns (the first of each turn alternating)
+and every measured run comes right after \`--warmup\` unmeasured runs of the
+same client; with \`interleaved\` the warm-ups come first and then each
+measured run follows the other client's. The order matters on this
+machine, because what one download leaves in the kernel's free memory
+changes the next one's cost of filling the page cache (\`dd\` of 1 GiB in
+1 MiB writes: 0.2 s of system time after another \`dd\`, 1.5–1.8 s after a
+libtorrent download). "How much the figures move" below has both orders.
+
+Peak RSS counts file pages a process maps: libtorrent 2.0 keeps the
+torrent's files memory-mapped (its writes go through \`pwrite\`), so its
+figure includes much of the downloaded file held in the page cache, and the
+RSS ratio overstates the difference in heap use.
 
 Figures from one machine say little about another; compare the ratios.
 
