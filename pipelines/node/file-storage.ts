@@ -46,15 +46,16 @@ export const INLINE_WRITE_BYTES = 64 * 1024
  * (`<dir>/<name>` for a single file, `<dir>/<name>/<path…>` otherwise).
  *
  * Reads and writes are positional; a range spanning several files is split
- * into one `read`/`writev` per file, passing views of the caller's buffers
- * (no copy). Files and directories are created on first write, never
- * truncated; padding files are never created and read as zeros. A small LRU
- * keeps handles open. Writes to one file are queued and run one at a time
+ * into one read and one write (or run of 64 KiB writes) per file, passing
+ * views of the caller's buffers (no copy). Files and directories are created
+ * on first write, never truncated; padding files are never created and read
+ * as zeros. A small LRU keeps handles open. Writes to one file are queued and run one at a time
  * (each waits for the one before it, whatever its outcome); writes to
  * different files run side by side. By default a write is made on the
  * calling thread in 64 KiB synchronous steps (see `writes` in the options
- * for why, and for the thread-pool alternative). Every path is checked to stay inside `dir` (and a
- * multi-file torrent's inside `<dir>/<name>`) when the storage is built.
+ * for why, and for the thread-pool alternative). Every path is checked to
+ * stay inside `dir` (and a multi-file torrent's inside `<dir>/<name>`) when
+ * the storage is built.
  *
  * Failures are StorageErrors: `missing` / `short` (disposition `ignore`) when
  * a read finds no file or hits its end, `disk-full`, `permission`, `io`
