@@ -167,30 +167,28 @@ async function main (): Promise<void> {
   const measured = new Map<Client, Array<{ m: Measurement, ok: boolean }>>()
   try {
     for (const { client, run } of schedule()) {
-      {
-        const out = join(workDir, `out-${client}`)
+      const out = join(workDir, `out-${client}`)
+      await rm(out, { recursive: true, force: true })
+      await mkdir(out, { recursive: true })
+      settleFileSystem()
+      const [command, args] = commandFor(client, prepared, out, peers)
+      process.stdout.write(run < 1 ? `warm-up: ${client} … ` : `run ${run}/${runs}: ${client} … `)
+      const m = await measure(command, args, client)
+      if (run < 1) {
+        // Not counted: see schedule().
+        console.log(m.exit.code === 0 ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s (not counted)` : `FAILED (${describeExit(m.exit)})`)
         await rm(out, { recursive: true, force: true })
-        await mkdir(out, { recursive: true })
-        settleFileSystem()
-        const [command, args] = commandFor(client, prepared, out, peers)
-        process.stdout.write(run < 1 ? `warm-up: ${client} … ` : `run ${run}/${runs}: ${client} … `)
-        const m = await measure(command, args, client)
-        if (run < 1) {
-          // Not counted: see schedule().
-          console.log(m.exit.code === 0 ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s (not counted)` : `FAILED (${describeExit(m.exit)})`)
-          await rm(out, { recursive: true, force: true })
-          continue
-        }
-        const file = join(out, prepared.name)
-        const ok = m.exit.code === 0 && existsSync(file) && await sha1File(file) === prepared.sha1
-        console.log(ok
-          ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s, ${(m.userSeconds + m.sysSeconds).toFixed(2)} s CPU, ${(m.maxRssKiB / 1024).toFixed(0)} MiB RSS`
-          : `FAILED (${describeExit(m.exit)}${m.exit.code === 0 ? ', SHA-1 mismatch' : ''})\n${m.process.diagnostics()}`)
-        const list = measured.get(client) ?? []
-        list.push({ m, ok })
-        measured.set(client, list)
-        await rm(out, { recursive: true, force: true })
+        continue
       }
+      const file = join(out, prepared.name)
+      const ok = m.exit.code === 0 && existsSync(file) && await sha1File(file) === prepared.sha1
+      console.log(ok
+        ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s, ${(m.userSeconds + m.sysSeconds).toFixed(2)} s CPU, ${(m.maxRssKiB / 1024).toFixed(0)} MiB RSS`
+        : `FAILED (${describeExit(m.exit)}${m.exit.code === 0 ? ', SHA-1 mismatch' : ''})\n${m.process.diagnostics()}`)
+      const list = measured.get(client) ?? []
+      list.push({ m, ok })
+      measured.set(client, list)
+      await rm(out, { recursive: true, force: true })
     }
   } finally {
     for (const s of seeders) await s.process.stop()

@@ -3,6 +3,8 @@ import { dirname } from 'node:path'
 
 /** The calls {@link FileHandleCache} makes on an open file; node's `FileHandle` has them. */
 export interface FileHandleLike {
+  /** The open file's descriptor, when the handle has one (node's `FileHandle` does); lets writes be made synchronously. */
+  readonly fd?: number
   read: (buffer: Uint8Array, offset: number, length: number, position: number) => Promise<{ bytesRead: number }>
   writev: (buffers: Uint8Array[], position: number) => Promise<{ bytesWritten: number }>
   sync: () => Promise<void>

@@ -49,13 +49,13 @@ export const INLINE_WRITE_BYTES = 64 * 1024
  * into one read and one write (or run of 64 KiB writes) per file, passing
  * views of the caller's buffers (no copy). Files and directories are created
  * on first write, never truncated; padding files are never created and read
- * as zeros. A small LRU keeps handles open. Writes to one file are queued and run one at a time
- * (each waits for the one before it, whatever its outcome); writes to
- * different files run side by side. By default a write is made on the
- * calling thread in 64 KiB synchronous steps (see `writes` in the options
- * for why, and for the thread-pool alternative). Every path is checked to
- * stay inside `dir` (and a multi-file torrent's inside `<dir>/<name>`) when
- * the storage is built.
+ * as zeros. A small LRU keeps handles open. Writes to one file are queued
+ * and run one at a time (each waits for the one before it, whatever its
+ * outcome); writes to different files run side by side. By default a write
+ * is made on the calling thread in 64 KiB synchronous steps (see `writes` in
+ * the options for why, and for the thread-pool alternative). Every path is
+ * checked to stay inside `dir` (and a multi-file torrent's inside
+ * `<dir>/<name>`) when the storage is built.
  *
  * Failures are StorageErrors: `missing` / `short` (disposition `ignore`) when
  * a read finds no file or hits its end, `disk-full`, `permission`, `io`
@@ -136,9 +136,8 @@ export class FileStorage implements Storage {
           await this.#queued(path, async () => {
             await this.#cache.use(path, true, async h => {
               const views = sliceChunks(chunks, s.bufferOffset, s.length)
-              const fd = this.#inline ? descriptorOf(h) : undefined
-              if (fd === undefined) await writeFully(h, views, s.fileOffset)
-              else writeInline(fd, views, s.fileOffset)
+              if (this.#inline && h.fd !== undefined) writeInline(h.fd, views, s.fileOffset)
+              else await writeFully(h, views, s.fileOffset)
             })
           })
         } catch (e) {
@@ -233,12 +232,6 @@ function sliceChunks (chunks: readonly Uint8Array[], start: number, length: numb
     skip = 0
   }
   return out
-}
-
-/** The file descriptor of a node `FileHandle`; undefined for handles that have none (test doubles). */
-function descriptorOf (h: FileHandleLike): number | undefined {
-  const fd = (h as { fd?: unknown }).fd
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined
 }
 
 /**

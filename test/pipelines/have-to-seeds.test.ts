@@ -1,36 +1,27 @@
 import { describe, expect, it } from 'vitest'
-import { pushable } from 'it-pushable'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
-import type { Duplex, PeerAddress } from '../../lib/transport/types.js'
-import { encodeHandshake, encodeMessage, makeReserved } from '../../lib/wire/index.js'
+import type { PeerAddress } from '../../lib/transport/types.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
 import { download } from '../../pipelines/download.js'
 import { nodeHasher } from '../../pipelines/node/hasher.js'
-import { finish, makeData, makeTorrent, readDownloader } from './swarm-helpers.js'
+import { finish, makeData, makeTorrent, scriptedPeer } from './swarm-helpers.js'
 
 type Torrent = ReturnType<typeof makeTorrent>
 
 /**
  * A scripted peer on `host`: a seed (have-all, serves every request) or an
- * empty peer (have-none, serves nothing). Records the index of every `have`
- * it is sent.
+ * empty peer (have-none, interested, serves nothing). Records the index of
+ * every `have` it is sent.
  */
-async function scriptedPeer (net: ReturnType<typeof memoryNetwork>, host: string, torrent: Torrent, data: Uint8Array, seed: boolean, haves: number[]): Promise<PeerAddress> {
-  const listener = await net.transport(host).listen({ port: 0 }, (conn: Duplex) => {
-    const out = pushable<Uint8Array>()
-    out.push(encodeHandshake({ reserved: makeReserved({ fast: true }), infoHash: torrent.infoHash, peerId: new TextEncoder().encode(`-EV0001-${host.padEnd(12, 'x').slice(0, 12)}`) }))
-    out.push(encodeMessage({ type: seed ? 'have-all' : 'have-none' }))
-    out.push(encodeMessage({ type: 'unchoke' }))
-    if (!seed) out.push(encodeMessage({ type: 'interested' }))
-    void conn.sink(out).catch(() => {})
-    readDownloader(conn, (m) => {
+async function haveRecorder (net: ReturnType<typeof memoryNetwork>, host: string, torrent: Torrent, data: Uint8Array, seed: boolean, haves: number[]): Promise<PeerAddress> {
+  return await scriptedPeer(net, host, torrent, data, {
+    idTail: host,
+    opening: seed ? [{ type: 'have-all' }, { type: 'unchoke' }] : [{ type: 'have-none' }, { type: 'unchoke' }, { type: 'interested' }],
+    onMessage: (m, reply) => {
       if (m.type === 'have') haves.push(m.index)
-      if (m.type !== 'request' || !seed) return
-      const at = m.index * torrent.pieceLength + m.begin
-      out.push(encodeMessage({ type: 'piece', index: m.index, begin: m.begin, block: data.subarray(at, at + m.length) }))
-    }, () => { out.end() })
+      if (m.type === 'request' && seed) reply.serve(m)
+    }
   })
-  return listener.address
 }
 
 describe('have messages', () => {
@@ -40,8 +31,8 @@ describe('have messages', () => {
     const net = memoryNetwork()
     const toSeed: number[] = []
     const toLeecher: number[] = []
-    const seed = await scriptedPeer(net, '10.0.0.2', torrent, data, true, toSeed)
-    const leecher = await scriptedPeer(net, '10.0.0.3', torrent, data, false, toLeecher)
+    const seed = await haveRecorder(net, '10.0.0.2', torrent, data, true, toSeed)
+    const leecher = await haveRecorder(net, '10.0.0.3', torrent, data, false, toLeecher)
     const out = new MemoryStorage(data.length)
     const last = await finish(download(torrent, { out: '', storage: out, transport: net.transport('10.0.0.1'), peers: [seed, leecher], hasher: nodeHasher }))
     expect(last.piecesVerified).toBe(torrent.pieceCount)

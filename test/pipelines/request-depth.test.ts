@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { pushable } from 'it-pushable'
 import { encodeExtendedHandshake } from '../../lib/extensions/extended-handshake.js'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
-import type { Duplex, PeerAddress } from '../../lib/transport/types.js'
-import { encodeHandshake, encodeMessage, makeReserved } from '../../lib/wire/index.js'
+import type { PeerAddress } from '../../lib/transport/types.js'
 import type { Request } from '../../lib/wire/types.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
 import { download } from '../../pipelines/download.js'
 import { nodeHasher } from '../../pipelines/node/hasher.js'
-import { finish, makeData, makeTorrent, readDownloader } from './swarm-helpers.js'
+import { finish, makeData, makeTorrent, scriptedPeer } from './swarm-helpers.js'
 
 type Torrent = ReturnType<typeof makeTorrent>
 
@@ -18,30 +16,28 @@ type Torrent = ReturnType<typeof makeTorrent>
  * one; records the most requests it held unanswered at once.
  */
 async function holdingSeed (net: ReturnType<typeof memoryNetwork>, torrent: Torrent, data: Uint8Array, reqq: number | undefined, seen: { most: number }): Promise<PeerAddress> {
-  const listener = await net.transport('10.0.0.2').listen({ port: 0 }, (conn: Duplex) => {
-    const out = pushable<Uint8Array>()
-    out.push(encodeHandshake({ reserved: makeReserved({ fast: true, extended: true }), infoHash: torrent.infoHash, peerId: new TextEncoder().encode('-EV0001-333333333333') }))
-    if (reqq !== undefined) out.push(encodeMessage({ type: 'extended', id: 0, payload: encodeExtendedHandshake({ m: {}, reqq }) }))
-    out.push(encodeMessage({ type: 'have-all' }))
-    out.push(encodeMessage({ type: 'unchoke' }))
-    void conn.sink(out).catch(() => {})
-    const held: Request[] = []
-    let flushing = false
-    const flush = (): void => {
-      flushing = false
-      for (const m of held.splice(0)) {
-        const at = m.index * torrent.pieceLength + m.begin
-        out.push(encodeMessage({ type: 'piece', index: m.index, begin: m.begin, block: data.subarray(at, at + m.length) }))
-      }
-    }
-    readDownloader(conn, (m) => {
+  const held: Request[] = []
+  let flushing = false
+  return await scriptedPeer(net, '10.0.0.2', torrent, data, {
+    idTail: '333333333333',
+    extended: true,
+    opening: [
+      ...(reqq === undefined ? [] : [{ type: 'extended' as const, id: 0, payload: encodeExtendedHandshake({ m: {}, reqq }) }]),
+      { type: 'have-all' },
+      { type: 'unchoke' }
+    ],
+    onMessage: (m, reply) => {
       if (m.type !== 'request') return
       held.push(m)
       seen.most = Math.max(seen.most, held.length)
-      if (!flushing) { flushing = true; setImmediate(flush) }
-    }, () => { out.end() })
+      if (flushing) return
+      flushing = true
+      setImmediate(() => {
+        flushing = false
+        for (const r of held.splice(0)) reply.serve(r)
+      })
+    }
   })
-  return listener.address
 }
 
 describe('request depth', () => {

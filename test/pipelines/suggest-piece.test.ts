@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { pushable } from 'it-pushable'
 import type { PiecePicker } from '../../lib/pieces/piece-picker.js'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
-import type { Duplex, PeerAddress } from '../../lib/transport/types.js'
-import { encodeHandshake, encodeMessage, makeReserved } from '../../lib/wire/index.js'
+import type { PeerAddress } from '../../lib/transport/types.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
 import { download } from '../../pipelines/download.js'
 import { nodeHasher } from '../../pipelines/node/hasher.js'
-import { finish, makeData, makeTorrent, readDownloader } from './swarm-helpers.js'
+import { finish, makeData, makeTorrent, scriptedPeer } from './swarm-helpers.js'
 
 type Torrent = ReturnType<typeof makeTorrent>
 
@@ -28,21 +26,15 @@ const inOrder: PiecePicker = {
  * piece index of each, in order.
  */
 async function scriptedSeed (net: ReturnType<typeof memoryNetwork>, torrent: Torrent, data: Uint8Array, suggest: number[], requested: number[]): Promise<PeerAddress> {
-  const listener = await net.transport('10.0.0.2').listen({ port: 0 }, (conn: Duplex) => {
-    const out = pushable<Uint8Array>()
-    out.push(encodeHandshake({ reserved: makeReserved({ fast: true }), infoHash: torrent.infoHash, peerId: new TextEncoder().encode('-EV0001-222222222222') }))
-    out.push(encodeMessage({ type: 'have-all' }))
-    for (const index of suggest) out.push(encodeMessage({ type: 'suggest-piece', index }))
-    out.push(encodeMessage({ type: 'unchoke' }))
-    void conn.sink(out).catch(() => {})
-    readDownloader(conn, (m) => {
+  return await scriptedPeer(net, '10.0.0.2', torrent, data, {
+    idTail: '222222222222',
+    opening: [{ type: 'have-all' }, ...suggest.map((index) => ({ type: 'suggest-piece' as const, index })), { type: 'unchoke' }],
+    onMessage: (m, reply) => {
       if (m.type !== 'request') return
       requested.push(m.index)
-      const at = m.index * torrent.pieceLength + m.begin
-      out.push(encodeMessage({ type: 'piece', index: m.index, begin: m.begin, block: data.subarray(at, at + m.length) }))
-    }, () => { out.end() })
+      reply.serve(m)
+    }
   })
-  return listener.address
 }
 
 describe('BEP 6 suggest_piece over the memory network', () => {

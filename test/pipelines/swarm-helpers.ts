@@ -6,9 +6,13 @@ import type { Torrent } from '../../lib/metainfo/types.js'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
 import type { Storage } from '../../lib/storage/types.js'
 import type { Progress } from '../../pipelines/types.js'
-import type { Duplex } from '../../lib/transport/types.js'
-import { FrameDecoder } from '../../lib/wire/index.js'
-import type { Message } from '../../lib/wire/types.js'
+import { pushable } from 'it-pushable'
+import type { Duplex, PeerAddress } from '../../lib/transport/types.js'
+import { FrameDecoder, encodeHandshake, encodeMessage, makeReserved } from '../../lib/wire/index.js'
+import type { Message, Request } from '../../lib/wire/types.js'
+import type { memoryNetwork } from '../../operators/memory-network.js'
+
+type MemoryNetwork = ReturnType<typeof memoryNetwork>
 
 export const sha1 = (d: Uint8Array): Uint8Array => createHash('sha1').update(d).digest()
 
@@ -70,20 +74,49 @@ export class LyingStorage implements Storage {
   async close (): Promise<void> { await this.inner.close() }
 }
 
+/** What a scripted peer's message handler can do. */
+export interface ScriptedReply {
+  /** Queue a message to the downloader. */
+  send: (m: Message) => void
+  /** Queue the block a request asks for, taken from the torrent's data. */
+  serve: (r: Request) => void
+}
+
 /**
- * The reading half of a scripted peer: skips the downloader's 68-byte
- * handshake, decodes its frames and hands each message to `onMessage`, then
- * calls `done` when the connection ends or fails.
+ * A scripted peer listening on `host` of a memory network: sends its
+ * handshake (peer id `-EV0001-` and `idTail`) and `opening`, skips the
+ * downloader's handshake, then hands every message it receives to
+ * `onMessage`. Resolves with its address.
  */
-export function readDownloader (conn: Duplex, onMessage: (m: Message) => void, done: () => void): void {
-  void (async () => {
-    let skip = 68
-    const frames = new FrameDecoder()
-    for await (const chunk of conn.source) {
-      const bytes = chunk.subarray()
-      const cut = Math.min(skip, bytes.length)
-      skip -= cut
-      for (const m of frames.push(bytes.subarray(cut))) onMessage(m)
+export async function scriptedPeer (net: MemoryNetwork, host: string, torrent: Torrent, data: Uint8Array, options: {
+  readonly idTail: string
+  readonly extended?: boolean
+  readonly opening: readonly Message[]
+  readonly onMessage: (m: Message, reply: ScriptedReply) => void
+}): Promise<PeerAddress> {
+  const listener = await net.transport(host).listen({ port: 0 }, (conn: Duplex) => {
+    const out = pushable<Uint8Array>()
+    const peerId = new TextEncoder().encode(`-EV0001-${options.idTail.padEnd(12, 'x').slice(0, 12)}`)
+    out.push(encodeHandshake({ reserved: makeReserved({ fast: true, extended: options.extended === true }), infoHash: torrent.infoHash, peerId }))
+    for (const m of options.opening) out.push(encodeMessage(m))
+    void conn.sink(out).catch(() => {})
+    const reply: ScriptedReply = {
+      send: (m) => { out.push(encodeMessage(m)) },
+      serve: (r) => {
+        const at = r.index * torrent.pieceLength + r.begin
+        out.push(encodeMessage({ type: 'piece', index: r.index, begin: r.begin, block: data.subarray(at, at + r.length) }))
+      }
     }
-  })().catch(() => {}).finally(done)
+    void (async () => {
+      let skip = 68 // the downloader's handshake
+      const frames = new FrameDecoder()
+      for await (const chunk of conn.source) {
+        const bytes = chunk.subarray()
+        const cut = Math.min(skip, bytes.length)
+        skip -= cut
+        for (const m of frames.push(bytes.subarray(cut))) options.onMessage(m, reply)
+      }
+    })().catch(() => {}).finally(() => { out.end() })
+  })
+  return listener.address
 }
