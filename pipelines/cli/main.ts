@@ -79,12 +79,19 @@ function asksForHelp (argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).some(a => a === '--help' || a === '-h')
 }
 
+/**
+ * Our version from package.json: two levels up from the sources
+ * (`pipelines/cli/`), three from the build (`dist/pipelines/cli/`).
+ */
 function version (): string {
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
-    const v = (pkg as { version?: unknown }).version
-    return typeof v === 'string' ? v : 'unknown'
-  } catch {
-    return 'unknown'
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg: unknown = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8'))
+      const { name, version: v } = pkg as { name?: unknown, version?: unknown }
+      if (name === 'rxtorrent' && typeof v === 'string') return v
+    } catch {
+      // not here (or unreadable): try the next level
+    }
   }
+  return 'unknown'
 }

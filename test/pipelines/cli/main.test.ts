@@ -53,6 +53,16 @@ describe('rxtorrent help, version and usage errors', () => {
     expect(io.out()).toBe(`rxtorrent ${pkg.version}\n`)
   })
 
+  // `npm ci` builds dist/ (prepare); a checkout without a build has nothing to run here.
+  const built = ['dist/pipelines/cli/main.js', 'dist/pipelines/cli/main.bundle.js'].map((p) => join(import.meta.dirname, '../../..', p))
+  it.skipIf(!built.every((p) => existsSync(p)))('prints the package version from the build and the bundle too (dist/ sits one level deeper)', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as { version: string }
+    for (const entry of built) {
+      const out = execFileSync(process.execPath, ['-e', `import(${JSON.stringify(entry)}).then(async (m) => { process.exitCode = await m.main(['--version']) })`], { encoding: 'utf8' })
+      expect(out).toBe(`rxtorrent ${pkg.version}\n`)
+    }
+  })
+
   it('exits 2 with usage for no command, an unknown command, or an unknown flag', async () => {
     for (const argv of [[], ['frobnicate'], ['--frob'], ['info', 'x.torrent', '--frob'], ['create', 'x', '-o', 'y', '--announce'], ['info'], ['info', 'a', 'b']]) {
       const io = fakeIo()
