@@ -56,7 +56,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const scheduler: SchedulerLike = options.scheduler ?? asyncScheduler
     const random = options.random ?? Math.random
     const ownStorage = options.storage === undefined
-    const storage: Storage = options.storage ?? new FileStorage(torrent, options.dir)
+    const storage: Storage = options.storage ?? new FileStorage(torrent, options.dir, options.directIo === undefined ? {} : { directIo: options.directIo })
     // Dialed connections read into reused buffers; PeerConnection copies
     // what it keeps (borrowed chunks).
     const transport: Transport = options.transport ?? tcpTransport({ ringReads: true })

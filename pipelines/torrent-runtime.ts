@@ -75,8 +75,8 @@ export class TorrentRuntime {
   readonly have: Bitfield
   readonly planner: RequestPlanner
   readonly assembler: PieceAssembler
-  /** Piece buffers, reused once a piece is written or fails. */
-  readonly pieceBuffers = new BufferPool()
+  /** Piece buffers, reused once a piece is written or fails; made by the storage when it says how (`Storage.allocate`). */
+  readonly pieceBuffers: BufferPool
   /** Token buckets every connection's outbound / inbound bytes go through (empty: unlimited). */
   readonly uploadBuckets: TokenBucket[]
   readonly downloadBuckets: TokenBucket[]
@@ -111,6 +111,8 @@ export class TorrentRuntime {
     this.torrent = options.torrent
     this.geometry = geometryOf(options.torrent)
     this.storage = options.storage
+    const allocate = this.storage.allocate?.bind(this.storage)
+    this.pieceBuffers = new BufferPool(allocate === undefined ? {} : { allocate })
     this.hasher = options.hasher
     this.peerId = options.peerId
     this.scheduler = options.scheduler

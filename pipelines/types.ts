@@ -97,6 +97,11 @@ export interface CommonOptions {
   readonly connectQueue?: ConnectQueueOptions
   /** Custom storage; default files under the directory, laid out as libtorrent's save path. */
   readonly storage?: Storage
+  /**
+   * For the default file storage: write around the page cache where the file
+   * system allows it (`FileStorageOptions.directIo`). Default true on Linux.
+   */
+  readonly directIo?: boolean
   readonly hasher?: Hasher
   /** Which pieces to request next; default rarest-first (lib/pieces/rarest-first). */
   readonly picker?: PiecePicker

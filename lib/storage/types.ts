@@ -28,6 +28,12 @@ export interface Storage {
   isEmpty?: () => Promise<boolean>
   /** Release handles. Further calls reject. */
   close: () => Promise<void>
+  /**
+   * Optional: a zero-filled buffer of `length` bytes of the kind this storage
+   * writes fastest (the file storage's direct writes need aligned memory).
+   * Piece buffers are taken from here when it is present.
+   */
+  allocate?: (length: number) => Uint8Array
 }
 
 /** A SHA-1 (v1) hasher. node:crypto's in the Node shell. */

@@ -37,6 +37,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
       seed: { type: 'boolean' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
+      'no-direct-io': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
     allowPositionals: true,
@@ -50,6 +51,8 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   const port = values.port === undefined ? undefined : parsePort(values.port)
   const loaded = await loadInput(input, io)
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
+  // Direct writes where the file system allows them (FileStorageOptions.directIo), unless turned off.
+  const directIo = values['no-direct-io'] !== true
   const common = {
     out: values.out,
     peers,
@@ -59,11 +62,12 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     ...(values['download-limit'] === undefined ? {} : { downloadLimit: parseRate(values['download-limit'], '--download-limit') }),
     ...(values['upload-limit'] === undefined ? {} : { uploadLimit: parseRate(values['upload-limit'], '--upload-limit') }),
     seed: values.seed === true,
+    directIo,
     onWarning: (w: TorrentWarning) => { reporter.warning(w) }
   }
   // A magnet link: the metadata comes from peers first (BEP 9); the pipeline
   // then owns its file storage. A .torrent: the storage is ours to close.
-  const storage = loaded.kind === 'torrent' ? new FileStorage(loaded.torrent, values.out) : undefined
+  const storage = loaded.kind === 'torrent' ? new FileStorage(loaded.torrent, values.out, { directIo }) : undefined
   let named: { infoHash: string, name: string } = loaded.kind === 'torrent'
     ? { infoHash: loaded.torrent.infoHashHex, name: loaded.torrent.name }
     : { infoHash: loaded.magnet.infoHashHex, name: loaded.magnet.name ?? loaded.magnet.infoHashHex }

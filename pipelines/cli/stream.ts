@@ -45,6 +45,7 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
       'upload-limit': { type: 'string' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
+      'no-direct-io': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
     allowPositionals: true,
@@ -68,7 +69,9 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
   const out = values.out ?? tempDir as string
   const mode = chooseMode(values, io.stderr)
   const reporter = new ProgressReporter(mode, io.stdout, io.stderr)
-  const storage = loaded.kind === 'torrent' ? new FileStorage(loaded.torrent, out) : undefined
+  // Direct writes where the file system allows them (FileStorageOptions.directIo), unless turned off.
+  const directIo = values['no-direct-io'] !== true
+  const storage = loaded.kind === 'torrent' ? new FileStorage(loaded.torrent, out, { directIo }) : undefined
   const options = {
     out,
     peers,
@@ -80,6 +83,7 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
     ...(downloadLimit === undefined ? {} : { downloadLimit }),
     ...(uploadLimit === undefined ? {} : { uploadLimit }),
     ...(storage === undefined ? {} : { storage }),
+    directIo,
     onWarning: (w: TorrentWarning) => { reporter.warning(w) },
     onHttp: (url: string) => {
       io.stdout.write(mode === 'json' ? `${JSON.stringify({ type: 'stream', url })}\n` : `stream: ${url}\n`)

@@ -78,6 +78,9 @@ Options:
                       path (*.mkv, extras/**); repeatable; shared pieces are fetched
   --download-limit R  at most R bytes/s in (e.g. 500k, 2M); --upload-limit R out
   --seed              keep seeding after completion until SIGINT/SIGTERM (then exit 0)
+  --no-direct-io      write through the page cache (default on Linux: verified
+                      pieces are written around it, O_DIRECT, where the file
+                      system allows)
   --quiet             print nothing but errors
   --json              one JSON object per line on stdout: progress, warning, done, error
 
@@ -136,6 +139,7 @@ Options:
   --port N            also accept incoming peers on port N (0: any free port)
   --host ADDR         address to listen on for peers (default 0.0.0.0)
   --download-limit R  at most R bytes/s in (e.g. 500k, 2M); --upload-limit R out
+  --no-direct-io      write through the page cache (see rxtorrent download --help)
   --quiet             print nothing but the URL and errors
   --json              one JSON object per line on stdout: stream, progress, warning, error
 

@@ -88,10 +88,11 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
     for (let i = 1; i < load.length; i++) if ((load[i] ?? 0) < (load[pick] ?? 0)) pick = i
     const w = workers[pick] as Worker
     const id = nextId++
+    // Posting first: a buffer that cannot be moved (a WebAssembly memory's) throws here and leaves no job behind.
+    w.postMessage({ id, ...message }, transfer)
     jobs.set(id, job)
     if (load[pick] === 0) w.ref()
     load[pick] = (load[pick] ?? 0) + 1
-    w.postMessage({ id, ...message }, transfer)
   }
 
   const inline = (chunks: readonly Uint8Array[]): Uint8Array => {
@@ -111,12 +112,22 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
     async sha1Owned (data: Uint8Array): Promise<{ digest: Uint8Array, data: Uint8Array }> {
       const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
       if (closed || broken || !whole) return { digest: inline([data]), data }
-      return await new Promise((resolve, reject) => {
+      const moved = new Promise<{ digest: Uint8Array, data: Uint8Array }>((resolve, reject) => {
         const buffer = data.buffer as ArrayBuffer
+        let copied = false
         send({
-          resolve: (digest, owned) => { resolve({ digest, data: owned === undefined ? data : new Uint8Array(owned) }) },
+          resolve: (digest, owned) => { resolve({ digest, data: copied || owned === undefined ? data : new Uint8Array(owned) }) },
           reject
         }, { owned: buffer }, [buffer])
+        // Memory that cannot change threads (a WebAssembly memory's, which aligned
+        // buffers for direct writes are) is copied by Node 20's postMessage and
+        // stays here: the caller keeps its own buffer, not the thread's copy.
+        copied = buffer.byteLength > 0
+      })
+      // Other runtimes refuse such memory before anything moved: hash it here.
+      return await moved.catch((err: unknown) => {
+        if (data.byteLength === data.buffer.byteLength && !isHasherFailure(err)) return { digest: inline([data]), data }
+        throw err
       })
     },
     async close (): Promise<void> {
@@ -126,6 +137,11 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
       await Promise.all(workers.map(async (w) => await w.terminate()))
     }
   }
+}
+
+/** A failure of the hashing threads themselves (not of posting one job). */
+function isHasherFailure (err: unknown): boolean {
+  return err instanceof RxTorrentError && (err.code === 'hasher-failed' || err.code === 'hasher-closed')
 }
 
 /** A piece buffer in shared memory, for `PieceAssembler`'s `allocate` with a {@link workerHasher}. */

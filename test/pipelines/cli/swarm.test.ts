@@ -29,16 +29,19 @@ describe('rxtorrent seed and download on loopback', { timeout: 30_000 }, () => {
     const [, port] = await seedIo.waitForStdout(/on 127\.0\.0\.1:(\d+)/)
     expect(seedIo.out()).toMatch(/^verified 8\/8 pieces/m)
 
-    const out = join(root, 'out')
-    const io = fakeIo()
-    const dl = main(['download', torrent, '--out', out, '--peer', `127.0.0.1:${port ?? ''}`, '--json'], io)
-    const code = await dl
-    expect(io.err()).toBe('')
-    expect(code).toBe(0)
-    const last = JSON.parse(io.out().trimEnd().split('\n').at(-1) ?? '{}') as { type?: string }
-    expect(last.type).toBe('done')
-    for (const f of ['sub/a.bin', 'b.txt', 'zero']) {
-      expect(readFileSync(join(out, 'album', f))).toEqual(readFileSync(join(root, 'data', 'album', f)))
+    // Once with the default writes (direct where the file system allows), once through the page cache.
+    for (const [name, flags] of [['out', []], ['out-cached', ['--no-direct-io']]] as const) {
+      const out = join(root, name)
+      const io = fakeIo()
+      const dl = main(['download', torrent, '--out', out, '--peer', `127.0.0.1:${port ?? ''}`, '--json', ...flags], io)
+      const code = await dl
+      expect(io.err()).toBe('')
+      expect(code).toBe(0)
+      const last = JSON.parse(io.out().trimEnd().split('\n').at(-1) ?? '{}') as { type?: string }
+      expect(last.type).toBe('done')
+      for (const f of ['sub/a.bin', 'b.txt', 'zero']) {
+        expect(readFileSync(join(out, 'album', f))).toEqual(readFileSync(join(root, 'data', 'album', f)))
+      }
     }
 
     expect(seedIo.raise('SIGTERM')).toBe(true)
