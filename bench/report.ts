@@ -115,7 +115,12 @@ measured runs. Wall time is the whole client process, start-up and final
 flush included; MB/s is 10^6 bytes per second of that wall time. CPU is
 user + system seconds of the downloader process and peak RSS its maximum
 resident set (GNU time, or /proc sampling where GNU time is missing). Every
-download's SHA-1 is compared with the source. Options: \`--size MiB\`
+download's SHA-1 is compared with the source. Both clients run with their
+defaults: rxtorrent writes verified pieces around the page cache
+(\`O_DIRECT\`, its default on Linux; \`--no-direct-io\` turns it off),
+libtorrent through it. Both run without \`NODE_EXTRA_CA_CERTS\`, which this
+machine sets for its own tools: Node parses that CA bundle at every start
+(~0.06 s here) and Python ignores it. Options: \`--size MiB\`
 (default 1024), \`--runs N\` (default 1), \`--warmup N\` (default 1),
 \`--order paired|interleaved\` (default paired), \`--piece-length KiB\`
 (default 1024), \`--seeders N\` (default 1; see the section for that number

@@ -87,6 +87,15 @@ async function prepare (): Promise<Prepared> {
   return { dataDir, torrent, name, sha1 }
 }
 
+/**
+ * The clients' environment: ours without `NODE_EXTRA_CA_CERTS`. Node reads
+ * and parses that file at every start (~0.06 s for a system CA bundle here),
+ * whether or not the process ever makes a TLS connection; neither downloader
+ * does, and Python does not read the variable. Machines that set it for
+ * their own tools (this one does) would otherwise charge it to Node alone.
+ */
+const CLIENT_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'))
+
 function commandFor (client: Client, prepared: Prepared, out: string, peers: readonly string[]): [string, string[]] {
   const peerArgs = peers.flatMap((peer) => ['--peer', peer])
   if (client === 'rxtorrent') {
@@ -173,7 +182,7 @@ async function main (): Promise<void> {
       settleFileSystem()
       const [command, args] = commandFor(client, prepared, out, peers)
       process.stdout.write(run < 1 ? `warm-up: ${client} … ` : `run ${run}/${runs}: ${client} … `)
-      const m = await measure(command, args, client)
+      const m = await measure(command, args, client, CLIENT_ENV)
       if (run < 1) {
         // Not counted: see schedule().
         console.log(m.exit.code === 0 ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s (not counted)` : `FAILED (${describeExit(m.exit)})`)
