@@ -20,7 +20,7 @@ export interface FileStorageOptions {
   /** File-system calls; default `node:fs/promises`. */
   readonly fs?: FileSystemLike
   /**
-   * How writes reach the kernel. `'inline'` (the default): synchronous
+   * How writes that do not go direct (see `directIo`) reach the kernel. `'inline'` (the default): synchronous
    * positional writes of at most {@link INLINE_WRITE_BYTES} each, made on the
    * calling thread when `write` runs. `'thread-pool'`: one asynchronous
    * `writev` per file segment on Node's thread pool. Handles without a file
@@ -44,7 +44,7 @@ export interface FileStorageOptions {
    * multiple of that length, asynchronously on Node's thread pool. The rest
    * (a short last piece's tail, a piece's share of a file that starts
    * unaligned, buffers from elsewhere) is written as `writes` says. Where the
-   * file system refuses direct I/O (`EINVAL`: tmpfs, some network mounts)
+   * file system refuses direct I/O (`EINVAL`: tmpfs before Linux 6.6, some FUSE mounts)
    * the storage says so in `directIo` and writes through the cache from then
    * on. Only on the real file system (never with an injected `fs`); default
    * `true` where `O_DIRECT` exists (Linux).
@@ -80,9 +80,11 @@ export const INLINE_WRITE_BYTES = 64 * 1024
  * on first write, never truncated; padding files are never created and read
  * as zeros. A small LRU keeps handles open. Writes to one file are queued
  * and run one at a time (each waits for the one before it, whatever its
- * outcome); writes to different files run side by side. By default a write
- * is made on the calling thread in 64 KiB synchronous steps (see `writes` in
- * the options for why, and for the thread-pool alternative). Every path is
+ * outcome); writes to different files run side by side. By default what
+ * can be is written around the page cache (`O_DIRECT`, from buffers made by
+ * {@link FileStorage.allocate}; see `directIo`), the rest on the calling
+ * thread in 64 KiB synchronous steps (see `writes` for why, and for the
+ * thread-pool alternative). Every path is
  * checked to stay inside `dir` (and a multi-file torrent's inside
  * `<dir>/<name>`) when the storage is built.
  *
