@@ -135,17 +135,20 @@ export class FileStorage implements Storage {
       this.#aligned = new AlignedAllocator()
     } else if (direct) {
       this.#directRefused = 'O_DIRECT is not available on this platform'
+    } else {
+      this.#directRefused = this.#readOnly ? 'read-only storage' : !this.#realFs ? 'an injected file system' : 'turned off (directIo: false)'
     }
   }
 
   /**
    * Whether writes go around the page cache: `{ on: true }`, or `{ on:
-   * false, reason }` when they were not asked for, the platform lacks them,
-   * or the file system refused them.
+   * false, reason }` when they were turned off, cannot apply (read-only, an
+   * injected file system), the platform lacks them, or the file system
+   * refused them.
    */
   get directIo (): { readonly on: boolean, readonly reason?: string } {
     if (this.#direct !== undefined) return { on: true }
-    return { on: false, reason: this.#directRefused ?? 'not asked for' }
+    return { on: false, reason: this.#directRefused ?? 'turned off' }
   }
 
   /**
