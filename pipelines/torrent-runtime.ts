@@ -111,7 +111,17 @@ export class TorrentRuntime {
     this.torrent = options.torrent
     this.geometry = geometryOf(options.torrent)
     this.storage = options.storage
-    const allocate = this.storage.allocate?.bind(this.storage)
+    // A storage that fails to make a buffer costs only its preference: plain memory instead (ADVERSARIAL G68).
+    const made = this.storage.allocate?.bind(this.storage)
+    const allocate = made === undefined
+      ? undefined
+      : (n: number): Uint8Array => {
+          try {
+            return made(n)
+          } catch {
+            return new Uint8Array(n)
+          }
+        }
     this.pieceBuffers = new BufferPool(allocate === undefined ? {} : { allocate })
     this.hasher = options.hasher
     this.peerId = options.peerId

@@ -31,7 +31,8 @@ export interface Storage {
   /**
    * Optional: a zero-filled buffer of `length` bytes of the kind this storage
    * writes fastest (the file storage's direct writes need aligned memory).
-   * Piece buffers are taken from here when it is present.
+   * Piece buffers are taken from here when it is present; when it throws,
+   * the runtime uses plain memory instead.
    */
   allocate?: (length: number) => Uint8Array
 }

@@ -41,16 +41,20 @@ export class AlignedAllocator {
 
   /**
    * A view of `length` bytes whose address is a multiple of
-   * {@link DIRECT_IO_ALIGNMENT}.
-   * @throws RangeError for a negative or non-integer length, or more than a
-   *   memory can hold (4 GiB).
+   * {@link DIRECT_IO_ALIGNMENT}; plain (unaligned) memory when the engine
+   * cannot make more WebAssembly memory (`isAligned` tells them apart, and
+   * the storage writes those through the page cache).
+   * @throws RangeError for a negative or non-integer length.
    */
   allocate (length: number): Uint8Array {
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`bad length ${length}`)
     const size = roundUp(Math.max(1, length), DIRECT_IO_ALIGNMENT)
-    if (size > this.#slabBytes / 2) return memory(size).subarray(0, length)
+    if (size > this.#slabBytes / 2) return memory(size)?.subarray(0, length) ?? new Uint8Array(length)
     if (this.#slab === undefined || this.#used + size > this.#slab.length) {
-      this.#slab = memory(this.#slabBytes)
+      const slab = memory(this.#slabBytes)
+      // No memory of that kind to be had (address space, a limit): plain memory, written through the cache.
+      if (slab === undefined) return new Uint8Array(length)
+      this.#slab = slab
       this.#used = 0
     }
     const view = this.#slab.subarray(this.#used, this.#used + length)
@@ -67,9 +71,16 @@ export function isAligned (view: Uint8Array, alignment: number = DIRECT_IO_ALIGN
   return aligned.has(view.buffer) && view.byteOffset % alignment === 0 && WASM_PAGE % alignment === 0
 }
 
-function memory (bytes: number): Uint8Array {
+/** A new memory of at least `bytes`, or `undefined` when the engine cannot make one (a RangeError: more than 4 GiB, or no address space left). */
+function memory (bytes: number): Uint8Array | undefined {
   const pages = Math.ceil(bytes / WASM_PAGE)
-  const mem = new Memory({ initial: pages, maximum: pages })
+  let mem: { readonly buffer: ArrayBuffer }
+  try {
+    mem = new Memory({ initial: pages, maximum: pages })
+  } catch (e) {
+    if (e instanceof RangeError) return undefined
+    throw e
+  }
   aligned.add(mem.buffer)
   return new Uint8Array(mem.buffer)
 }

@@ -40,4 +40,29 @@ describe('piece buffers from the storage', () => {
     // Pooled: far fewer buffers than pieces.
     expect(out.made.size).toBeLessThan(torrent.pieceCount)
   })
+
+  it('a storage whose buffer factory throws costs only its preference: plain memory, and the download completes (G68)', async () => {
+    const data = makeData(12 * 16384, 6)
+    const torrent = makeTorrent(data, 16384)
+    const net = memoryNetwork()
+    const seed = await scriptedPeer(net, '10.0.0.2', torrent, data, {
+      idTail: 'seed',
+      opening: [{ type: 'have-all' }, { type: 'unchoke' }],
+      onMessage: (m, reply) => { if (m.type === 'request') reply.serve(m) }
+    })
+    let calls = 0
+    class Failing extends AllocatingStorage {
+      override allocate (): Uint8Array {
+        calls++
+        throw new RangeError('no memory of that kind')
+      }
+    }
+    const out = new Failing(data.length)
+    const last = await finish(download(torrent, { out: '', storage: out, transport: net.transport('10.0.0.1'), peers: [seed], hasher: nodeHasher }))
+    expect(last.piecesVerified).toBe(torrent.pieceCount)
+    expect(Buffer.compare(await out.read(0, data.length), data)).toBe(0)
+    expect(calls).toBeGreaterThan(0)
+    // Every piece was gathered in plain memory instead.
+    expect(out.foreignWrites).toBe(torrent.pieceCount)
+  })
 })

@@ -84,6 +84,16 @@ describe('AlignedAllocator', () => {
     expect(isAligned(Buffer.allocUnsafeSlow(8192))).toBe(false)
   })
 
+  it('gives plain memory when the engine cannot make a memory that large (G68), and aligned memory again after', () => {
+    // A slab over WebAssembly's 4 GiB limit cannot be made.
+    const a = new AlignedAllocator({ slabBytes: 8 * 1024 ** 3 })
+    const v = a.allocate(1000)
+    expect(v.length).toBe(1000)
+    expect(isAligned(v)).toBe(false)
+    expect(v.every((b) => b === 0)).toBe(true)
+    expect(isAligned(new AlignedAllocator().allocate(1000))).toBe(true)
+  })
+
   it('refuses a negative or fractional length', () => {
     const a = new AlignedAllocator()
     expect(() => a.allocate(-1)).toThrow(RangeError)
