@@ -44,7 +44,8 @@ export interface FileStorageOptions {
    * multiple of that length, asynchronously on Node's thread pool. The rest
    * (a short last piece's tail, a piece's share of a file that starts
    * unaligned, buffers from elsewhere) is written as `writes` says. Where the
-   * file system refuses direct I/O (`EINVAL`: tmpfs before Linux 6.6, some FUSE mounts)
+   * file system refuses direct I/O (`EINVAL` or `EOPNOTSUPP`: tmpfs before
+   * Linux 6.6, some FUSE and overlay mounts)
    * the storage says so in `directIo` and writes through the cache from then
    * on. Only on the real file system (never with an injected `fs`); default
    * `true` where `O_DIRECT` exists (Linux).
@@ -234,11 +235,12 @@ export class FileStorage implements Storage {
       await direct.use(path, true, async h => { await writeFully(h, [view], position) })
       return true
     } catch (e) {
-      if (errno(e) !== 'EINVAL') throw e
+      const code = errno(e)
+      if (code === undefined || !DIRECT_REFUSALS.has(code)) throw e
       // The file system (or this file's) refuses O_DIRECT: everything goes through the page cache.
       if (this.#direct === direct) {
         this.#direct = undefined
-        this.#directRefused = `the file system refused a direct write to ${path} (EINVAL)`
+        this.#directRefused = `the file system refused a direct write to ${path} (${code})`
         this.#retired.push(direct)
       }
       return false
@@ -313,6 +315,9 @@ export class FileStorage implements Storage {
 
 /** `O_DIRECT` where the platform has it (Linux), else `undefined`. */
 const O_DIRECT: number | undefined = (constants as { O_DIRECT?: number }).O_DIRECT
+
+/** How a file system says it does not do direct I/O (at the open or the write). */
+const DIRECT_REFUSALS = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP'])
 
 /** `node:fs/promises` opening files for direct writes (`O_DIRECT`, write-only). */
 function directFileSystem (oDirect: number): FileSystemLike {

@@ -159,10 +159,10 @@ describe.runIf(linux)('FileStorage direct writes (O_DIRECT, Linux)', () => {
     expectBytes(readFileSync(join(dir, 'y')), data)
   })
 
-  /** Opens for direct writes through node, with `O_DIRECT`, but refuses (EINVAL) at `refuse`: the open or the first write. */
-  function refusingFs (refuse: 'open' | 'write'): { fs: FileSystemLike, attempts: { opens: number, writes: number } } {
+  /** Opens for direct writes through node, but refuses (with `code`) at `refuse`: the open or the first write. */
+  function refusingFs (refuse: 'open' | 'write', code = 'EINVAL'): { fs: FileSystemLike, attempts: { opens: number, writes: number } } {
     const attempts = { opens: 0, writes: 0 }
-    const einval = (): Error => Object.assign(new Error('EINVAL: invalid argument'), { code: 'EINVAL' })
+    const einval = (): Error => Object.assign(new Error(`${code}: refused`), { code })
     const fs: FileSystemLike = {
       mkdir: fsMkdir,
       open: async (p, f) => {
@@ -180,18 +180,18 @@ describe.runIf(linux)('FileStorage direct writes (O_DIRECT, Linux)', () => {
     return { fs, attempts }
   }
 
-  for (const refuse of ['open', 'write'] as const) {
-    it(`says why and writes through the page cache from then on when the file system refuses direct I/O (at the ${refuse})`, async () => {
+  for (const [refuse, code] of [['open', 'EINVAL'], ['write', 'EINVAL'], ['open', 'EOPNOTSUPP']] as const) {
+    it(`says why and writes through the page cache from then on when the file system refuses direct I/O (${code} at the ${refuse})`, async () => {
       const dir = fresh()
       const pieceLength = 16 * 1024
       const t = makeTorrent([{ path: ['z'], length: 3 * pieceLength }], { name: 'z', pieceLength })
       const data = pattern(3 * pieceLength)
-      const { fs, attempts } = refusingFs(refuse)
+      const { fs, attempts } = refusingFs(refuse, code)
       const s = new FileStorage(t, dir, { directFs: fs })
       expect(s.directIo.on).toBe(true)
       await s.write(0, [fromStorage(s, data.subarray(0, pieceLength))])
       expect(s.directIo.on).toBe(false)
-      expect(s.directIo.reason).toMatch(/refused a direct write to .*z \(EINVAL\)/)
+      expect(s.directIo.reason).toMatch(new RegExp(`refused a direct write to .*z \\(${code}\\)`))
       const tried = { ...attempts }
       await s.write(pieceLength, [fromStorage(s, data.subarray(pieceLength, 2 * pieceLength))])
       await s.write(2 * pieceLength, [fromStorage(s, data.subarray(2 * pieceLength))])
