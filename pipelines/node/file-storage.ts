@@ -137,7 +137,11 @@ export class FileStorage implements Storage {
     } else if (direct) {
       this.#directRefused = 'O_DIRECT is not available on this platform'
     } else {
-      this.#directRefused = this.#readOnly ? 'read-only storage' : !this.#realFs ? 'an injected file system' : 'turned off (directIo: false)'
+      this.#directRefused = this.#readOnly
+        ? 'read-only storage'
+        : !this.#realFs
+            ? 'an injected file system'
+            : options.directIo === false ? 'turned off (directIo: false)' : 'O_DIRECT is not available on this platform'
     }
   }
 
