@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryStorage } from '../../lib/storage/memory-storage.js'
+import type { PeerAddress } from '../../lib/transport/types.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
 import { download } from '../../pipelines/download.js'
 import { nodeHasher } from '../../pipelines/node/hasher.js'
@@ -21,16 +22,21 @@ class AllocatingStorage extends MemoryStorage {
   }
 }
 
+/** A scripted seed on 10.0.0.2 that has every piece and serves every request. */
+async function servingSeed (net: ReturnType<typeof memoryNetwork>, torrent: ReturnType<typeof makeTorrent>, data: Uint8Array): Promise<PeerAddress> {
+  return await scriptedPeer(net, '10.0.0.2', torrent, data, {
+    idTail: 'seed',
+    opening: [{ type: 'have-all' }, { type: 'unchoke' }],
+    onMessage: (m, reply) => { if (m.type === 'request') reply.serve(m) }
+  })
+}
+
 describe('piece buffers from the storage', () => {
   it('a download gathers every piece in a buffer its storage made, and reuses them', async () => {
     const data = makeData(24 * 16384, 5)
     const torrent = makeTorrent(data, 16384)
     const net = memoryNetwork()
-    const seed = await scriptedPeer(net, '10.0.0.2', torrent, data, {
-      idTail: 'seed',
-      opening: [{ type: 'have-all' }, { type: 'unchoke' }],
-      onMessage: (m, reply) => { if (m.type === 'request') reply.serve(m) }
-    })
+    const seed = await servingSeed(net, torrent, data)
     const out = new AllocatingStorage(data.length)
     const last = await finish(download(torrent, { out: '', storage: out, transport: net.transport('10.0.0.1'), peers: [seed], hasher: nodeHasher }))
     expect(last.piecesVerified).toBe(torrent.pieceCount)
@@ -45,11 +51,7 @@ describe('piece buffers from the storage', () => {
     const data = makeData(12 * 16384, 6)
     const torrent = makeTorrent(data, 16384)
     const net = memoryNetwork()
-    const seed = await scriptedPeer(net, '10.0.0.2', torrent, data, {
-      idTail: 'seed',
-      opening: [{ type: 'have-all' }, { type: 'unchoke' }],
-      onMessage: (m, reply) => { if (m.type === 'request') reply.serve(m) }
-    })
+    const seed = await servingSeed(net, torrent, data)
     let calls = 0
     class Failing extends AllocatingStorage {
       override allocate (): Uint8Array {
