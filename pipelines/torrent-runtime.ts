@@ -113,16 +113,7 @@ export class TorrentRuntime {
     this.storage = options.storage
     // A storage that fails to make a buffer costs only its preference: plain memory instead (ADVERSARIAL G68).
     const made = this.storage.allocate?.bind(this.storage)
-    const allocate = made === undefined
-      ? undefined
-      : (n: number): Uint8Array => {
-          try {
-            return made(n)
-          } catch {
-            return new Uint8Array(n)
-          }
-        }
-    this.pieceBuffers = new BufferPool(allocate === undefined ? {} : { allocate })
+    this.pieceBuffers = new BufferPool(made === undefined ? {} : { allocate: (n) => { try { return made(n) } catch { return new Uint8Array(n) } } })
     this.hasher = options.hasher
     this.peerId = options.peerId
     this.scheduler = options.scheduler

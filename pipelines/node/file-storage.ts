@@ -101,9 +101,10 @@ export class FileStorage implements Storage {
   readonly #readOnly: boolean
   readonly #realFs: boolean
   readonly #inline: boolean
-  /** Direct (O_DIRECT) write handles; `undefined` when direct writes are off or were refused. */
-  #direct: FileHandleCache | undefined
-  #directRefused: string | undefined
+  /** Direct (O_DIRECT) write handles; `undefined` when direct writes cannot apply. */
+  readonly #direct: FileHandleCache | undefined
+  /** Why writes do not go direct (now); `undefined` while they do. */
+  #directOff: string | undefined
   readonly #aligned: AlignedAllocator | undefined
   readonly #inFlight = new Set<Promise<unknown>>()
   /**
@@ -114,8 +115,6 @@ export class FileStorage implements Storage {
    * once). Reads are not queued.
    */
   readonly #writeTails = new Map<string, Promise<void>>()
-  /** Direct handle caches given up on (refused), closed with the rest. */
-  readonly #retired: FileHandleCache[] = []
   #closed = false
 
   /**
@@ -129,19 +128,17 @@ export class FileStorage implements Storage {
     this.#realFs = options.fs === undefined
     this.#inline = (options.writes ?? 'inline') === 'inline'
     this.#cache = new FileHandleCache(options.fs ?? nodeFileSystem, { maxOpenFiles: options.maxOpenFiles ?? 32, readOnly: this.#readOnly })
-    const direct = !this.#readOnly && this.#realFs && (options.directIo ?? (O_DIRECT !== undefined || options.directFs !== undefined))
     const directFs = options.directFs ?? (O_DIRECT === undefined ? undefined : directFileSystem(O_DIRECT))
-    if (direct && directFs !== undefined) {
+    this.#directOff = this.#readOnly
+      ? 'read-only storage'
+      : !this.#realFs
+          ? 'an injected file system'
+          : options.directIo === false
+            ? 'turned off (directIo: false)'
+            : directFs === undefined ? 'O_DIRECT is not available on this platform' : undefined
+    if (this.#directOff === undefined && directFs !== undefined) {
       this.#direct = new FileHandleCache(directFs, { maxOpenFiles: options.maxOpenFiles ?? 32, readOnly: false })
       this.#aligned = new AlignedAllocator()
-    } else if (direct) {
-      this.#directRefused = 'O_DIRECT is not available on this platform'
-    } else {
-      this.#directRefused = this.#readOnly
-        ? 'read-only storage'
-        : !this.#realFs
-            ? 'an injected file system'
-            : options.directIo === false ? 'turned off (directIo: false)' : 'O_DIRECT is not available on this platform'
     }
   }
 
@@ -152,8 +149,7 @@ export class FileStorage implements Storage {
    * refused them.
    */
   get directIo (): { readonly on: boolean, readonly reason?: string } {
-    if (this.#direct !== undefined) return { on: true }
-    return { on: false, reason: this.#directRefused ?? 'turned off' }
+    return this.#directOff === undefined ? { on: true } : { on: false, reason: this.#directOff }
   }
 
   /**
@@ -234,19 +230,15 @@ export class FileStorage implements Storage {
    */
   async #writeDirect (path: string, view: Uint8Array, position: number): Promise<boolean> {
     const direct = this.#direct
-    if (direct === undefined) return false
+    if (direct === undefined || this.#directOff !== undefined) return false
     try {
       await direct.use(path, true, async h => { await writeFully(h, [view], position) })
       return true
     } catch (e) {
       const code = errno(e)
       if (code === undefined || !DIRECT_REFUSALS.has(code)) throw e
-      // The file system (or this file's) refuses O_DIRECT: everything goes through the page cache.
-      if (this.#direct === direct) {
-        this.#direct = undefined
-        this.#directRefused = `the file system refused a direct write to ${path} (${code})`
-        this.#retired.push(direct)
-      }
+      // The file system refuses O_DIRECT: everything goes through the page cache from now on.
+      this.#directOff ??= `the file system refused a direct write to ${path} (${code})`
       return false
     }
   }
@@ -282,7 +274,7 @@ export class FileStorage implements Storage {
   flush (): Promise<void> {
     return this.#track(async () => {
       try {
-        await Promise.all([this.#cache, this.#direct, ...this.#retired].map(async c => { await c?.syncAll() }))
+        await Promise.all([this.#cache, this.#direct].map(async c => { await c?.syncAll() }))
       } catch (e) {
         throw toStorageError(e, '(flush)', 'write')
       }
@@ -295,7 +287,7 @@ export class FileStorage implements Storage {
     this.#closed = true
     await Promise.allSettled([...this.#inFlight])
     try {
-      const results = await Promise.allSettled([this.#cache, this.#direct, ...this.#retired].map(async c => { await c?.closeAll() }))
+      const results = await Promise.allSettled([this.#cache, this.#direct].map(async c => { await c?.closeAll() }))
       for (const r of results) if (r.status === 'rejected') throw r.reason
     } catch (e) {
       throw toStorageError(e, '(close)', 'write')

@@ -112,21 +112,19 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
     async sha1Owned (data: Uint8Array): Promise<{ digest: Uint8Array, data: Uint8Array }> {
       const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
       if (closed || broken || !whole) return { digest: inline([data]), data }
-      const moved = new Promise<{ digest: Uint8Array, data: Uint8Array }>((resolve, reject) => {
-        const buffer = data.buffer as ArrayBuffer
-        let copied = false
+      // Memory that cannot change threads (a WebAssembly memory's, which aligned
+      // buffers for direct writes are) stays attached here: Node 20's postMessage
+      // sends a copy, and the caller keeps its own buffer; other runtimes refuse
+      // it before anything moved, and it is hashed here.
+      const buffer = data.buffer as ArrayBuffer
+      const stayed = (): boolean => buffer.byteLength > 0
+      return await new Promise<{ digest: Uint8Array, data: Uint8Array }>((resolve, reject) => {
         send({
-          resolve: (digest, owned) => { resolve({ digest, data: copied || owned === undefined ? data : new Uint8Array(owned) }) },
+          resolve: (digest, owned) => { resolve({ digest, data: owned === undefined || stayed() ? data : new Uint8Array(owned) }) },
           reject
         }, { owned: buffer }, [buffer])
-        // Memory that cannot change threads (a WebAssembly memory's, which aligned
-        // buffers for direct writes are) is copied by Node 20's postMessage and
-        // stays here: the caller keeps its own buffer, not the thread's copy.
-        copied = buffer.byteLength > 0
-      })
-      // Other runtimes refuse such memory before anything moved: hash it here.
-      return await moved.catch((err: unknown) => {
-        if (data.byteLength === data.buffer.byteLength && !isHasherFailure(err)) return { digest: inline([data]), data }
+      }).catch((err: unknown) => {
+        if (stayed()) return { digest: inline([data]), data }
         throw err
       })
     },
@@ -137,11 +135,6 @@ export function workerHasher (options: WorkerHasherOptions = {}): WorkerHasher {
       await Promise.all(workers.map(async (w) => await w.terminate()))
     }
   }
-}
-
-/** A failure of the hashing threads themselves (not of posting one job). */
-function isHasherFailure (err: unknown): boolean {
-  return err instanceof RxTorrentError && (err.code === 'hasher-failed' || err.code === 'hasher-closed')
 }
 
 /** A piece buffer in shared memory, for `PieceAssembler`'s `allocate` with a {@link workerHasher}. */
