@@ -47,7 +47,22 @@ export interface AnnounceScheduleOptions {
   readonly timeoutMs?: number
   /** How long the best-effort `stopped` announce may take. Default 5 s. */
   readonly stoppedTimeoutMs?: number
+  /**
+   * Told once, after `completed$` fired, when there is nothing more to wait
+   * for before the caller may stop: see {@link CompletedSettlement}.
+   */
+  readonly onCompletedSettled?: (how: CompletedSettlement) => void
 }
+
+/**
+ * How the wait for the `completed` announce ended:
+ * - `answered`: a tracker answered it;
+ * - `failed`: it failed, and no other tracker is ready to take it now;
+ * - `no-live-tracker`: the trackers it would go to are backing off after a
+ *   failure (known dead, e.g. their last announce was refused), or none is
+ *   left; it would go out only after the backoff.
+ */
+export type CompletedSettlement = 'answered' | 'failed' | 'no-live-tracker'
 
 /**
  * Announce a torrent to its trackers for as long as it is subscribed:
@@ -70,6 +85,11 @@ export interface AnnounceScheduleOptions {
  * there are none). On unsubscribe, the announce in flight is aborted and a
  * `stopped` announce is sent, fire and forget, to the tracker that last
  * answered, aborted after `stoppedTimeoutMs`. All timing is on `scheduler`.
+ * `onCompletedSettled` tells a finishing download when it may stop without
+ * cutting the `completed` announce short: once it was answered or failed, or
+ * at once when the tracker it would go to is backing off (a refused
+ * connection, say), so a dead tracker holds nobody up. A request still in
+ * flight (a tracker dropping packets) is the caller's to bound.
  * A private torrent (BEP 27) must take peers from these trackers only.
  * @see BEP 3, BEP 12, BEP 27, BEP 31
  */
@@ -82,6 +102,8 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
     const timeoutMs = options.timeoutMs ?? 60_000
     let answeredOnce = false
     let completedPending = false
+    let completedFired = false
+    let completedSettled = false
     let lastAnswered: string | undefined
     let waiting: 'interval' | 'backoff' | 'request' = 'request'
     let timer: Subscription | undefined
@@ -105,6 +127,12 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
       return tiers.standing(url)?.answered === true ? 'none' : 'started'
     }
 
+    const settleCompleted = (how: CompletedSettlement): void => {
+      if (!completedFired || completedSettled) return
+      completedSettled = true
+      options.onCompletedSettled?.(how)
+    }
+
     const schedule = (delay: number, kind: 'interval' | 'backoff'): void => {
       timer?.unsubscribe()
       waiting = kind
@@ -118,8 +146,9 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
       const url = tiers.next(now)
       if (url === undefined) {
         const at = tiers.nextReadyAtMs()
-        if (at === undefined) { subscriber.complete(); return }
+        if (at === undefined) { settleCompleted('no-live-tracker'); subscriber.complete(); return }
         schedule(at - now, 'backoff')
+        settleCompleted('no-live-tracker')
         return
       }
       const event = currentEvent(url)
@@ -150,6 +179,7 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
       if (event === 'completed') completedPending = false
       const nextInMs = completedPending ? 0 : announceDelayMs(response, options.backoff)
       subscriber.next({ url, event, response, nextInMs })
+      if (event === 'completed') settleCompleted('answered')
       if (!stopped) schedule(nextInMs, 'interval')
     }
 
@@ -164,6 +194,8 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
       }
       const readyAt = tiers.next(now) !== undefined ? now : tiers.nextReadyAtMs()
       subscriber.next({ url, event, error, nextInMs: readyAt === undefined ? Number.POSITIVE_INFINITY : readyAt - now })
+      // Another tracker ready now takes `completed` at once; otherwise there is no one left to wait for.
+      if (readyAt !== now) settleCompleted(event === 'completed' ? 'failed' : 'no-live-tracker')
       if (stopped) return
       if (readyAt === undefined) { subscriber.complete(); return }
       schedule(readyAt - now, 'backoff')
@@ -171,8 +203,10 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
 
     const completion = options.completed$?.pipe(take(1)).subscribe(() => {
       completedPending = true
+      completedFired = true
       // Announce at once when waiting out a regular interval; otherwise the next attempt carries it.
       if (answeredOnce && waiting === 'interval') schedule(0, 'interval')
+      else if (waiting === 'backoff' && tiers.next(scheduler.now()) === undefined) settleCompleted('no-live-tracker')
     })
 
     attempt()

@@ -3,7 +3,7 @@ import type { Torrent } from '../lib/metainfo/types.js'
 import type { AnnounceEvent, AnnounceRequest, TrackerPeer } from '../lib/tracker/types.js'
 import type { BackoffOptions } from '../lib/tracker-client/backoff.js'
 import type { PeerAddress } from '../lib/transport/types.js'
-import { announceSchedule, type AnnounceClient, type AnnounceOutcome } from './announce-schedule.js'
+import { announceSchedule, type AnnounceClient, type AnnounceOutcome, type CompletedSettlement } from './announce-schedule.js'
 
 /**
  * The peers of every successful announce, in the tracker's order; duplicates
@@ -67,6 +67,8 @@ export interface TorrentTrackerPeersOptions {
   readonly onOutcome?: (outcome: AnnounceOutcome) => void
   /** An announce unanswered this long counts as failed and the next tracker is tried. */
   readonly timeoutMs?: number
+  /** Told once when the wait for the `completed` announce is over (see `announceSchedule`). */
+  readonly onCompletedSettled?: (how: CompletedSettlement) => void
 }
 
 /**
@@ -110,7 +112,8 @@ export function torrentTrackerPeers (options: TorrentTrackerPeersOptions): Obser
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.numwant === undefined ? {} : { numwant: options.numwant }),
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.onCompletedSettled === undefined ? {} : { onCompletedSettled: options.onCompletedSettled })
   })
   const observed = options.onOutcome === undefined
     ? outcomes$

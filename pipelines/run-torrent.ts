@@ -12,7 +12,8 @@ import { FileStorage, ensureFiles } from './node/file-storage.js'
 import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
-import type { AnnounceClient, AnnounceOutcome } from '../operators/announce-schedule.js'
+import type { AnnounceClient } from '../operators/announce-schedule.js'
+import { CompletedAnnounceWait } from './completed-announce-wait.js'
 import { ANNOUNCE_TIMEOUT_MS } from './node/tracker-client.js'
 import { utMetadataServe } from '../operators/extensions/ut-metadata.js'
 import { utPex } from '../operators/extensions/ut-pex.js'
@@ -203,7 +204,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
 
     // Trackers (BEP 3/12/15): announces on the scheduler, their peers into the queue.
     const trackersOn = options.trackers !== false && torrent.announce.some((tier) => tier.length > 0)
-    let completedAnnounce: Promise<void> | undefined
+    let completedWait: CompletedAnnounceWait | undefined
     // One tracker client for the torrent's trackers and those learned by TEX.
     let client: (AnnounceClient & { close?: () => Promise<void> }) | undefined
     const trackerClient = (): AnnounceClient => {
@@ -215,7 +216,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     }
     const announceKey = randomBytes(4).readUInt32BE(0)
     /** Announces to `tiers` on the scheduler; their peers go into the connect queue. */
-    const announceTo = (tiers: readonly (readonly string[])[], extra: { completed$?: Observable<unknown>, onOutcome?: (o: AnnounceOutcome) => void, label: string }): Subscription =>
+    const announceTo = (tiers: readonly (readonly string[])[], extra: { completed$?: Observable<unknown>, onCompletedSettled?: () => void, label: string }): Subscription =>
       torrentTrackerPeers({
         torrent: { infoHash: torrent.infoHash, announce: tiers },
         client: trackerClient(),
@@ -227,28 +228,28 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
           return { uploaded: p.uploaded, downloaded: p.downloaded, left: p.length - p.bytesVerified }
         },
         ...(extra.completed$ === undefined ? {} : { completed$: extra.completed$ }),
+        ...(extra.onCompletedSettled === undefined ? {} : { onCompletedSettled: extra.onCompletedSettled }),
         scheduler,
         random,
         timeoutMs: ANNOUNCE_TIMEOUT_MS,
         onOutcome: (o) => {
-          extra.onOutcome?.(o)
           if (o.response?.externalIp !== undefined) externalIp = o.response.externalIp
           if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}${extra.label}: ${o.error.message}`, error: o.error })
           else if (o.response?.warning !== undefined) options.onWarning?.({ type: 'warning', message: `tracker ${o.url} warns: ${o.response.warning}` })
         }
       }).subscribe({
         next: (found) => { addPeer(found.address, found.source) },
-        error: (e: unknown) => { sourcesLive--; options.onWarning?.({ type: 'warning', message: `trackers failed: ${e instanceof Error ? e.message : String(e)}` }); pump() },
-        complete: () => { sourcesLive--; pump() }
+        error: (e: unknown) => { sourcesLive--; extra.onCompletedSettled?.(); options.onWarning?.({ type: 'warning', message: `trackers failed: ${e instanceof Error ? e.message : String(e)}` }); pump() },
+        complete: () => { sourcesLive--; extra.onCompletedSettled?.(); pump() }
       })
 
     const startTrackers = (): void => {
-      let announcedCompleted: (() => void) | undefined
-      completedAnnounce = rt.complete ? undefined : new Promise<void>((resolve) => { announcedCompleted = resolve })
+      const wait = rt.complete ? undefined : new CompletedAnnounceWait()
+      completedWait = wait
       sourcesLive++
       sourceSubs.push(announceTo(torrent.announce, {
         completed$: rt.verified$.pipe(filter(() => rt.complete), take(1)),
-        onOutcome: (o) => { if (o.event === 'completed') announcedCompleted?.() },
+        onCompletedSettled: () => { wait?.settle() },
         label: ''
       }))
     }
@@ -335,12 +336,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       await finish()
       subscriber.next(rt.progress())
       if (options.stopWhenComplete) {
-        // Give the trackers a moment to hear `completed` before `stopped`.
-        if (completedAnnounce !== undefined) {
-          let grace: Subscription | undefined
-          await Promise.race([completedAnnounce, new Promise<void>((resolve) => { grace = timer(3000, scheduler).subscribe(() => { resolve() }) })])
-          grace?.unsubscribe()
-        }
+        // The trackers hear `completed` before `stopped`; a dead one is not waited for.
+        await completedWait?.wait(scheduler)
         return
       }
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => { resolve() }, { once: true }))

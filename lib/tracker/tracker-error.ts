@@ -4,13 +4,13 @@ import { RxTorrentError, type RxTorrentErrorOptions } from '../errors.js'
  * Codes of {@link TrackerError}:
  * - `failure`: the tracker answered with a `failure reason` (in the message and `details.reason`);
  * - `bad-response`, `too-large`, `bad-compact-peers`, `short-packet`, `transaction-mismatch`: unusable replies;
- * - `timeout`, `redirect-loop`, `bad-url`, `refused`: client-side transport outcomes;
+ * - `timeout`, `redirect-loop`, `bad-url`, `refused`, `unreachable` (ICMP port unreachable from a UDP tracker): client-side transport outcomes;
  * - `bad-request`, `bad-info-hash`, `bad-peer-id`, `bad-port`, `too-many-hashes`,
  *   `not-allowed`, `bad-connection-id`: requests a server rejects (the message is fit for a `failure reason`).
  */
 export type TrackerErrorCode =
   | 'failure' | 'bad-response' | 'too-large' | 'bad-compact-peers' | 'timeout' | 'redirect-loop'
-  | 'bad-url' | 'refused' | 'transaction-mismatch' | 'short-packet' | 'bad-request' | 'bad-info-hash'
+  | 'bad-url' | 'refused' | 'unreachable' | 'transaction-mismatch' | 'short-packet' | 'bad-request' | 'bad-info-hash'
   | 'bad-peer-id' | 'bad-port' | 'too-many-hashes' | 'not-allowed' | 'bad-connection-id'
   | (string & {})
 

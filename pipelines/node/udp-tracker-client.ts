@@ -49,7 +49,12 @@ export interface UdpTrackerOptions {
   readonly transactionId?: () => number
 }
 
-/** A UDP tracker client: one socket per address family, shared by every request. */
+/**
+ * A UDP tracker client: each request (connect, then announce or scrape) runs
+ * on its own socket connected to the tracker, so the kernel drops datagrams
+ * from anyone else and an ICMP port-unreachable fails the request at once
+ * (TrackerError `unreachable`) instead of after the retransmission schedule.
+ */
 export interface UdpTrackerClient {
   /**
    * Announce to `udp://host:port[/path?query]` (path and query sent as BEP 41 URL data).
@@ -68,7 +73,7 @@ export interface UdpTrackerClient {
 }
 
 interface Target { readonly url: TrackerUrl, readonly address: string, readonly family: 4 | 6, readonly key: string }
-interface Waiter { readonly target: Target, readonly expect: UdpResponse['action'], readonly resolve: (r: UdpResponse) => void, readonly reject: (e: unknown) => void }
+interface Waiter { readonly target: Target, readonly socket: Socket, readonly expect: UdpResponse['action'], readonly resolve: (r: UdpResponse) => void, readonly reject: (e: unknown) => void }
 
 /**
  * Create a UDP tracker client. Replies are ignored unless they come from the
@@ -84,7 +89,7 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
   const timers = options.timers ?? realTimers
   const nextTid = options.transactionId ?? (() => randomInt(0, 0x1_0000_0000))
   const lookup = options.lookup ?? (async (host: string) => await dnsLookup(host, { verbatim: true }))
-  const sockets = new Map<4 | 6, Socket>()
+  const sockets = new Set<Socket>()
   const waiters = new Map<number, Waiter>()
   const connections = new Map<string, { id: bigint, at: number }>()
   let closed = false
@@ -106,16 +111,28 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
     w.resolve(reply)
   }
 
-  function socketFor (family: 4 | 6): Socket {
-    let s = sockets.get(family)
-    if (s === undefined) {
-      s = createSocket(family === 4 ? 'udp4' : 'udp6')
-      s.on('message', onMessage)
-      s.on('error', () => { /* unconnected UDP: errors are per packet and surface as timeouts */ })
-      s.unref()
-      sockets.set(family, s)
-    }
+  /** A socket connected to `target` for one transaction; an ICMP error on it fails that transaction's wait. */
+  async function openSocket (target: Target): Promise<Socket> {
+    if (closed) throw closedError()
+    const s = createSocket(target.family === 4 ? 'udp4' : 'udp6')
+    s.on('message', onMessage)
+    s.unref()
+    sockets.add(s)
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      const error = new TrackerError('unreachable', `udp tracker ${target.key} is unreachable (${e.code ?? e.message})`, { cause: e, details: { tracker: target.key } })
+      for (const w of [...waiters.values()]) if (w.socket === s) w.reject(error)
+    })
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error): void => { reject(new TrackerError('unreachable', `cannot reach udp tracker ${target.key}: ${e.message}`, { cause: e })) }
+      s.once('error', onError)
+      s.connect(target.url.port, target.address, () => { s.off('error', onError); resolve() })
+    }).catch((e: unknown) => { closeSocket(s); throw e })
     return s
+  }
+
+  function closeSocket (s: Socket): void {
+    if (!sockets.delete(s)) return
+    try { s.close() } catch { /* already closed */ }
   }
 
   async function resolveTarget (url: string): Promise<Target> {
@@ -135,7 +152,7 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
   }
 
   /** Send `packet` and wait `ms` for the matching reply; undefined on timeout. */
-  async function exchange (target: Target, tid: number, packet: Uint8Array, expect: UdpResponse['action'], ms: number, signal?: AbortSignal): Promise<UdpResponse | undefined> {
+  async function exchange (target: Target, socket: Socket, tid: number, packet: Uint8Array, expect: UdpResponse['action'], ms: number, signal?: AbortSignal): Promise<UdpResponse | undefined> {
     if (closed) throw closedError()
     if (signal?.aborted === true) throw signal.reason
     return await new Promise<UdpResponse | undefined>((resolve, reject) => {
@@ -145,17 +162,26 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
         if (waiters.get(tid) === waiter) waiters.delete(tid)
       }
       const onAbort = (): void => { cleanup(); reject(signal?.reason) }
-      const waiter: Waiter = { target, expect, resolve: (r) => { cleanup(); resolve(r) }, reject: (e) => { cleanup(); reject(e) } }
+      const waiter: Waiter = { target, socket, expect, resolve: (r) => { cleanup(); resolve(r) }, reject: (e) => { cleanup(); reject(e) } }
       const timer = timers.setTimeout(() => { cleanup(); resolve(undefined) }, ms)
       signal?.addEventListener('abort', onAbort, { once: true })
       waiters.set(tid, waiter)
-      socketFor(target.family).send(packet, target.url.port, target.address)
+      socket.send(packet)
     })
   }
 
   /** Run one request (with a fresh connection id when needed) under the BEP 15 retransmission schedule. */
   async function transact (url: string, expect: 'announce' | 'scrape', build: (connectionId: bigint, tid: number) => Uint8Array, signal?: AbortSignal): Promise<UdpResponse> {
     const target = await resolveTarget(url)
+    const socket = await openSocket(target)
+    try {
+      return await transactOn(target, socket, url, expect, build, signal)
+    } finally {
+      closeSocket(socket)
+    }
+  }
+
+  async function transactOn (target: Target, socket: Socket, url: string, expect: 'announce' | 'scrape', build: (connectionId: bigint, tid: number) => Uint8Array, signal?: AbortSignal): Promise<UdpResponse> {
     const connectTid = freshTid()
     const requestTid = freshTid()
     for (let n = 0; n <= maxN; n++) {
@@ -163,7 +189,7 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
       let conn = connections.get(target.key)
       if (conn === undefined || timers.now() - conn.at >= ttl) {
         connections.delete(target.key)
-        const r = await exchange(target, connectTid, encodeConnectRequest(connectTid), 'connect', wait, signal)
+        const r = await exchange(target, socket, connectTid, encodeConnectRequest(connectTid), 'connect', wait, signal)
         if (r === undefined) continue
         if (r.action === 'error') throw failure(r.message)
         if (r.action !== 'connect') continue
@@ -171,7 +197,7 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
         pruneConnections()
         connections.set(target.key, conn)
       }
-      const r = await exchange(target, requestTid, build(conn.id, requestTid), expect, wait, signal)
+      const r = await exchange(target, socket, requestTid, build(conn.id, requestTid), expect, wait, signal)
       if (r === undefined) continue
       if (r.action === 'error') throw failure(r.message)
       return r
@@ -218,8 +244,7 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
       closed = true
       for (const w of [...waiters.values()]) w.reject(closedError())
       waiters.clear()
-      await Promise.all([...sockets.values()].map(async s => { await new Promise<void>(resolve => { s.close(() => { resolve() }) }) }))
-      sockets.clear()
+      for (const s of [...sockets]) closeSocket(s)
     }
   }
 }

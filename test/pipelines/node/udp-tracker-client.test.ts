@@ -222,6 +222,17 @@ describe('udpTrackerClient', () => {
     expect(await codeOf(client.announce(url, request))).toBe('closed')
   })
 
+  it('fails at once with unreachable when the tracker port is closed (ICMP port unreachable), not after the retransmissions', async () => {
+    const { client } = setup()
+    // A port that was just bound and released: nothing listens there now.
+    const probe = createSocket('udp4')
+    await new Promise<void>(resolve => { probe.bind(0, '127.0.0.1', resolve) })
+    const port = probe.address().port
+    await new Promise<void>(resolve => { probe.close(() => { resolve() }) })
+    // The manual clock never advances: only the ICMP error can end this request.
+    expect(await codeOf(client.announce(`udp://127.0.0.1:${port}/announce`, request))).toBe('unreachable')
+  })
+
   it('refuses URLs outside the policy', async () => {
     const { client } = setup()
     expect(await codeOf(client.announce('udp://169.254.169.254:80', request))).toBe('refused')
