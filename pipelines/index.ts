@@ -18,6 +18,7 @@ export { PeerConnection, type PeerConnectionOptions } from './peer-connection.js
 export { PeerPolicy } from './peer-policy.js'
 export { parseTorrentFile } from './parse-torrent-file.js'
 export { runDemo, type DemoOptions } from './demo.js'
+export { streamTorrent, parseByteRange, contentTypeOf, largestFile, checkFileIndex, DEFAULT_METADATA_WAIT_MS, type StreamOptions, type ByteRange } from './stream.js'
 export { startTracker } from './tracker-server.js'
 export type * from './tracker-server.js'
 export type { Progress, TorrentWarning, CommonOptions, DownloadOptions, SeedOptions, FoundPeer } from './types.js'
