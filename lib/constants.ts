@@ -89,6 +89,12 @@ export const LIMITS = {
   handshakeTimeoutMs: 10_000,
   /** A connection silent for this long is closed. */
   idleTimeoutMs: 120_000,
+  /** An inbound connection that sends nothing for this long after it is accepted is closed. */
+  inboundIdleTimeoutMs: 3_000,
+  /** Inbound connections still in their handshake at once, apart from the connection limit. */
+  maxHalfOpenInbound: 100,
+  /** Inbound connections from one source address at once, handshaking and established. */
+  maxConnectionsPerAddress: 8,
   /** We send a keep-alive after this long without sending anything. */
   keepAliveIntervalMs: 60_000,
   /** A request unanswered this long is re-issued elsewhere. */

@@ -27,6 +27,7 @@ export { ConnectQueue, type ConnectQueueOptions, type PeerSource } from './swarm
 export { allowedFastSet, type AllowedFastSetOptions } from './swarm/allowed-fast.js'
 export { canonicalPeerPriority, byPriority } from './swarm/peer-priority.js'
 export { connectionLimitDecision, selfAddress, priorityOrLowest, DEFAULT_PROTECT_FASTEST, type ConnectionLimitInput, type ConnectionLimitDecision, type LimitPeer } from './swarm/connection-limit.js'
+export { inboundAdmission, isIdleHalfOpen, addressKey, InboundLedger, type HalfOpenConnection, type InboundBudgets, type InboundAdmissionInput, type InboundDecision } from './swarm/inbound-admission.js'
 export { crc32c } from './swarm/crc32c.js'
 export { emptySwarm, reduceSwarm, SWARM_CLOSED_HISTORY, type SwarmState, type SwarmPeer, type SwarmEvent, type SwarmSide, type ClosedPeer } from './swarm/swarm-state.js'
 export { admittedPeers, chokePeers, pexPeers, isDuplicate, SNUB_AFTER_MS, type PeerMeasures, type SwarmPexPeer } from './swarm/swarm-selectors.js'
