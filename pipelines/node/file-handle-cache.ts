@@ -1,5 +1,6 @@
 import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { DEFAULT_MAX_OPEN_FILES, OpenFileBudget, isOutOfDescriptors, type Evictable } from './open-file-budget.js'
 
 /** The calls {@link FileHandleCache} makes on an open file; node's `FileHandle` has them. */
 export interface FileHandleLike {
@@ -20,7 +21,8 @@ export interface FileSystemLike {
 /** `node:fs/promises` as a {@link FileSystemLike}. */
 export const nodeFileSystem: FileSystemLike = { open, mkdir }
 
-interface Entry {
+interface Entry extends Evictable {
+  readonly path: string
   readonly promise: Promise<FileHandleLike>
   refs: number
   evicted: boolean
@@ -29,8 +31,15 @@ interface Entry {
 }
 
 /**
- * A small LRU of open file handles keyed by path. A handle in use is never
- * closed under its user: eviction marks it and the last user closes it.
+ * Open file handles keyed by path, within an {@link OpenFileBudget} of
+ * descriptors that may be shared with other caches (by default a budget of
+ * its own of `maxOpenFiles`, {@link DEFAULT_MAX_OPEN_FILES}). Every handle
+ * opening, open or closing holds a slot of the budget; when the budget is
+ * full, the least recently used idle handle of any cache sharing it is
+ * closed, and an open waits for its slot. A handle in use is never closed
+ * under its user. When the system has fewer descriptors than the budget
+ * (`EMFILE`, `ENFILE`), the budget shrinks and the open waits and retries.
+ *
  * Files are opened `r+` (or `r` when read-only); with `create`, a missing
  * file gets its directories and is created with `wx+`, so existing data is
  * never truncated, even when two opens race.
@@ -40,27 +49,30 @@ interface Entry {
  */
 export class FileHandleCache {
   readonly #fs: FileSystemLike
-  readonly #max: number
+  readonly #budget: OpenFileBudget
   readonly #readOnly: boolean
   readonly #entries = new Map<string, Entry>()
-  /** Evicted handles being synced and closed; each settles to its failure, if any. */
-  readonly #closing = new Set<Promise<unknown>>()
+  /** Evicted handles being synced and closed (never rejects). */
+  readonly #closing = new Set<Promise<void>>()
+  /** Failed syncs or closes of evicted handles, kept until `syncAll` or `closeAll` reports them. */
+  readonly #evictionFailures: unknown[] = []
 
-  constructor (fs: FileSystemLike, options: { maxOpenFiles: number, readOnly: boolean }) {
-    if (!Number.isSafeInteger(options.maxOpenFiles) || options.maxOpenFiles < 1) throw new RangeError(`bad maxOpenFiles ${options.maxOpenFiles}`)
+  /** @throws RangeError for a `maxOpenFiles` that is not a positive integer. */
+  constructor (fs: FileSystemLike, options: { maxOpenFiles?: number, budget?: OpenFileBudget, readOnly: boolean }) {
     this.#fs = fs
-    this.#max = options.maxOpenFiles
+    this.#budget = options.budget ?? new OpenFileBudget(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES)
     this.#readOnly = options.readOnly
   }
 
-  /** Handles currently cached (open or opening). */
+  /** Handles currently cached (opening, or open and not evicted). */
   get size (): number {
     return this.#entries.size
   }
 
   /**
    * Run `fn` with an open handle for `path`, opening (and with `create`,
-   * creating) the file when it is not cached.
+   * creating) the file when it is not cached; waits for a slot of the budget
+   * when every one is taken.
    * Rejects with the file system's error (e.g. `ENOENT` without `create`) or `fn`'s.
    */
   async use<T> (path: string, create: boolean, fn: (h: FileHandleLike) => Promise<T>): Promise<T> {
@@ -71,7 +83,7 @@ export class FileHandleCache {
       try {
         handle = await entry.promise
       } catch (e) {
-        this.#release(path, entry, true)
+        this.#release(entry, true)
         // A concurrent non-creating open failed with ENOENT: retry once, creating.
         if (create && attempt === 0 && errno(e) === 'ENOENT') continue
         throw e
@@ -79,87 +91,114 @@ export class FileHandleCache {
       try {
         return await fn(handle)
       } finally {
-        this.#release(path, entry, false)
+        this.#release(entry, false)
       }
     }
   }
 
   /** `sync` every open handle written through, and wait for evicted ones to be synced and closed. Rejects with the first failure. */
   async syncAll (): Promise<void> {
-    const closing = [...this.#closing]
-    this.#closing.clear()
     const results = await Promise.allSettled([...this.#entries.values()].map(async e => {
       if (!e.dirty) return
       const h = await e.promise.catch(() => undefined)
       if (h !== undefined) await h.sync()
     }))
-    const evicted = await Promise.all(closing)
+    await this.#settleEvicted()
     for (const r of results) if (r.status === 'rejected') throw r.reason
-    for (const failure of evicted) if (failure !== undefined) throw failure
+    this.#throwEvictionFailure()
   }
 
   /** Close every handle, including evicted ones still closing. Callers wait for their own operations first. Rejects with the first failure. */
   async closeAll (): Promise<void> {
     const entries = [...this.#entries.values()]
     this.#entries.clear()
-    const closing = [...this.#closing]
-    this.#closing.clear()
     const results = await Promise.allSettled(entries.map(async e => {
       e.evicted = true
+      this.#budget.busyHandle(e)
       const h = await e.promise.catch(() => undefined)
-      if (h !== undefined) await h.close()
+      if (h === undefined) return
+      try {
+        await h.close()
+      } finally {
+        this.#budget.release()
+      }
     }))
-    const evicted = await Promise.all(closing)
+    await this.#settleEvicted()
     for (const r of results) if (r.status === 'rejected') throw r.reason
-    for (const failure of evicted) if (failure !== undefined) throw failure
+    this.#throwEvictionFailure()
+  }
+
+  /** Wait for the evicted handles being closed now. */
+  async #settleEvicted (): Promise<void> {
+    await Promise.all([...this.#closing])
+  }
+
+  /** Throw (and forget) the first failure of an eviction's sync or close since the last report. */
+  #throwEvictionFailure (): void {
+    const failures = this.#evictionFailures.splice(0)
+    if (failures.length > 0) throw failures[0]
   }
 
   #acquire (path: string, create: boolean): Entry {
     let entry = this.#entries.get(path)
     if (entry === undefined) {
-      entry = { promise: this.#open(path, create), refs: 0, evicted: false, dirty: false }
-      this.#entries.set(path, entry)
-      this.#evict()
-    } else {
-      this.#entries.delete(path)
+      const created: Entry = {
+        path,
+        promise: this.#open(path, create),
+        refs: 0,
+        evicted: false,
+        dirty: false,
+        evict: async () => { await this.#evict(created) }
+      }
+      entry = created
       this.#entries.set(path, entry)
     }
-    entry.refs++
+    if (entry.refs++ === 0) this.#budget.busyHandle(entry)
     return entry
   }
 
-  #release (path: string, entry: Entry, failed: boolean): void {
+  #release (entry: Entry, failed: boolean): void {
     entry.refs--
     if (failed) {
-      if (this.#entries.get(path) === entry) this.#entries.delete(path)
+      if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path)
       return
     }
-    if (entry.evicted && entry.refs === 0) this.#closeEvicted(entry)
+    if (entry.refs === 0 && !entry.evicted) this.#budget.idleHandle(entry)
   }
 
-  #evict (): void {
-    for (const [path, entry] of this.#entries) {
-      if (this.#entries.size <= this.#max) break
-      this.#entries.delete(path)
-      entry.evicted = true
-      if (entry.refs === 0) this.#closeEvicted(entry)
-    }
-  }
-
-  #closeEvicted (entry: Entry): void {
-    // An open that failed was reported to its caller already.
-    const p = entry.promise.then(async h => {
+  /** Called by the budget on an idle handle: forget it, then sync (when written) and close it. */
+  async #evict (entry: Entry): Promise<void> {
+    entry.evicted = true
+    if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path)
+    const closed = entry.promise.then(async h => {
       try {
         if (entry.dirty) await h.sync()
       } finally {
         await h.close()
       }
-    }, () => undefined)
+    })
     // A failure is kept (not thrown) until the next syncAll reports it.
-    this.#closing.add(p.then(() => undefined, (e: unknown) => e ?? new Error('close failed')))
+    const settled = closed.then(() => {}, (e: unknown) => { this.#evictionFailures.push(e ?? new Error('close failed')) })
+    this.#closing.add(settled)
+    await settled
+    this.#closing.delete(settled)
   }
 
+  /** Take a slot of the budget, then open; out of descriptors, shrink the budget, wait and retry. The slot is given back when the open fails. */
   async #open (path: string, create: boolean): Promise<FileHandleLike> {
+    for (;;) {
+      await this.#budget.acquire()
+      try {
+        return await this.#openFile(path, create)
+      } catch (e) {
+        if (isOutOfDescriptors(errno(e)) && this.#budget.shrink()) continue
+        this.#budget.release()
+        throw e
+      }
+    }
+  }
+
+  async #openFile (path: string, create: boolean): Promise<FileHandleLike> {
     if (this.#readOnly) return await this.#fs.open(path, 'r')
     try {
       return await this.#fs.open(path, 'r+')

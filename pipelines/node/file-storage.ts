@@ -6,6 +6,7 @@ import { mapRange, type FileSegment } from '../../lib/storage/file-layout.js'
 import type { Storage } from '../../lib/storage/types.js'
 import { AlignedAllocator, DIRECT_IO_ALIGNMENT, isAligned } from './aligned-memory.js'
 import { FileHandleCache, errno, nodeFileSystem, type FileHandleLike, type FileSystemLike } from './file-handle-cache.js'
+import { DEFAULT_MAX_OPEN_FILES, OpenFileBudget } from './open-file-budget.js'
 import { torrentFilePath } from './resolve-inside.js'
 import { toStorageError } from './storage-errors.js'
 
@@ -15,8 +16,21 @@ export { ensureFiles } from './ensure-files.js'
 export interface FileStorageOptions {
   /** Open files `r` and reject writes with StorageError `read-only`. */
   readonly readOnly?: boolean
-  /** Most file handles kept in the cache; default 32. An evicted handle that was written through is closed after its `fsync`, so the count of open descriptors can exceed this briefly. */
+  /**
+   * Most file descriptors open at once, buffered and direct handles together
+   * (counting those being opened and closed); default
+   * {@link DEFAULT_MAX_OPEN_FILES} (128), which leaves room for sockets under
+   * a limit of 256. When full, the least recently used idle handle is
+   * closed (after its `fsync` if written) and the read or write waits for
+   * it. Ignored when `openFiles` is given.
+   */
   readonly maxOpenFiles?: number
+  /**
+   * A budget of descriptors shared with other storages (one per session, as
+   * libtorrent's file pool); default a budget of `maxOpenFiles` of this
+   * storage's own.
+   */
+  readonly openFiles?: OpenFileBudget
   /** File-system calls; default `node:fs/promises`. */
   readonly fs?: FileSystemLike
   /**
@@ -79,7 +93,7 @@ export const INLINE_WRITE_BYTES = 64 * 1024
  * into one read and one write (or run of 64 KiB writes) per file, passing
  * views of the caller's buffers (no copy). Files and directories are created
  * on first write, never truncated; padding files are never created and read
- * as zeros. A small LRU keeps handles open. Writes to one file are queued
+ * as zeros. A bounded LRU keeps handles open (see `maxOpenFiles`). Writes to one file are queued
  * and run one at a time (each waits for the one before it, whatever its
  * outcome); writes to different files run side by side. By default what
  * can be is written around the page cache (`O_DIRECT`, from buffers made by
@@ -127,7 +141,8 @@ export class FileStorage implements Storage {
     this.#readOnly = options.readOnly === true
     this.#realFs = options.fs === undefined
     this.#inline = (options.writes ?? 'inline') === 'inline'
-    this.#cache = new FileHandleCache(options.fs ?? nodeFileSystem, { maxOpenFiles: options.maxOpenFiles ?? 32, readOnly: this.#readOnly })
+    const budget = options.openFiles ?? new OpenFileBudget(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES)
+    this.#cache = new FileHandleCache(options.fs ?? nodeFileSystem, { budget, readOnly: this.#readOnly })
     const directFs = options.directFs ?? (O_DIRECT === undefined ? undefined : directFileSystem(O_DIRECT))
     this.#directOff = this.#readOnly
       ? 'read-only storage'
@@ -137,7 +152,7 @@ export class FileStorage implements Storage {
             ? 'turned off (directIo: false)'
             : directFs === undefined ? 'O_DIRECT is not available on this platform' : undefined
     if (this.#directOff === undefined && directFs !== undefined) {
-      this.#direct = new FileHandleCache(directFs, { maxOpenFiles: options.maxOpenFiles ?? 32, readOnly: false })
+      this.#direct = new FileHandleCache(directFs, { budget, readOnly: false })
       this.#aligned = new AlignedAllocator()
     }
   }
