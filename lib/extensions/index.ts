@@ -1,7 +1,8 @@
 /**
  * The extension protocol (BEP 10) and metadata exchange (BEP 9): the extended
- * handshake codec, per-connection extension ids, the `ut_metadata` codec and
- * a metadata assembler.
+ * handshake codec, per-connection extension ids, the `ut_metadata` codec,
+ * a metadata assembler and the candidate-size tracker used to fetch a magnet's
+ * metadata.
  *
  * @example
  * ```ts
@@ -26,6 +27,10 @@ export {
   type MetadataMessageOptions
 } from './ut-metadata.js'
 export { MetadataAssembler, type MetadataAssemblerOptions, type MetadataReceiveResult } from './metadata-assembler.js'
+export { MetadataCandidate } from './metadata-candidate.js'
+export {
+  MetadataCandidates, type MetadataCandidatesOptions, type MetadataCandidateResult, type MetadataCandidateSummary
+} from './metadata-candidates.js'
 export { PEX_FLAGS, PEX_LIMITS, pexAddressKey, encodePex, decodePex, type PexPeer, type PexMessage, type PexDecodeOptions } from './ut-pex.js'
 export { PexState, PexInbox } from './pex-state.js'
 export { TEX_LIMITS, isExchangeableTrackerUrl, encodeTex, decodeTex, TexState, type TexMessage, type TexDecodeOptions, type TexStateOptions } from './lt-tex.js'

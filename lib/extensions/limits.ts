@@ -11,6 +11,10 @@ export const METADATA_PIECE_SIZE = 16 * 1024
 export const EXTENSION_LIMITS = {
   /** Largest `metadata_size` accepted from a peer: 16 MiB. */
   maxMetadataSize: 16 * 1024 * 1024,
+  /** Distinct `metadata_size` values tracked at once while fetching a magnet's metadata. */
+  maxMetadataCandidates: 8,
+  /** A `ut_metadata` request unanswered this long drops the peer (while fetching). */
+  metadataRequestTimeoutMs: 15_000,
   /** Largest extended handshake payload; real ones are well under 1 KiB. */
   maxHandshakeLength: 64 * 1024,
   /** Largest `ut_metadata` payload: one 16 KiB piece plus 1 KiB for the dictionary. */
