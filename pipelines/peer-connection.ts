@@ -34,6 +34,12 @@ export interface PeerConnectionOptions {
   readonly role: 'initiator' | 'responder'
   readonly scheduler: SchedulerLike
   readonly requestQueueDepth: number
+  /**
+   * Called once the handshake is done and the peer admitted, before any
+   * message is sent; throwing closes the connection with that error (e.g. the
+   * connection limit, applied to inbound connections at this point).
+   */
+  readonly onHandshake?: (peer: PeerConnection) => void
   readonly signal?: AbortSignal
 }
 
@@ -118,6 +124,7 @@ export class PeerConnection {
       this.#remote = hs.remote
       this.#caps = hs.capabilities
       rt.admit(this)
+      this.#options.onHandshake?.(this)
       const session = new PeerSession({ geometry: rt.geometry, fast: hs.capabilities.fast, extended: hs.capabilities.extended, ourHave: rt.have })
       this.#session = session
       this.#startTimers(scheduler)

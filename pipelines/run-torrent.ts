@@ -9,6 +9,7 @@ import { connectionLimitDecision, priorityOrLowest, selfAddress } from '../lib/s
 import type { Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { FileStorage, ensureFiles } from './node/file-storage.js'
+import { InboundGate } from './inbound-gate.js'
 import { nodeHasher } from './node/hasher.js'
 import { tcpTransport } from './node/tcp.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
@@ -160,13 +161,33 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       const newcomer = conn.remote
       if (newcomer === undefined) return false
       const now = scheduler.now()
-      const peers = [...rt.peers.values()].flatMap((p) => p.closed || p.conn.remote === undefined ? [] : [{
+      const peers = [...rt.peers.values()].flatMap((p) => p.closed || p.conn === conn || p.conn.remote === undefined ? [] : [{
         key: p.key, address: p.conn.remote, downloadRate: p.downRate.rate(now), seed: p.session?.peerHas.complete === true || rt.swarm.peers.get(p.key)?.uploadOnly === true
       }])
       const d = connectionLimitDecision({ self: self(), newcomer, peers, used: queue.connectedCount + queue.dialing, limit: maxConnections, seeding: rt.complete })
       if (typeof d !== 'object') return d === 'accept'
       rt.peers.get(d.replace)?.close(new RxTorrentError('replaced-by-priority', `replaced by ${formatAddress(newcomer)}, of higher BEP 40 priority, at the connection limit`, { disposition: 'ignore', details: { by: formatAddress(newcomer) } }))
       return true
+    }
+
+    // Inbound connections (pipelines/inbound-gate): their own budget until the
+    // handshake, a cap per source address, idle ones closed; the connection
+    // limit (with BEP 40 replacement) applies once the handshake completes.
+    const gate = new InboundGate({ scheduler, ...options.inbound })
+    const acceptInbound = (accepted: Duplex): void => {
+      const g = gate.accept(accepted)
+      if (g === undefined) return
+      let counted = false
+      void rt.addConnection(g.conn, 'responder', {
+        onHandshake: () => {
+          g.handshaken()
+          if (queue.connectedCount + queue.dialing >= maxConnections && !replaceForPriority(g.conn)) {
+            throw new RxTorrentError('connection-limit', `refused at the connection limit (${maxConnections})`, { disposition: 'ignore', details: { limit: maxConnections } })
+          }
+          queue.incoming()
+          counted = true
+        }
+      }).finally(() => { g.closed(); if (counted) queue.incomingClosed(); pump() })
     }
 
     const pump = (): void => {
@@ -303,11 +324,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       if (rt.complete && options.stopWhenComplete) return
       const listenPort = options.port ?? (trackersOn ? 0 : undefined)
       if (listenPort !== undefined) {
-        listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: listenPort, signal }, (conn) => {
-          if (queue.connectedCount + queue.dialing >= maxConnections && !replaceForPriority(conn)) { conn.close(); return }
-          queue.incoming()
-          void rt.addConnection(conn, 'responder').finally(() => { queue.incomingClosed(); pump() })
-        })
+        listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: listenPort, signal }, acceptInbound)
         listening = true
         rt.listenAddress = listener.address
         options.onListening?.(listener.address)

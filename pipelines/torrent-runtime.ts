@@ -203,8 +203,12 @@ export class TorrentRuntime {
     this.verified$.next(this.have.count)
   }
 
-  /** Run a connection to its end. Never rejects. */
-  async addConnection (conn: Duplex, role: 'initiator' | 'responder'): Promise<Error | undefined> {
+  /**
+   * Run a connection to its end. Never rejects. `onHandshake` runs once the
+   * handshake is done and the peer admitted; throwing there closes the
+   * connection with that error.
+   */
+  async addConnection (conn: Duplex, role: 'initiator' | 'responder', options: { onHandshake?: (peer: PeerConnection) => void } = {}): Promise<Error | undefined> {
     const key = conn.remote === undefined ? `peer-${this.swarm.opened}-${this.scheduler.now()}` : formatAddress(conn.remote)
     const host = banKey(conn)
     if (this.policy.isBanned(host)) {
@@ -218,7 +222,11 @@ export class TorrentRuntime {
     }
     this.dispatch({ type: 'peer-connected', key, outgoing: role === 'initiator', ...(conn.remote === undefined ? {} : { address: conn.remote }), at: this.scheduler.now() })
     const peer = new PeerConnection(this, conn, key, {
-      role, scheduler: this.scheduler, requestQueueDepth: this.#depth, ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
+      role,
+      scheduler: this.scheduler,
+      requestQueueDepth: this.#depth,
+      ...(options.onHandshake === undefined ? {} : { onHandshake: options.onHandshake }),
+      ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
     })
     const err = await peer.run()
     if (err !== undefined && !this.#options.signal?.aborted) {

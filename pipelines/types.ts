@@ -3,6 +3,7 @@ import type { ConnectQueueOptions, PeerSource } from '../lib/swarm/connect-queue
 import type { AnnounceClient } from '../operators/announce-schedule.js'
 import type { Extension } from '../operators/extension.js'
 import type { TorrentRuntime } from './torrent-runtime.js'
+import type { InboundLimits } from './inbound-gate.js'
 import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
@@ -95,6 +96,13 @@ export interface CommonOptions {
   readonly onExtensionEvent?: (peer: string, name: string, event: unknown) => void
   /** Connection limits and dial backoff. */
   readonly connectQueue?: ConnectQueueOptions
+  /**
+   * Inbound connections before their handshake: their own budget
+   * (`maxHalfOpen`, default 100, apart from `connectQueue.maxConnections`),
+   * a cap per source address (`maxPerAddress`, default 8) and a close after
+   * `idleTimeoutMs` (default 3 s) without a byte.
+   */
+  readonly inbound?: InboundLimits
   /** Custom storage; default files under the directory, laid out as libtorrent's save path. */
   readonly storage?: Storage
   /**

@@ -44,6 +44,11 @@ async function rawPeer (net: ReturnType<typeof memoryNetwork>, host: string, to:
   return { admitted, ended, isOpen: () => open, close: () => { out.end(); conn.close() } }
 }
 
+/** Lets the event loop turn (setImmediate, no timers) until `done` holds, at most 100 turns. */
+async function turnsUntil (done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise<void>((resolve) => { setImmediate(resolve) })
+}
+
 /** Hosts sorted by BEP 40 priority with `self`, lowest first. */
 function byRank (self: PeerAddress, hosts: string[]): string[] {
   return [...hosts].sort((a, b) => canonicalPeerPriority(self, { host: a, port: 1 }) - canonicalPeerPriority(self, { host: b, port: 1 }))
@@ -75,6 +80,8 @@ describe('BEP 40 at the connection limit (memory network, maxConnections 2)', ()
     const c = await rawPeer(net, highest, s.address, torrent, 3)
     await b.ended
     await c.admitted
+    // The replaced peer's warning follows its close by a few turns (the newcomer is now weighed at its handshake).
+    await turnsUntil(() => warnings.some((w) => isRxTorrentError(w.error) && w.error.code === 'replaced-by-priority'))
     expect(a.isOpen()).toBe(true)
     expect(c.isOpen()).toBe(true)
     const replaced = warnings.filter((w) => isRxTorrentError(w.error) && w.error.code === 'replaced-by-priority')
