@@ -17,4 +17,4 @@ export { parseMagnet, MAX_MAGNET_LENGTH, type ParseMagnetOptions } from './parse
 export { formatMagnet } from './format-magnet.js'
 export { parseInfoHash, toHex, fromHex, fromBase32, toBase32 } from './info-hash.js'
 export { parsePeerAddress } from './peer-address.js'
-export { parseSelectOnly, formatSelectOnly, MAX_SELECT_ONLY } from './select-only.js'
+export { parseSelectOnly, selectOnlyItems, formatSelectOnly, MAX_SELECT_ONLY, MAX_SELECT_ONLY_INDEX, type SelectOnlyItems } from './select-only.js'

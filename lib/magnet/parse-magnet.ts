@@ -4,7 +4,7 @@ import type { PeerAddress } from '../transport/types.js'
 import { formatAddress } from '../transport/types.js'
 import { fromHex, parseInfoHash, toHex } from './info-hash.js'
 import { parsePeerAddress } from './peer-address.js'
-import { MAX_SELECT_ONLY, parseSelectOnly } from './select-only.js'
+import { MAX_SELECT_ONLY, MAX_SELECT_ONLY_INDEX, selectOnlyItems } from './select-only.js'
 import type { Magnet } from './types.js'
 
 /** Default cap on the length of a magnet URI, in characters. */
@@ -15,23 +15,34 @@ export interface ParseMagnetOptions {
   readonly maxParams?: number
   /** Longest URI accepted, in characters. Default `MAX_MAGNET_LENGTH` (16 KiB). */
   readonly maxLength?: number
-  /** Most file indices `so` may select. Default `MAX_SELECT_ONLY`. */
+  /** Most file indices `so` may select; the rest are dropped with a warning. Default `MAX_SELECT_ONLY`. */
   readonly maxSelectOnly?: number
+  /** Largest file index `so` may name; larger ones are dropped with a warning. Default `MAX_SELECT_ONLY_INDEX` (999,999). */
+  readonly maxSelectOnlyIndex?: number
 }
+
+/** Most warnings one magnet carries; a last line counts the rest. */
+const MAX_WARNINGS = 20
+
+/** Tracker schemes a magnet's `tr` may use; any other is dropped with a warning. */
+const TRACKER_SCHEME = /^(?:https?|udp):\/\//i
 
 /**
  * Parse a magnet URI. Values are percent-decoded as `URLSearchParams` does
- * (`+` is a space, invalid escapes stay as written); indexed keys (`tr.1`,
- * `xt.2`…) count as their base key. `tr`, `ws` and `x.pe` are de-duplicated
- * in order and capped at `maxParams` each — extra entries are dropped, not an
- * error. Malformed `x.pe` and `xl` values are ignored; unknown keys too.
- * Whitespace around the URI (a pasted line) is trimmed.
+ * (`+` is a space, invalid escapes stay as written); keys are
+ * case-insensitive (`XT=`, `Dn=`) and indexed keys (`tr.1`, `xt.2`…) count
+ * as their base key. `tr`, `ws` and `x.pe` are de-duplicated in order and
+ * capped at `maxParams` each — extra entries are dropped, not an error.
+ * What deployed clients tolerate is tolerated, and said in `warnings`: a
+ * `tr` that is not an http(s) or udp URL is dropped; a bad `so` item is
+ * skipped, `so` indices beyond `maxSelectOnlyIndex` dropped, and selections
+ * past `maxSelectOnly` dropped. Malformed `x.pe` and `xl` values are ignored;
+ * unknown keys too. Whitespace around the URI (a pasted line) is trimmed.
  * @throws MagnetError (reject): `too-long` over `maxLength`; `not-a-magnet`
  *   without the `magnet:?` prefix; `bad-info-hash` for a `urn:btih:` that is
  *   not 40 hex or 32 base32 characters or a `urn:btmh:` that is not a SHA-256
  *   multihash; `conflicting-info-hash` for two different btih values;
- *   `no-btih` when there is no v1 info-hash (a v2-only magnet included);
- *   `bad-select-only` from `so`.
+ *   `no-btih` when there is no v1 info-hash (a v2-only magnet included).
  * @see BEP 9, BEP 53, ADVERSARIAL E52
  */
 export function parseMagnet (input: string, options: ParseMagnetOptions = {}): Magnet {
@@ -52,12 +63,14 @@ export function parseMagnet (input: string, options: ParseMagnetOptions = {}): M
   const trackers = new Set<string>()
   const webSeeds = new Set<string>()
   const peers = new Map<string, PeerAddress>()
-  const selected = new Set<number>()
-  let hasSelectOnly = false
+  const selectOnlyParts: string[] = []
   const keywords: string[] = []
+  const warnings: string[] = []
+  let unsaid = 0
+  const warn = (message: string): void => { if (warnings.length < MAX_WARNINGS) warnings.push(message); else unsaid++ }
 
   for (const [rawKey, value] of new URLSearchParams(query)) {
-    const key = /^(.+)\.\d+$/.exec(rawKey)?.[1] ?? rawKey
+    const key = (/^(.+)\.\d+$/.exec(rawKey)?.[1] ?? rawKey).toLowerCase()
     switch (key) {
       case 'xt': {
         const lower = value.toLowerCase()
@@ -76,7 +89,10 @@ export function parseMagnet (input: string, options: ParseMagnetOptions = {}): M
         name ??= value
         break
       case 'tr':
-        if (value !== '' && trackers.size < maxParams) trackers.add(value)
+        if (value === '' || trackers.has(value)) break
+        if (!TRACKER_SCHEME.test(value)) warn(`tracker ${JSON.stringify(value.slice(0, 100))} dropped: only http, https and udp trackers are used`)
+        else if (trackers.size < maxParams) trackers.add(value)
+        else warn(`more than ${maxParams} trackers: ${JSON.stringify(value.slice(0, 100))} dropped`)
         break
       case 'ws':
         if (value !== '' && webSeeds.size < maxParams) webSeeds.add(value)
@@ -87,8 +103,7 @@ export function parseMagnet (input: string, options: ParseMagnetOptions = {}): M
         break
       }
       case 'so':
-        hasSelectOnly = true
-        for (const i of parseSelectOnly(value, (options.maxSelectOnly ?? MAX_SELECT_ONLY) - selected.size)) selected.add(i)
+        selectOnlyParts.push(value)
         break
       case 'xl':
         if (exactLength === undefined && /^\d{1,16}$/.test(value) && Number(value) <= Number.MAX_SAFE_INTEGER) exactLength = Number(value)
@@ -113,9 +128,15 @@ export function parseMagnet (input: string, options: ParseMagnetOptions = {}): M
   }
   if (infoHashV2 !== undefined) magnet.infoHashV2 = infoHashV2
   if (name !== undefined) magnet.name = name
-  if (hasSelectOnly && selected.size > 0) magnet.selectOnly = [...selected].sort((a, b) => a - b)
+  if (selectOnlyParts.length > 0) {
+    const items = selectOnlyItems(selectOnlyParts.join(','), options.maxSelectOnly ?? MAX_SELECT_ONLY, options.maxSelectOnlyIndex ?? MAX_SELECT_ONLY_INDEX)
+    for (const problem of items.problems) warn(`so: ${problem}`)
+    if (items.indices.length > 0) magnet.selectOnly = items.indices
+  }
   if (exactLength !== undefined) magnet.exactLength = exactLength
   if (keywords.length > 0) magnet.keywords = keywords
+  if (unsaid > 0) warnings.push(`${unsaid} more warnings`)
+  if (warnings.length > 0) magnet.warnings = warnings
   return magnet
 }
 

@@ -25,4 +25,9 @@ export interface Magnet {
   readonly exactLength?: number
   /** Search keywords (`kt`). */
   readonly keywords?: readonly string[]
+  /**
+   * What was tolerated while parsing, one line each (a non-http(s)/udp
+   * tracker dropped, a bad `so` item skipped…); absent when nothing was.
+   */
+  readonly warnings?: readonly string[]
 }

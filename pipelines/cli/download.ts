@@ -51,6 +51,8 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   const port = values.port === undefined ? undefined : parsePort(values.port)
   const loaded = await loadInput(input, io)
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
+  // What the magnet parser tolerated (a dropped tracker, a skipped `so` item).
+  if (loaded.kind === 'magnet') for (const message of loaded.magnet.warnings ?? []) reporter.warning({ type: 'warning', message: `magnet: ${message}` })
   // Direct writes where the file system allows them (FileStorageOptions.directIo), unless turned off.
   const directIo = values['no-direct-io'] !== true
   const common = {

@@ -89,6 +89,8 @@ export interface MagnetInfoRecord {
   readonly trackers: readonly string[]
   readonly webSeeds: readonly string[]
   readonly peers: readonly string[]
+  /** What the parser tolerated (see `Magnet.warnings`); absent when nothing was. */
+  readonly warnings?: readonly string[]
 }
 
 /** The info record of a torrent: file paths as laid out on disk (`name/…`), padding hidden. */
@@ -118,7 +120,8 @@ export function magnetInfo (m: Magnet): MagnetInfoRecord {
     ...(m.name === undefined ? {} : { name: m.name }),
     trackers: m.trackers,
     webSeeds: m.webSeeds,
-    peers: m.peers.map(formatAddress)
+    peers: m.peers.map(formatAddress),
+    ...(m.warnings === undefined ? {} : { warnings: m.warnings })
   }
 }
 
@@ -151,6 +154,7 @@ export function formatInfo (r: TorrentInfoRecord | MagnetInfoRecord): string {
     for (const w of r.webSeeds) lines.push(`  ${safe(w)}`)
     lines.push(`peers:${r.peers.length === 0 ? ' none' : ''}`)
     for (const p of r.peers) lines.push(`  ${p}`)
+    for (const w of r.warnings ?? []) lines.push(`warning: ${safe(w)}`)
   }
   return lines.join('\n') + '\n'
 }

@@ -69,6 +69,8 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
   const out = values.out ?? tempDir as string
   const mode = chooseMode(values, io.stderr)
   const reporter = new ProgressReporter(mode, io.stdout, io.stderr)
+  // What the magnet parser tolerated (a dropped tracker, a skipped `so` item).
+  if (loaded.kind === 'magnet') for (const message of loaded.magnet.warnings ?? []) reporter.warning({ type: 'warning', message: `magnet: ${message}` })
   // Direct writes where the file system allows them (FileStorageOptions.directIo), unless turned off.
   const directIo = values['no-direct-io'] !== true
   const storage = loaded.kind === 'torrent' ? new FileStorage(loaded.torrent, out, { directIo }) : undefined
