@@ -14,7 +14,8 @@ export interface MagnetDownloadOptions extends DownloadOptions {
  * Download from a magnet link: fetch the metadata from the link's peers
  * (`x.pe`), `options.peers` and its trackers (`tr`) by BEP 9, then download
  * exactly as from a .torrent, announcing to the same trackers and dialing the
- * peers that gave the metadata first. While the metadata is fetched one
+ * peers that gave the metadata first (never those whose metadata failed the
+ * info-hash check). While the metadata is fetched one
  * `Progress` with state `metadata` is emitted. Errors as `fetchMetadata`,
  * then as `download`.
  * @see BEP 9
@@ -48,7 +49,7 @@ export function downloadMagnet (magnet: Magnet, options: MagnetDownloadOptions):
       from(fetching).pipe(mergeMap(({ fetched, port }) => download(fetched.torrent, {
         ...options,
         ...(port === undefined ? {} : { port }),
-        peers: dedupe([...fetched.peers, ...peers]),
+        peers: dedupe([...fetched.peers, ...peers]).filter((p) => !fetched.banned.some((b) => b.host === p.host && b.port === p.port)),
         webSeeds: [...magnet.webSeeds, ...(options.webSeeds ?? [])]
       })))
     ).pipe((source) => new Observable<Progress>((subscriber) => {

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { pipe } from 'it-pipe'
 import { Subscription, asyncScheduler, timer, type SchedulerLike } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
+import { EXTENSION_LIMITS } from '../lib/extensions/limits.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { encode } from '../lib/bencode/index.js'
-import { MetadataAssembler } from '../lib/extensions/metadata-assembler.js'
+import { MetadataCandidates } from '../lib/extensions/metadata-candidates.js'
 import { parseInfoDict } from '../lib/metainfo/parse-info-dict.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { generatePeerId } from '../lib/peer-id/index.js'
@@ -37,6 +38,8 @@ export interface FetchMetadataOptions {
   readonly peerId?: Uint8Array
   /** Largest metadata accepted; default 16 MiB. */
   readonly maxMetadataSize?: number
+  /** Distinct metadata sizes tracked at once (peers may disagree); default 8. */
+  readonly maxMetadataCandidates?: number
   /** A peer that leaves a request unanswered this long is dropped; default 15 s. */
   readonly requestTimeoutMs?: number
   readonly onWarning?: (w: TorrentWarning) => void
@@ -48,18 +51,23 @@ export interface FetchedMetadata {
   readonly torrent: Torrent
   /** A .torrent file of it: the info dictionary exactly as received, plus the trackers. */
   readonly torrentFile: Uint8Array
-  /** Peers that answered: worth dialing again for the data. */
+  /** Peers that gave the verified metadata or stated its size: worth dialing again for the data. */
   readonly peers: readonly PeerAddress[]
+  /** Peers whose metadata failed the info-hash check: not worth dialing. */
+  readonly banned: readonly PeerAddress[]
 }
 
 /**
  * Fetch a torrent's metadata (its info dictionary) from peers by BEP 9
  * `ut_metadata`, given only its info-hash: peers from the list and from the
  * trackers are dialed through a connect queue; each that offers the metadata
- * is asked for pieces (two at a time); the assembled bytes are checked
- * against the info-hash and parsed with the same limits and path sanitising
- * as a .torrent file. A peer that sends bad pieces, rejects, or stalls is
- * dropped and its pieces are asked elsewhere.
+ * states its size, and is asked (two pieces at a time) for pieces of that
+ * size only: peers that disagree are fetched side by side
+ * ({@link MetadataCandidates}), so one that states a huge size and then
+ * stalls or sends garbage delays nobody. Assembled bytes are checked against
+ * the info-hash and parsed with the same limits and path sanitising as a
+ * .torrent file. A peer that rejects or stalls is dropped and its pieces are
+ * asked elsewhere; a peer whose bytes fail the hash is banned.
  *
  * Resolves with the torrent; rejects with `RxTorrentError` `no-peers` when
  * every peer was tried and none could give it (and no tracker is left), or
@@ -76,9 +84,14 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
   options.signal?.addEventListener('abort', onOuterAbort, { once: true })
   const queue = new ConnectQueue({ maxConnections: 20 })
   const subs: Subscription[] = []
-  const answered = new Map<string, PeerAddress>()
-  const closers = new Set<(err?: Error) => void>()
-  let assembler: MetadataAssembler | undefined
+  const known = new Map<string, PeerAddress>()
+  const closers = new Map<string, (err?: Error) => void>()
+  const requestTimeout = options.requestTimeoutMs ?? EXTENSION_LIMITS.metadataRequestTimeoutMs
+  const candidates = new MetadataCandidates({
+    infoHash, sha1, requestTimeoutMs: requestTimeout,
+    ...(options.maxMetadataSize === undefined ? {} : { maxSize: options.maxMetadataSize }),
+    ...(options.maxMetadataCandidates === undefined ? {} : { maxCandidates: options.maxMetadataCandidates })
+  })
   let sourcesLive = 0
   let lastError: string | undefined
   const askers = new Set<() => void>()
@@ -91,14 +104,14 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
       ac.abort()
       options.signal?.removeEventListener('abort', onOuterAbort)
       for (const s of subs) s.unsubscribe()
-      for (const close of closers) close()
+      for (const close of closers.values()) close()
       if (err !== undefined) reject(err)
       else resolve(result as FetchedMetadata)
     }
     if (options.signal?.aborted === true) { finish(options.signal.reason instanceof Error ? options.signal.reason : new RxTorrentError('aborted', 'aborted', { disposition: 'ignore' })); return }
     options.signal?.addEventListener('abort', () => { finish(options.signal?.reason instanceof Error ? options.signal.reason : new RxTorrentError('aborted', 'aborted', { disposition: 'ignore' })) }, { once: true })
 
-    const done = (bytes: Uint8Array): void => {
+    const done = (bytes: Uint8Array, from: readonly string[]): void => {
       let torrent: Torrent
       try {
         torrent = parseInfoDict(bytes, sha1)
@@ -108,7 +121,10 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
       }
       const announce = (options.trackers ?? []).map((t) => [...t]).filter((t) => t.length > 0)
       torrent = { ...torrent, announce }
-      finish(undefined, { torrent, torrentFile: torrentFileOf(bytes, announce), peers: [...answered.values()] })
+      const agreed = candidates.candidates.find((c) => c.size === bytes.length)?.peers ?? []
+      const peersOf = (keys: Iterable<string>): PeerAddress[] => [...new Set(keys)].flatMap((k) => known.get(k) ?? [])
+      const banned = peersOf([...known.keys()].filter((k) => candidates.isBanned(k)))
+      finish(undefined, { torrent, torrentFile: torrentFileOf(bytes, announce), peers: peersOf([...from, ...agreed]), banned })
     }
 
     const pump = (): void => {
@@ -131,9 +147,10 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
         return
       }
       queue.connected(peer)
+      known.set(key, peer)
       const out = new OutboundQueue()
       let closed = false
-      const timers: Subscription[] = []
+      const timers = new Set<Subscription>()
       const close = (err?: Error): void => {
         if (closed) return
         closed = true
@@ -141,49 +158,54 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
         out.end()
         conn.close(err)
       }
-      closers.add(close)
+      closers.set(key, close)
       const sinkDone = conn.sink(pipe(out, encodeFrames())).catch(() => {})
       let useful = false
       let hopeless = false
-      const inFlight = new Set<number>()
+      // A request unanswered for requestTimeout drops the peer (the rule is the candidates').
+      const checkOverdue = (): void => {
+        if (candidates.overdue(scheduler.now()).includes(key)) close(new RxTorrentError('metadata-timeout', `${key} left a metadata request unanswered for ${requestTimeout} ms`, { disposition: 'disconnect' }))
+      }
       const requestMore = (): void => {
-        if (assembler === undefined || closed) return
-        while (inFlight.size < 2) {
-          const piece = assembler.nextRequest(key)
-          if (piece === undefined) return
-          inFlight.add(piece)
+        if (closed || settled) return
+        for (let piece = candidates.nextRequest(key, scheduler.now()); piece !== undefined; piece = candidates.nextRequest(key, scheduler.now())) {
           channel.send('ut_metadata', requestMetadataPiece(piece))
-          const requestTimeout = options.requestTimeoutMs ?? 15_000
-          timers.push(timer(requestTimeout, scheduler).subscribe(() => {
-            if (inFlight.has(piece)) close(new RxTorrentError('metadata-timeout', `no answer to metadata request ${piece}`, { disposition: 'disconnect' }))
-          }))
+          const t: Subscription = timer(requestTimeout, scheduler).subscribe(() => { timers.delete(t); checkOverdue() })
+          timers.add(t)
         }
       }
       askers.add(requestMore)
+      const onPiece = (e: MetadataPieceEvent): void => {
+        if (settled || closed) return
+        if (e.type === 'metadata-reject') {
+          candidates.release(key, e.piece)
+          close(new RxTorrentError('metadata-rejected', `${key} rejected metadata piece ${e.piece}`, { disposition: 'disconnect' }))
+          return
+        }
+        let result
+        try {
+          result = candidates.receive(key, e.piece, e.totalSize, e.data)
+        } catch (err) {
+          close(err instanceof Error ? err : new RxTorrentError('bad-metadata', String(err), { disposition: 'disconnect' }))
+          return
+        }
+        useful = true
+        if (result === 'more') { requestMore(); return }
+        if ('done' in result) { done(result.done, result.from); return }
+        lastError = result.failed.length > 0
+          ? `metadata of ${result.size} bytes from ${result.failed.join(', ')} did not match the info-hash`
+          : `metadata of ${result.size} bytes from ${result.suspects.join(', ')} did not match the info-hash; asking them one at a time`
+        options.onWarning?.({ type: 'warning', message: lastError })
+        for (const k of result.failed) closers.get(k)?.(new RxTorrentError('bad-metadata', lastError, { disposition: 'ban' }))
+        requestElsewhere()
+      }
       const channel = new ExtensionChannel([utMetadataFetch()], {
         key,
         send: (m) => { if (!closed) out.push(m) },
         close,
         handshake: { v: CLIENT_VERSION, ...(options.port === undefined ? {} : { p: options.port }) },
         ...(options.maxMetadataSize === undefined ? {} : { maxMetadataSize: options.maxMetadataSize }),
-        onEvent: (_name, event) => {
-          const e = event as MetadataPieceEvent
-          if (assembler === undefined) return
-          inFlight.delete(e.piece)
-          if (e.type === 'metadata-reject') {
-            assembler.release(key, e.piece)
-            close(new RxTorrentError('metadata-rejected', `${key} rejected metadata piece ${e.piece}`, { disposition: 'disconnect' }))
-            return
-          }
-          const result = assembler.receive(key, e.piece, e.totalSize, e.data)
-          useful = true
-          answered.set(key, peer)
-          if (result === 'more') { requestMore(); return }
-          if ('done' in result) { done(result.done); return }
-          lastError = `metadata from ${result.failed.join(', ')} did not match the info-hash`
-          for (const k of result.failed) if (k === key) close(new RxTorrentError('bad-metadata', lastError, { disposition: 'ban' }))
-          requestElsewhere()
-        }
+        onEvent: (_name, event) => { onPiece(event as MetadataPieceEvent) }
       })
       try {
         const hs = await handshake({ source: conn.source, write: (b) => { out.push(b) } }, {
@@ -196,19 +218,17 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
           for (const msg of batch) {
             if (msg.type !== 'extended') continue
             channel.handle(msg.id, msg.payload)
-            if (msg.id === 0 && assembler === undefined) {
-              const size = channel.remote?.metadataSize
-              if (size !== undefined && channel.remote?.m.ut_metadata !== undefined) {
-                assembler = new MetadataAssembler({ infoHash, size, sha1, ...(options.maxMetadataSize === undefined ? {} : { maxSize: options.maxMetadataSize }) })
-              }
+            if (msg.id === 0) {
+              const remote = channel.remote
+              // Each peer's stated size is its own candidate; disagreeing peers are fetched side by side.
+              if (remote?.m.ut_metadata !== undefined && remote.metadataSize !== undefined) candidates.state(key, remote.metadataSize)
+              requestMore()
             }
-            if (msg.id === 0) requestMore()
             if (closed) break
           }
           if (closed) break
           const remote = channel.remote
           if (remote !== undefined && (remote.m.ut_metadata === undefined || remote.metadataSize === undefined)) throw new RxTorrentError('no-metadata', `${key} does not offer its metadata (ut_metadata)`, { disposition: 'disconnect' })
-          if (remote !== undefined && assembler !== undefined && remote.metadataSize !== assembler.size) throw new RxTorrentError('metadata-size-mismatch', `${key} says the metadata is ${remote.metadataSize} bytes, others ${assembler.size}`, { disposition: 'disconnect' })
         }
       } catch (e) {
         // A peer without the metadata (or without the extension protocol) is not asked again.
@@ -216,11 +236,13 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
         lastError = `${key}: ${e instanceof Error ? e.message : String(e)}`
         if (!settled) options.onWarning?.({ type: 'warning', message: `metadata from ${key}: ${e instanceof Error ? e.message : String(e)}`, peer: key, ...(e instanceof Error ? { error: e } : {}) })
       } finally {
-        assembler?.release(key)
+        candidates.removePeer(key)
+        // A peer whose metadata failed the hash is not dialed again.
+        if (candidates.isBanned(key)) hopeless = true
         askers.delete(requestMore)
         channel.stop()
         close()
-        closers.delete(close)
+        closers.delete(key)
         await sinkDone
         queue.closed(peer, scheduler.now(), { useful, retry: !settled && !hopeless })
         if (!settled) { requestElsewhere(); pump() }
