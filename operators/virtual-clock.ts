@@ -79,7 +79,10 @@ export class VirtualClock implements SchedulerLike {
     return action
   }
 
-  /** Queue `action` at now + `delay` (negative: now; infinite: never). Used by actions rescheduling themselves. */
+  /**
+   * Queue `action` at now + `delay` (negative: now; infinite: never). Used by actions rescheduling themselves.
+   * @internal
+   */
   enqueue (action: VirtualAction<any>, delay: number): void {
     if (Number.isNaN(delay)) throw new UsageError('bad-delay', 'a scheduled delay must be a number, got NaN')
     action.entry = undefined

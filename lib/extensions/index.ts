@@ -32,7 +32,7 @@ export {
   MetadataCandidates, type MetadataCandidatesOptions, type MetadataCandidateResult, type MetadataCandidateSummary
 } from './metadata-candidates.js'
 export { PEX_FLAGS, PEX_LIMITS, pexAddressKey, encodePex, decodePex, type PexPeer, type PexMessage, type PexDecodeOptions } from './ut-pex.js'
-export { PexState, PexInbox } from './pex-state.js'
+export { PexState, PexInbox, type PexStateOptions, type PexInboxOptions } from './pex-state.js'
 export { TEX_LIMITS, isExchangeableTrackerUrl, encodeTex, decodeTex, TexState, type TexMessage, type TexDecodeOptions, type TexStateOptions } from './lt-tex.js'
 export { DONTHAVE_LENGTH, encodeDontHave, decodeDontHave } from './lt-donthave.js'
 export { encodeUploadOnly, decodeUploadOnly } from './upload-only.js'
