@@ -11,8 +11,10 @@ import { metadataPieceCount } from './ut-metadata.js'
 /**
  * The pieces of one candidate size. Piece bytes are allocated only as they
  * arrive (a copy of 16 KiB each), so a candidate nobody serves costs two
- * small arrays. A piece is requested from one peer at a time; only the peer
- * it was requested from may fill it.
+ * small arrays. A piece is requested from one peer, or, once every missing
+ * piece is requested, from more peers (fewest first), so one slow peer does
+ * not hold a piece up; the first of them to answer fills it, and the others'
+ * requests for it are forgotten. Only a peer it was requested from may fill it.
  */
 export class MetadataCandidate {
   /** The stated `metadata_size`. */
@@ -32,8 +34,8 @@ export class MetadataCandidate {
   soloPeer: string | undefined
   readonly #pieces: Array<Uint8Array | undefined>
   readonly #from: Array<string | undefined>
-  readonly #requestedBy: Array<string | undefined>
-  readonly #requestedAt: number[]
+  /** Per piece: the peers it is requested from, with the time of the request. */
+  readonly #requests: Array<Map<string, number> | undefined>
   #received = 0
   #requested = 0
 
@@ -43,8 +45,7 @@ export class MetadataCandidate {
     this.pieceCount = metadataPieceCount(size)
     this.#pieces = new Array<Uint8Array | undefined>(this.pieceCount).fill(undefined)
     this.#from = new Array<string | undefined>(this.pieceCount).fill(undefined)
-    this.#requestedBy = new Array<string | undefined>(this.pieceCount).fill(undefined)
-    this.#requestedAt = new Array<number>(this.pieceCount).fill(0)
+    this.#requests = new Array<Map<string, number> | undefined>(this.pieceCount).fill(undefined)
   }
 
   /** Pieces received so far. */
@@ -62,42 +63,50 @@ export class MetadataCandidate {
   /** Requests outstanding at `peer`. */
   inFlight (peer: string): number {
     let n = 0
-    for (const p of this.#requestedBy) if (p === peer) n++
+    for (const r of this.#requests) if (r?.has(peer) === true) n++
     return n
   }
 
-  /** The lowest piece neither received nor requested, now marked requested by `peer` at `now`. */
+  /**
+   * The piece to request from `peer` at `now`, now marked requested by it:
+   * the lowest missing piece nobody was asked for, else the missing piece
+   * asked of the fewest other peers; `undefined` when none is left.
+   */
   take (peer: string, now: number): number | undefined {
-    for (let i = 0; i < this.pieceCount; i++) {
-      if (this.#from[i] === undefined && this.#requestedBy[i] === undefined) {
-        this.#requestedBy[i] = peer
-        this.#requestedAt[i] = now
-        this.#requested++
-        return i
-      }
+    let best: number | undefined
+    let fewest = Infinity
+    for (let i = 0; i < this.pieceCount && fewest > 0; i++) {
+      const r = this.#requests[i]
+      if (this.#from[i] !== undefined || r?.has(peer) === true) continue
+      const n = r?.size ?? 0
+      if (n < fewest) { best = i; fewest = n }
     }
-    return undefined
+    if (best === undefined) return undefined
+    const r = this.#requests[best] ?? new Map<string, number>()
+    r.set(peer, now)
+    this.#requests[best] = r
+    this.#requested++
+    return best
   }
 
   /** Give back `piece` (or every piece) requested from `peer`. */
   release (peer: string, piece?: number): void {
     for (let i = 0; i < this.pieceCount; i++) {
-      if ((piece === undefined || piece === i) && this.#requestedBy[i] === peer) {
-        this.#requestedBy[i] = undefined
-        this.#requested--
-      }
+      if ((piece === undefined || piece === i) && this.#requests[i]?.delete(peer) === true) this.#requested--
     }
   }
 
   /**
-   * Store `data` (copied) as `piece` from `peer`. False, and nothing stored,
-   * when the piece was not requested from `peer` (unsolicited, or
-   * re-requested elsewhere after a timeout) or is already in.
+   * Store `data` (copied) as `piece` from `peer`; the piece's other
+   * requests are forgotten. False, and nothing stored, when the piece was
+   * not requested from `peer` (unsolicited, released, or already filled by
+   * another peer) or is already in.
    */
   store (peer: string, piece: number, data: Uint8Array): boolean {
-    if (this.#requestedBy[piece] !== peer || this.#from[piece] !== undefined) return false
-    this.#requestedBy[piece] = undefined
-    this.#requested--
+    const r = this.#requests[piece]
+    if (r?.has(peer) !== true || this.#from[piece] !== undefined) return false
+    this.#requested -= r.size
+    this.#requests[piece] = undefined
     this.#pieces[piece] = data.slice()
     this.#from[piece] = peer
     this.#received++
@@ -120,7 +129,7 @@ export class MetadataCandidate {
   clear (): void {
     this.#pieces.fill(undefined)
     this.#from.fill(undefined)
-    this.#requestedBy.fill(undefined)
+    this.#requests.fill(undefined)
     this.#received = 0
     this.#requested = 0
   }
@@ -128,7 +137,7 @@ export class MetadataCandidate {
   /** Peers with a request outstanding since before `deadline`. */
   overdue (deadline: number): string[] {
     const late = new Set<string>()
-    this.#requestedBy.forEach((p, i) => { if (p !== undefined && (this.#requestedAt[i] ?? 0) <= deadline) late.add(p) })
+    for (const r of this.#requests) for (const [p, at] of r ?? []) if (at <= deadline) late.add(p)
     return [...late]
   }
 }

@@ -29,11 +29,11 @@ const settle = async (): Promise<void> => { await new Promise<void>((resolve) =>
 /**
  * A peer that offers `ut_metadata` with `size` in its opening extended
  * handshake, then stays silent or answers each request with deterministic
- * garbage of the right length (after `delay` on the clock, if given).
+ * garbage of the right length (piece `delay.piece` after `delay.ms` on the clock).
  * Counts the requests it saw.
  */
 async function liar (net: Net, host: string, torrent: Torrent, data: Uint8Array, size: number, mode: 'silent' | 'garbage',
-  delay?: { clock: VirtualClock, ms: number }): Promise<{ address: PeerAddress, requests: () => number }> {
+  delay?: { clock: VirtualClock, ms: number, piece: number }): Promise<{ address: PeerAddress, requests: () => number }> {
   let requests = 0
   let theirId: number | undefined
   const address = await scriptedPeer(net, host, torrent, data, {
@@ -49,7 +49,7 @@ async function liar (net: Net, host: string, torrent: Torrent, data: Uint8Array,
       if (mode === 'silent' || theirId === undefined) return
       const junk = new Uint8Array(metadataPieceLength(size, r.piece)).fill(r.piece & 0xff)
       const answer = { type: 'extended', id: theirId, payload: encodeMetadataMessage({ msgType: 'data', piece: r.piece, totalSize: size, data: junk }) } as const
-      if (delay === undefined) reply.send(answer)
+      if (delay === undefined || delay.piece !== r.piece) reply.send(answer)
       else delay.clock.schedule(() => { reply.send(answer) }, delay.ms)
     }
   })
@@ -112,13 +112,14 @@ describe('magnet metadata poisoning (memory network, virtual clock)', () => {
   }
 
   it('a slow peer stating the real size but sending garbage: the mixed assembly fails, then one source at a time finds and bans it', async () => {
-    // 1,200 files: metadata of three pieces; the liar answers 100 ms late, so its pieces and the seed's mix in one assembly.
+    // 1,200 files: metadata of three pieces; the liar answers piece 1 100 ms late, so the seed
+    // is asked for it too and the first assembly mixes the liar's pieces 0 and 2 with the seed's 1.
     const torrent = manyFiles(data, 1200)
     expect(torrent.infoBytes.length).toBeGreaterThan(2 * 16384)
     const net = memoryNetwork()
     const clock = new VirtualClock()
     const subs: Subscription[] = []
-    const evil = await liar(net, '10.0.0.9', torrent, data, torrent.infoBytes.length, 'garbage', { clock, ms: 100 })
+    const evil = await liar(net, '10.0.0.9', torrent, data, torrent.infoBytes.length, 'garbage', { clock, ms: 100, piece: 1 })
     const good = await startSeed(net, '10.0.0.1', torrent, data, clock, subs)
     const warnings: TorrentWarning[] = []
     const { fetched, ms } = await fetchOn(clock, net, torrent, [evil.address, good], warnings)

@@ -146,6 +146,21 @@ describe('MetadataCandidates', () => {
     expect(serveAll(c, 'honest', info)).toEqual({ done: info, from: ['honest'] })
   })
 
+  it('a slow peer does not hold a piece up: once every piece is asked for, an idle supporter is asked too and the first answer wins', () => {
+    const c = make()
+    c.state('slow', info.length)
+    c.state('fast', info.length)
+    expect(c.nextRequest('slow', 0)).toBe(0)
+    expect(c.nextRequest('slow', 0)).toBe(1)
+    expect(c.nextRequest('fast', 0)).toBe(2)
+    expect(c.nextRequest('fast', 0)).toBe(0) // asked of one peer so far, like piece 1: the lower
+    expect(c.receive('fast', 0, info.length, piece(info, 0))).toBe('more')
+    expect(c.receive('slow', 0, info.length, junk(P, 9))).toBe('more') // too late: ignored
+    expect(c.nextRequest('fast', 0)).toBe(1)
+    expect(c.receive('fast', 2, info.length, piece(info, 2))).toBe('more')
+    expect(c.receive('fast', 1, info.length, piece(info, 1))).toEqual({ done: info, from: ['fast'] })
+  })
+
   it('a silent peer alone on a 16 MiB candidate: once it times out and leaves, the candidate and its memory are gone', () => {
     const c = make()
     c.state('silent', MiB16)
