@@ -89,16 +89,21 @@ export class InboundGate {
       this.idleClosed++
       close(new TimeoutError('inbound-idle', `sent nothing within ${this.#idleMs} ms of being accepted`, { details: { idleTimeoutMs: this.#idleMs } }))
     }, this.#idleMs)
-    const ledger = this.#ledger
-    async function * source (): AsyncGenerator<Uint8Array, void, undefined> {
-      for await (const chunk of conn.source) {
-        if (counting) ledger.received(key, chunk.byteLength)
-        yield chunk
-      }
-      if (reason !== undefined) throw reason
+    // Counted until the handshake; after it, `next` is the inner one's, with no extra step per chunk.
+    const inner = conn.source[Symbol.asyncIterator]()
+    const iterator: AsyncIterator<Uint8Array> = {
+      next: () => {
+        if (!counting) return inner.next()
+        return inner.next().then((r) => {
+          if (r.done === true && reason !== undefined) throw reason
+          if (r.done !== true) this.#ledger.received(key, r.value.byteLength)
+          return r
+        }, (err: unknown) => { throw reason ?? err })
+      },
+      return: async (value?: unknown) => await (inner.return?.(value) ?? { done: true as const, value: undefined })
     }
     const gated: Duplex = {
-      source: source(),
+      source: { [Symbol.asyncIterator]: () => iterator },
       sink: (s) => conn.sink(s),
       close: (err) => { conn.close(err) },
       ...(conn.remote === undefined ? {} : { remote: conn.remote }),
