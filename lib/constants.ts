@@ -107,4 +107,5 @@ export const LIMITS = {
   maxOutboundQueue: 512
 } as const
 
+/** The shape of {@link LIMITS}, writable, for options that override some of them. */
 export type Limits = { -readonly [K in keyof typeof LIMITS]: number }

@@ -18,12 +18,18 @@ export type Disposition =
   /** Local failure (disk, config); the torrent cannot go on as it is. */
   | 'fatal'
 
+/** Options of {@link RxTorrentError}: its disposition (default `disconnect`), its cause and structured details. */
 export interface RxTorrentErrorOptions {
   readonly disposition?: Disposition
   readonly cause?: unknown
   readonly details?: Readonly<Record<string, unknown>>
 }
 
+/**
+ * The base of every error rxtorrent throws: a stable `code`, a `disposition`
+ * (what should happen to the peer or the torrent) and structured `details`.
+ * Tell errors apart by `name` and `code`, not by message.
+ */
 export class RxTorrentError extends Error {
   override name = 'RxTorrentError'
   /** A short stable code, e.g. `depth-limit`, `bad-bitfield`. */

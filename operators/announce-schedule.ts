@@ -11,6 +11,7 @@ import { TrackerTiers } from '../lib/tracker-client/tiers.js'
  * an Observable to answer in virtual time.
  */
 export interface AnnounceClient {
+  /** Announce `req` to the tracker at `url`; rejects or errors when the tracker cannot be reached or refuses. */
   announce: (url: string, req: AnnounceRequest, options?: { signal?: AbortSignal }) => PromiseLike<AnnounceResponse> | ObservableInput<AnnounceResponse>
 }
 

@@ -4,6 +4,7 @@ import { digestEquals, expectedHash } from '../lib/pieces/piece-hash.js'
 import { StorageError } from '../lib/errors.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 
+/** Options of {@link checkPieces}. */
 export interface CheckPiecesOptions {
   readonly geometry: PieceGeometry
   /** The metainfo's `pieces`: 20 bytes of SHA-1 per piece. */

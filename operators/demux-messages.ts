@@ -3,6 +3,7 @@ import type { PeerEvent, PeerSession } from '../lib/peer/peer-session.js'
 import type { PeerKey } from '../lib/pieces/request-planner.js'
 import type { BlockIn } from './assemble-pieces.js'
 
+/** Where {@link demuxMessages} sends what is not a wanted block. */
 export interface DemuxHandlers {
   /** Control events (everything but accepted blocks), in wire order, synchronously. */
   readonly onEvent: (event: PeerEvent) => void

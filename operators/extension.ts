@@ -38,13 +38,20 @@ export interface Extension<E = unknown> {
   readonly name: string
   /** Fields merged into our extended handshake (e.g. `metadataSize`). */
   readonly handshakeFields?: () => Partial<ExtendedHandshake>
+  /**
+   * Run the extension on one peer: `messages$` is the payloads the peer sends
+   * under this extension's name; the returned events go to the user
+   * (`onExtensionEvent`). Unsubscribed when the connection ends.
+   */
   readonly attach: (messages$: Observable<Uint8Array>, peer: ExtensionPeer) => Observable<E>
 }
 
+/** Options of {@link ExtensionChannel}: the connection it speaks on. */
 export interface ExtensionChannelOptions {
   readonly key: string
   /** Queue a wire message to the peer. */
   readonly send: (msg: Message) => void
+  /** End the connection with a typed error. */
   readonly close: (err: Error) => void
   /** Base fields of our handshake (`v`, `p`, `reqq`, `yourip`). */
   readonly handshake: Omit<ExtendedHandshake, 'm'>
@@ -106,6 +113,7 @@ export class ExtensionChannel {
     return true
   }
 
+  /** Unsubscribe every extension on this connection; idempotent. */
   stop (): void {
     if (this.#stopped) return
     this.#stopped = true

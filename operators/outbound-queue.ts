@@ -85,6 +85,7 @@ export class OutboundQueue implements AsyncIterable<Outbound[]> {
     this.#wake()
   }
 
+  /** The queued messages, one batch per pull; ends once the queue is closed and drained. */
   [Symbol.asyncIterator] (): AsyncIterator<Outbound[]> {
     if (this.#iterating) throw new RxTorrentError('queue-reused', 'an outbound queue can be iterated once', { disposition: 'fatal' })
     this.#iterating = true

@@ -2,6 +2,7 @@ import type { PieceGeometry } from '../lib/pieces/geometry.js'
 import { pieceLengthAt } from '../lib/pieces/geometry.js'
 import type { Storage } from '../lib/storage/types.js'
 
+/** Options of {@link PieceReadCache}. */
 export interface PieceReadCacheOptions {
   /** Most bytes of whole pieces kept; default 32 MiB. Pieces larger than a quarter of it are read block by block. */
   readonly maxBytes?: number

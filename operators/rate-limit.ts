@@ -5,6 +5,7 @@ import type { TokenBucket } from '../lib/stats/token-bucket.js'
 /** What {@link rateLimit} can measure: bytes, a list of byte arrays, or anything with a `byteLength` (e.g. a `Uint8ArrayList`). */
 export type RateLimitedItem = Uint8Array | { readonly byteLength: number } | Uint8Array[]
 
+/** Options of {@link rateLimit} and {@link rateLimitedSource}. */
 export interface RateLimitOptions {
   /** Runs the waits and gives the time; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike

@@ -4,6 +4,7 @@ import type { BlockRef, PieceGeometry } from '../lib/pieces/geometry.js'
 import { isValidBlockRequest } from '../lib/pieces/geometry.js'
 import type { Storage } from '../lib/storage/types.js'
 
+/** Options of {@link readBlocks}. */
 export interface ReadBlocksOptions {
   /** The torrent's piece length: block `{ index, begin }` is read at `index × pieceLength + begin`. */
   readonly pieceLength: number

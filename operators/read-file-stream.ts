@@ -7,6 +7,7 @@ import type { Storage } from '../lib/storage/types.js'
 /** Default bytes per yielded chunk: 64 KiB. */
 export const DEFAULT_READ_CHUNK_SIZE = 64 * 1024
 
+/** Options of {@link readFileStream}: the file, the byte range, and where verified pieces come from. */
 export interface ReadFileStreamOptions {
   readonly torrent: Torrent
   /** Index into `torrent.files`. */

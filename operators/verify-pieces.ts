@@ -8,6 +8,7 @@ export interface VerifiedPiece extends CompletePiece {
   readonly ok: boolean
 }
 
+/** Options of {@link verifyPieces}. */
 export interface VerifyPiecesOptions {
   /** The metainfo's `pieces`: 20 bytes of SHA-1 per piece. */
   readonly pieceHashes: Uint8Array

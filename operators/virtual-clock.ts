@@ -73,6 +73,7 @@ export class VirtualClock implements SchedulerLike {
 
   now (): number { return this.#now }
 
+  /** Schedule `work` at now + `delay` virtual milliseconds (the `SchedulerLike` contract). */
   schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
     const action = new VirtualAction<T>(this, work, state)
     this.enqueue(action, delay)

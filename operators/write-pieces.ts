@@ -2,6 +2,7 @@ import type { Storage } from '../lib/storage/types.js'
 import { mapConcurrent } from './map-concurrent.js'
 import type { VerifiedPiece } from './verify-pieces.js'
 
+/** Options of {@link writePieces}. */
 export interface WritePiecesOptions {
   /** The torrent's piece length: piece `i` is written at `i × pieceLength`. */
   readonly pieceLength: number

@@ -11,6 +11,7 @@ import { createTorrentFromPath } from './node/create-torrent.js'
 import { seed } from './seed.js'
 import { startTracker, type TrackerServer } from './tracker-server.js'
 
+/** Options of {@link runDemo}. */
 export interface DemoOptions {
   /** Bytes of generated data; default 128 MiB. */
   readonly size?: number

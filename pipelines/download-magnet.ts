@@ -5,6 +5,7 @@ import { download } from './download.js'
 import { fetchMetadata, type FetchedMetadata } from './fetch-metadata.js'
 import type { DownloadOptions, Progress } from './types.js'
 
+/** Options of {@link downloadMagnet}: those of `download`, and the metadata fetch's. */
 export interface MagnetDownloadOptions extends DownloadOptions {
   /** Called once the metadata is fetched and verified (e.g. to save a .torrent). */
   readonly onMetadata?: (m: FetchedMetadata) => void

@@ -26,6 +26,7 @@ import { nodeTrackerClient } from './node/tracker-client.js'
 import { CLIENT_VERSION } from './peer-connection.js'
 import type { TorrentWarning } from './types.js'
 
+/** Options of {@link fetchMetadata}. */
 export interface FetchMetadataOptions {
   /** Peers to ask (a magnet's `x.pe`, `--peer`). */
   readonly peers?: readonly PeerAddress[]
@@ -42,10 +43,12 @@ export interface FetchMetadataOptions {
   readonly maxMetadataCandidates?: number
   /** A peer that leaves a request unanswered this long is dropped; default 15 s. */
   readonly requestTimeoutMs?: number
+  /** Called for each peer or tracker that fails. */
   readonly onWarning?: (w: TorrentWarning) => void
   readonly signal?: AbortSignal
 }
 
+/** What {@link fetchMetadata} resolves with. */
 export interface FetchedMetadata {
   /** The torrent, with the magnet's trackers as its announce list. */
   readonly torrent: Torrent

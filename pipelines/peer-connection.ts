@@ -30,6 +30,7 @@ export const CLIENT_VERSION = 'rxtorrent 0.1.0'
 /** Size of the allowed-fast set we offer (BEP 6 suggests 10). */
 const ALLOWED_FAST_K = 10
 
+/** Options of {@link PeerConnection}. */
 export interface PeerConnectionOptions {
   readonly role: 'initiator' | 'responder'
   readonly scheduler: SchedulerLike

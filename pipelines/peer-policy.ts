@@ -37,6 +37,7 @@ export class PeerPolicy {
     return false
   }
 
+  /** Whether `host` is banned. */
   isBanned (host: string): boolean { return this.#banned.has(host) }
   get bannedCount (): number { return this.#banned.size }
 }

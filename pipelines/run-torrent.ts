@@ -28,6 +28,7 @@ import { webSeedBlocks } from './node/web-seed.js'
 import { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
 
+/** Options of {@link runTorrent}. */
 export interface RunOptions extends CommonOptions {
   /** The save directory, laid out as libtorrent's save path. */
   readonly dir: string

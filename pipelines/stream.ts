@@ -15,6 +15,7 @@ import type { DownloadOptions, Progress } from './types.js'
 /** How long a request waits for a magnet link's metadata before a 503, by default: 60 s. */
 export const DEFAULT_METADATA_WAIT_MS = 60_000
 
+/** Options of {@link streamTorrent}: those of `download`, and the HTTP server's. */
 export interface StreamOptions extends DownloadOptions {
   /** Index into the torrent's files; default the largest file. */
   readonly fileIndex?: number

@@ -33,6 +33,7 @@ import { PeerConnection } from './peer-connection.js'
 import { PeerPolicy } from './peer-policy.js'
 import type { Progress, TorrentWarning } from './types.js'
 
+/** Options of {@link TorrentRuntime}. */
 export interface TorrentRuntimeOptions {
   readonly torrent: Torrent
   readonly storage: Storage
@@ -46,6 +47,7 @@ export interface TorrentRuntimeOptions {
   readonly requestQueueDepth?: number
   /** Peers we unchoke at once when they are interested. */
   readonly uploadSlots?: number
+  /** Called for what the user should know that does not stop the torrent. */
   readonly onWarning?: (w: TorrentWarning) => void
   /** BEP 10 extensions run on every connection that negotiates them. */
   readonly extensions?: ReadonlyArray<Extension>
@@ -252,6 +254,7 @@ export class TorrentRuntime {
     this.peers.set(peer.key, peer)
   }
 
+  /** A connection finished its opening messages: run a choke round and update our interest in it. */
   peerReady (peer: PeerConnection): void {
     this.chokeRound()
     this.updateInterest(peer)
@@ -410,6 +413,7 @@ export class TorrentRuntime {
     if (refs.length > 0) peer.send(...s.request(refs, now))
   }
 
+  /** Top up the requests of every connection (see {@link TorrentRuntime.topUp}). */
   topUpAll (): void {
     for (const p of this.peers.values()) this.topUp(p)
   }
@@ -476,6 +480,7 @@ export class TorrentRuntime {
     p.send(...s.unchoke())
   }
 
+  /** Count `bytes` sent to a peer in the upload rate. */
   countUpload (bytes: number): void { this.up.add(bytes, this.scheduler.now()) }
 
   /** A snapshot for the user. */

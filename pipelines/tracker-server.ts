@@ -50,6 +50,7 @@ export interface TrackerServer {
   readonly udpUrl?: string
   /** Stop serving and the expiry timer. Idempotent. */
   close: () => Promise<void>
+  /** Counters: swarms, peers, HTTP requests and UDP packets served. */
   stats: () => TrackerServerStats
 }
 

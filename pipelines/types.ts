@@ -48,6 +48,7 @@ export interface Progress {
   readonly peerStats?: ReadonlyArray<PeerStats>
 }
 
+/** One connected peer in {@link Progress.peerStats}: its address, client and rates. */
 export interface PeerStats {
   readonly address: string
   readonly client: string
@@ -65,6 +66,7 @@ export interface TorrentWarning {
   readonly error?: Error
 }
 
+/** Options shared by {@link download}, {@link seed} and the pipelines built on them. */
 export interface CommonOptions {
   /** Listen for incoming peers on this port (0: any free port). Omit to not listen. */
   readonly port?: number
@@ -83,7 +85,10 @@ export interface CommonOptions {
   /** More BEP 19 web seeds (HTTP/HTTPS), beside the torrent's `url-list`. */
   readonly webSeeds?: readonly string[]
   /** The tracker client; default `nodeTrackerClient()` (HTTP, HTTPS, UDP). */
-  readonly trackerClient?: AnnounceClient & { close?: () => Promise<void> }
+  readonly trackerClient?: AnnounceClient & {
+    /** Called once the torrent stops, to release the client's sockets. */
+    close?: () => Promise<void>
+  }
   /**
    * BEP 11 peer exchange (and BEP 28 tracker exchange); default on, always off
    * for private torrents. `firstDelayMs`: the first message after the
@@ -148,6 +153,7 @@ export interface CommonOptions {
   readonly signal?: AbortSignal
 }
 
+/** Options of {@link download}. */
 export interface DownloadOptions extends CommonOptions {
   /** Save directory: a single-file torrent is `<out>/<name>`, a multi-file one `<out>/<name>/<path…>`. */
   readonly out: string
@@ -167,6 +173,7 @@ export interface DownloadOptions extends CommonOptions {
   readonly requestQueueDepth?: number
 }
 
+/** Options of {@link seed}. */
 export interface SeedOptions extends CommonOptions {
   /** Data directory, laid out as libtorrent's save path. */
   readonly data: string

@@ -12,6 +12,7 @@ import { LIMITS } from '../constants.js'
 import { BencodeError } from '../errors.js'
 import type { BDict, BList, BValue } from './types.js'
 
+/** Options of {@link decode}: limits and whether bytes may follow the value. */
 export interface DecodeOptions {
   /** Deepest nesting of lists and dictionaries. Default `LIMITS.maxBencodeDepth` (100). */
   readonly maxDepth?: number
@@ -35,8 +36,10 @@ export interface DecodeOptions {
   readonly lenientKeys?: boolean
 }
 
+/** A range of the input: first byte and the byte after the last. */
 export interface ByteRange { readonly start: number, readonly end: number }
 
+/** What {@link decode} returns: the value, where it ends, and where `info` is. */
 export interface DecodeResult {
   readonly value: BValue
   /** Byte range of the top-level dictionary's `info` value, when there is one. */

@@ -24,6 +24,7 @@ export class BencodeEncodeError extends RxTorrentError {
   }
 }
 
+/** Options of {@link encode}. */
 export interface EncodeOptions {
   /** Deepest nesting accepted (also stops cycles). Default `LIMITS.maxBencodeDepth`. */
   readonly maxDepth?: number

@@ -53,5 +53,6 @@ export interface ChokeDecision {
 /** A choking strategy: a pure function from a snapshot to a decision. */
 export interface Choker {
   readonly name: string
+  /** One choke round: which of `peers` to unchoke, from a snapshot of their rates and interest. */
   decide (peers: readonly ChokePeer[], ctx: ChokeContext): ChokeDecision
 }

@@ -31,6 +31,7 @@ export interface ExtendedHandshake {
   readonly raw?: BDict
 }
 
+/** Options of {@link decodeExtendedHandshake}. */
 export interface ExtendedHandshakeOptions {
   /** Largest `metadata_size` accepted. Default `EXTENSION_LIMITS.maxMetadataSize` (16 MiB). */
   readonly maxMetadataSize?: number

@@ -28,6 +28,7 @@ export interface TexMessage {
   readonly added: readonly string[]
 }
 
+/** Options of {@link decodeTex}. */
 export interface TexDecodeOptions {
   /** Largest payload accepted. Default `TEX_LIMITS.maxBytes` (64 KiB). */
   readonly maxBytes?: number
@@ -99,6 +100,7 @@ export function decodeTex (payload: Uint8Array, options: TexDecodeOptions = {}):
   return { added: [...added] }
 }
 
+/** Options of {@link TexState}. */
 export interface TexStateOptions {
   /** Most URLs in one message. Default `TEX_LIMITS.maxTrackers` (50). */
   readonly maxPerMessage?: number

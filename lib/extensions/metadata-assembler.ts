@@ -7,6 +7,7 @@ import { ProtocolError } from '../errors.js'
 import { EXTENSION_LIMITS, METADATA_PIECE_SIZE } from './limits.js'
 import { metadataPieceCount, metadataPieceLength } from './ut-metadata.js'
 
+/** Options of {@link MetadataAssembler}. */
 export interface MetadataAssemblerOptions {
   /** The info-hash the metadata must hash to. */
   readonly infoHash: Uint8Array

@@ -12,6 +12,7 @@ import { MetadataCandidate } from './metadata-candidate.js'
 import { EXTENSION_LIMITS } from './limits.js'
 import { metadataPieceLength } from './ut-metadata.js'
 
+/** Options of {@link MetadataCandidates}. */
 export interface MetadataCandidatesOptions {
   /** The info-hash the metadata must hash to. */
   readonly infoHash: Uint8Array

@@ -6,6 +6,7 @@
 import type { PeerAddress } from '../transport/types.js'
 import { PEX_LIMITS, pexAddressKey, type PexMessage, type PexPeer } from './ut-pex.js'
 
+/** Options of {@link PexState}. */
 export interface PexStateOptions {
   /** Most peers in one message's `added` (both families). Default 50. */
   readonly maxAdded?: number
@@ -79,6 +80,7 @@ export class PexState {
   }
 }
 
+/** Options of {@link PexInbox}. */
 export interface PexInboxOptions {
   /** Least time between two accepted messages, in milliseconds. Default 45 000 (a minute, less tolerance for early senders). */
   readonly minIntervalMs?: number

@@ -11,7 +11,9 @@ import { EXTENSION_LIMITS, METADATA_PIECE_SIZE } from './limits.js'
 /** The `msg_type` values of BEP 9. */
 export const METADATA_MSG = { REQUEST: 0, DATA: 1, REJECT: 2 } as const
 
+/** BEP 9 `request` (msg_type 0): send piece `piece` of the metadata. */
 export interface MetadataRequest { readonly msgType: 'request', readonly piece: number }
+/** BEP 9 `data` (msg_type 1): one piece of the metadata. */
 export interface MetadataData {
   readonly msgType: 'data'
   readonly piece: number
@@ -20,12 +22,15 @@ export interface MetadataData {
   /** The piece bytes: a view of the payload after the bencoded dictionary. */
   readonly data: Uint8Array
 }
+/** BEP 9 `reject` (msg_type 2): the peer will not send piece `piece`. */
 export interface MetadataReject { readonly msgType: 'reject', readonly piece: number }
 /** A `msg_type` BEP 9 does not define; receivers ignore it. */
 export interface MetadataUnknown { readonly msgType: 'unknown', readonly code: number, readonly payload: Uint8Array }
 
+/** A `ut_metadata` message, a discriminated union on `msgType`. @see BEP 9 */
 export type MetadataMessage = MetadataRequest | MetadataData | MetadataReject | MetadataUnknown
 
+/** Options of {@link decodeMetadataMessage}. */
 export interface MetadataMessageOptions {
   /** Size of the metadata when known (ours when serving): requests and rejects must name a piece of it. */
   readonly metadataSize?: number

@@ -50,6 +50,7 @@ export interface PexMessage {
   readonly dropped: readonly PeerAddress[]
 }
 
+/** Options of {@link decodePex}. */
 export interface PexDecodeOptions {
   /** Entries kept per compact list; the rest are ignored. Default `PEX_LIMITS.maxPeers` (50). */
   readonly maxPeers?: number

@@ -10,6 +10,7 @@ import type { Magnet } from './types.js'
 /** Default cap on the length of a magnet URI, in characters. */
 export const MAX_MAGNET_LENGTH = 16 * 1024
 
+/** Options of {@link parseMagnet}. */
 export interface ParseMagnetOptions {
   /** Most `tr`, `ws` and `x.pe` entries kept, each; the rest are dropped. Default `LIMITS.maxMagnetParams`. */
   readonly maxParams?: number

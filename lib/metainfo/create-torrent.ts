@@ -13,12 +13,14 @@ import { UsageError } from '../errors.js'
 /** The `created by` value written into new torrents. */
 export const CREATED_BY = 'rxtorrent/0.1.0'
 
+/** One file of a torrent being created. */
 export interface CreateFileEntry {
   /** Components below the torrent's folder; ignored for a single-file torrent. */
   readonly path: readonly string[]
   readonly length: number
 }
 
+/** What {@link createInfoDict} needs: the name, the files, the piece length and the piece hashes. */
 export interface CreateInfoOptions {
   /** The torrent name: the file name (single file) or the folder name. */
   readonly name: string
@@ -33,6 +35,7 @@ export interface CreateInfoOptions {
   readonly private?: boolean
 }
 
+/** What {@link createTorrent} needs: the info dictionary's fields and the keys around it. */
 export interface CreateTorrentOptions extends CreateInfoOptions {
   /** Tracker URLs, one tier each; `announce` is the first, `announce-list` is written when there are two or more. */
   readonly announce?: readonly string[]

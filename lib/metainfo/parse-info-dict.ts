@@ -17,6 +17,7 @@ import { sanitizeComponent, sanitizePath, sanitizeSymlinkTarget } from './saniti
 /** SHA-1 of one buffer, injected because `lib/` has no crypto. */
 export type Sha1 = (data: Uint8Array) => Uint8Array
 
+/** Limits applied while parsing an info dictionary (see {@link parseInfoDict}); defaults in `LIMITS`. */
 export interface InfoLimits {
   /** Largest input in bytes, checked before decoding. Default `LIMITS.maxTorrentFileSize` (10 MB). */
   readonly maxSize?: number

@@ -12,6 +12,7 @@ import { formatInfoHash } from './info-hash.js'
 import { bencodeOptions, readInfo, type InfoLimits, type Sha1 } from './parse-info-dict.js'
 import { parseAnnounceTiers, parseHttpSeeds, parseUrlList } from './trackers.js'
 
+/** Options of {@link parseTorrent}: the SHA-1 function and the limits. */
 export interface ParseTorrentOptions extends InfoLimits {
   /** SHA-1 of one buffer (`lib/` has no crypto): in Node, `(d) => createHash('sha1').update(d).digest()`. */
   readonly sha1: Sha1

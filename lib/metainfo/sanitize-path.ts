@@ -7,6 +7,7 @@
 import { LIMITS } from '../constants.js'
 import { PathError } from '../errors.js'
 
+/** Options of {@link sanitizePath}. */
 export interface SanitizeOptions {
   /** Most components accepted before sanitising. Default `LIMITS.maxPathDepth` (100). */
   readonly maxDepth?: number

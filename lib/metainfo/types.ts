@@ -21,6 +21,11 @@ export interface TorrentFile {
   readonly symlinkPath?: readonly string[]
 }
 
+/**
+ * A parsed .torrent (or fetched metadata): the info dictionary's fields, the
+ * file list, the trackers and web seeds. Made by {@link parseTorrent}.
+ * @see BEP 3, BEP 12, BEP 19, BEP 27, BEP 47
+ */
 export interface Torrent {
   /** SHA-1 of the exact bytes of `info` as received. */
   readonly infoHash: Uint8Array
@@ -57,6 +62,7 @@ export function pieceSize (t: Pick<Torrent, 'length' | 'pieceLength' | 'pieceCou
   return t.length - t.pieceLength * (t.pieceCount - 1)
 }
 
+/** The 20-byte SHA-1 of piece `index`, a view into `pieceHashes` (no copy). */
 export function pieceHash (t: Pick<Torrent, 'pieceHashes'>, index: number): Uint8Array {
   return t.pieceHashes.subarray(index * 20, index * 20 + 20)
 }

@@ -26,4 +26,5 @@ export type PeerEvent =
   | { readonly type: 'extended', readonly id: number, readonly payload: Uint8Array }
   | { readonly type: 'keep-alive' }
 
+/** The `type` of a {@link PeerEvent}. */
 export type PeerEventType = PeerEvent['type']

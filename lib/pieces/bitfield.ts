@@ -40,6 +40,7 @@ export class Bitfield {
     return new Bitfield(pieces, bits)
   }
 
+  /** A bitfield of `length` pieces with every bit set. */
   static full (length: number): Bitfield {
     const b = new Bitfield(length)
     b.bytes.fill(0xff)
@@ -53,6 +54,7 @@ export class Bitfield {
   get complete (): boolean { return this.#count === this.length }
   get empty (): boolean { return this.#count === 0 }
 
+  /** Whether piece `index` is set; false outside `[0, length)`. */
   has (index: number): boolean {
     if (index < 0 || index >= this.length) return false
     return (((this.bytes[index >> 3] as number) >> (7 - (index & 7))) & 1) === 1
@@ -91,6 +93,7 @@ export class Bitfield {
     }
   }
 
+  /** An independent copy. */
   clone (): Bitfield { return new Bitfield(this.length, this.bytes) }
 
   #check (index: number): void {

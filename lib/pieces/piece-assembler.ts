@@ -17,6 +17,7 @@ export interface CompletePiece {
   readonly contributors: readonly PeerKey[]
 }
 
+/** Options of {@link PieceAssembler}. */
 export interface PieceAssemblerOptions {
   /** Block size the pieces were requested in; default 16 KiB. */
   readonly blockSize?: number

@@ -3,6 +3,7 @@ import { candidatePieces } from './piece-picker.js'
 import type { Bitfield } from './bitfield.js'
 import { xorshift32 } from './xorshift32.js'
 
+/** Options of {@link rarestFirst}. */
 export interface RarestFirstOptions {
   /** Numbers in [0, 1) for tie-breaking; default a fixed-seed `xorshift32`. */
   readonly random?: () => number

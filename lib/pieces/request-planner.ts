@@ -15,6 +15,7 @@ export type PeerKey = string
 /** Default cap on pieces being downloaded at once (bounds the assembler's memory with it). */
 export const DEFAULT_MAX_PIECES_IN_PROGRESS = 512
 
+/** Options of {@link RequestPlanner}. */
 export interface RequestPlannerOptions {
   /** Verified pieces; the planner sets bits in it as pieces verify. */
   readonly have: Bitfield

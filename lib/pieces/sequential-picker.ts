@@ -3,6 +3,7 @@ import type { PickerView, PiecePicker } from './piece-picker.js'
 import { rarestFirst } from './rarest-first.js'
 import { UsageError } from '../errors.js'
 
+/** Options of {@link sequentialPicker}. */
 export interface SequentialPickerOptions {
   /** Pieces from the position on that get priority, nearest first. Default 8; 0 leaves every pick to the fallback. */
   readonly window?: number

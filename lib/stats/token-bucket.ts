@@ -8,6 +8,7 @@ import { BEP3 } from '../constants.js'
 /** Smallest burst: one block plus the 13-byte `piece` message header always fits. */
 export const MIN_BURST = BEP3.BLOCK_SIZE + 13
 
+/** Options of {@link TokenBucket}. */
 export interface TokenBucketOptions {
   /** Bytes per second; `0` or `Infinity` means unlimited. */
   readonly rate: number

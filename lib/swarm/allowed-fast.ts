@@ -7,6 +7,7 @@
 import { UsageError } from '../errors.js'
 import { normalizeIp } from '../tracker/ip-address.js'
 
+/** Options of {@link allowedFastSet}. */
 export interface AllowedFastSetOptions {
   /**
    * The peer's address as we see it (the other end of the connection):

@@ -3,6 +3,7 @@ import { formatAddress, type PeerAddress } from '../transport/types.js'
 /** Where a peer address came from. Manual peers are retried longer. */
 export type PeerSource = 'manual' | 'tracker' | 'incoming' | 'pex' | 'dht' | 'lsd' | 'other'
 
+/** Options of {@link ConnectQueue}: connection budgets and retry back-off. */
 export interface ConnectQueueOptions {
   /** Connections (open and half-open) at most. Default 50. */
   readonly maxConnections?: number

@@ -14,6 +14,7 @@ import { TrackerError } from './tracker-error.js'
 import type { AnnounceRequest, AnnounceResponse, ScrapeEntry, ScrapeResponse, TrackerPeer } from './types.js'
 import { percentEncodeBytes, percentEncodeText } from './url-query.js'
 
+/** Options of {@link parseAnnounceResponse}. */
 export interface ParseResponseOptions {
   /** Most peers kept (IPv4 first, then IPv6). Default `TRACKER_LIMITS.maxPeersPerResponse`. */
   readonly maxPeers?: number

@@ -30,4 +30,5 @@ export const TRACKER_LIMITS = {
   maxPeersPerTorrent: 5000
 } as const
 
+/** The shape of {@link TRACKER_LIMITS}, writable, for options that override some of them. */
 export type TrackerLimits = { -readonly [K in keyof typeof TRACKER_LIMITS]: number }

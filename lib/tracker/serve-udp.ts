@@ -20,7 +20,9 @@ export interface UdpRemote {
 
 /** Issues connection ids and checks them later (BEP 15: valid for two minutes). */
 export interface ConnectionIdIssuer {
+  /** A connection id for `remote`, valid for a while from `now`. */
   issue: (remote: UdpRemote, now: number) => bigint
+  /** Whether `connectionId` was issued to `remote` and is still valid at `now`. */
   check: (connectionId: bigint, remote: UdpRemote, now: number) => boolean
 }
 

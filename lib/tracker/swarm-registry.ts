@@ -10,6 +10,7 @@ import { TRACKER_LIMITS } from './limits.js'
 import { TrackerError } from './tracker-error.js'
 import type { AnnounceRequest, ScrapeEntry, ScrapeResponse, TrackerPeer } from './types.js'
 
+/** Options of {@link SwarmRegistry}. */
 export interface SwarmRegistryOptions {
   /** A peer that does not announce again within this time is dropped by {@link SwarmRegistry.expire}. */
   readonly peerTimeoutMs?: number

@@ -14,6 +14,7 @@ export type TrackerErrorCode =
   | 'bad-peer-id' | 'bad-port' | 'too-many-hashes' | 'not-allowed' | 'bad-connection-id'
   | (string & {})
 
+/** Options of {@link TrackerError}: those of every error and the BEP 31 retry hint. */
 export interface TrackerErrorOptions extends RxTorrentErrorOptions {
   /** BEP 31: seconds after which the request may be repeated, or `never`. */
   readonly retryIn?: number | 'never'

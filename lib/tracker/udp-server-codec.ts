@@ -18,6 +18,7 @@ export type UdpRequest =
 
 const EVENTS: readonly AnnounceEvent[] = ['none', 'completed', 'started', 'stopped']
 
+/** Options of {@link decodeUdpRequest}. */
 export interface DecodeUdpRequestOptions {
   /** Most info-hashes in a scrape. Default `TRACKER_LIMITS.maxScrapeHashes` (74). */
   readonly maxScrapeHashes?: number

@@ -5,6 +5,7 @@
  */
 export interface Duplex {
   readonly source: AsyncIterable<Uint8Array>
+  /** Write every chunk of `source` to the peer; resolves once written, rejects when the connection fails. */
   readonly sink: (source: AsyncIterable<Uint8Array>) => Promise<void>
   /** Tear the connection down now; pending reads end, pending writes reject. */
   close: (err?: Error) => void
@@ -18,6 +19,7 @@ export interface Duplex {
   readonly borrowedChunks?: boolean
 }
 
+/** A peer's address: a host name or IP literal (IPv6 without brackets) and a port. */
 export interface PeerAddress {
   readonly host: string
   readonly port: number
@@ -25,15 +27,20 @@ export interface PeerAddress {
 
 /** Opens connections and accepts them. */
 export interface Transport {
+  /** Connect to `address`; rejects when it cannot, or with `signal.reason` when aborted. */
   dial: (address: PeerAddress, options?: { signal?: AbortSignal }) => Promise<Duplex>
+  /** Accept connections on `port` (0: any free port), each passed to `onConnection`; resolves once listening. */
   listen: (options: { host?: string, port: number, signal?: AbortSignal }, onConnection: (conn: Duplex) => void) => Promise<Listener>
 }
 
+/** A listening transport, from {@link Transport.listen}. */
 export interface Listener {
   readonly address: PeerAddress
+  /** Stop listening; open connections are not closed. */
   close: () => Promise<void>
 }
 
+/** `host:port`, with brackets around an IPv6 host (`[::1]:6881`). */
 export function formatAddress (a: PeerAddress): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`
 }

@@ -4,6 +4,7 @@ import { decodeMessage } from './decode-message.js'
 import { LENGTH_PREFIX_BYTES } from './encode-message.js'
 import type { Message } from './types.js'
 
+/** Options of {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
   /** Largest frame body (the length prefix's value) accepted. Default `LIMITS.maxMessageLength`. */
   readonly maxMessageLength?: number

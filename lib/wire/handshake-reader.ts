@@ -16,6 +16,7 @@ export interface HandshakeReadResult {
   readonly rest: Uint8Array
 }
 
+/** Options of {@link HandshakeReader}. */
 export interface HandshakeReaderOptions {
   /**
    * Called synchronously, once, as soon as the first 48 bytes (protocol,

@@ -5,6 +5,7 @@ import type { Extension } from '../extension.js'
 /** Trackers a remote told us about. */
 export interface TexTrackersEvent { readonly type: 'tex-trackers', readonly trackers: readonly string[] }
 
+/** Options of {@link ltTex}. */
 export interface LtTexOptions {
   /** The trackers we use (flattened tiers). */
   readonly trackers: () => readonly string[]

@@ -4,6 +4,7 @@ import { decodeMetadataMessage, encodeMetadataMessage, metadataPieceCount, metad
 import { METADATA_PIECE_SIZE } from '../../lib/extensions/limits.js'
 import type { Extension } from '../extension.js'
 
+/** Options of {@link utMetadataServe}. */
 export interface UtMetadataServeOptions {
   /** The info dictionary's bytes, once known (undefined while fetching them). */
   readonly metadata: () => Uint8Array | undefined

@@ -4,6 +4,7 @@ import { PexInbox, PexState } from '../../lib/extensions/pex-state.js'
 import type { PeerAddress } from '../../lib/transport/types.js'
 import type { Extension } from '../extension.js'
 
+/** Options of {@link utPex}. */
 export interface UtPexOptions {
   /** The peers we are connected to, as reachable addresses (listen ports), with BEP 11 flags. */
   readonly peers: () => readonly PexPeer[]

@@ -11,6 +11,7 @@ import { parseTorrent } from '../../lib/metainfo/parse-torrent.js'
 import { defaultPieceLength } from '../../lib/metainfo/piece-length.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 
+/** Options of {@link createTorrentFromPath}. */
 export interface CreateTorrentFromPathOptions {
   /** Bytes per piece; default {@link defaultPieceLength} of the total size. */
   readonly pieceLength?: number

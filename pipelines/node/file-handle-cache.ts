@@ -6,15 +6,21 @@ import { DEFAULT_MAX_OPEN_FILES, OpenFileBudget, isOutOfDescriptors, type Evicta
 export interface FileHandleLike {
   /** The open file's descriptor, when the handle has one (node's `FileHandle` does); lets writes be made synchronously. */
   readonly fd?: number
+  /** Read into `buffer` as `FileHandle.read` does. */
   read: (buffer: Uint8Array, offset: number, length: number, position: number) => Promise<{ bytesRead: number }>
+  /** Write `buffers` at `position` as `FileHandle.writev` does. */
   writev: (buffers: Uint8Array[], position: number) => Promise<{ bytesWritten: number }>
+  /** Flush to the disk (`fsync`). */
   sync: () => Promise<void>
+  /** Close the file. */
   close: () => Promise<void>
 }
 
 /** The file-system calls the file storage makes; node's `fs/promises` by default. Tests inject failures here. */
 export interface FileSystemLike {
+  /** Open a file as `fs.promises.open` does, with one of the flags the storage uses. */
   open: (path: string, flags: 'r' | 'r+' | 'wx+' | 'a') => Promise<FileHandleLike>
+  /** Make a directory and its parents, as `fs.promises.mkdir` does. */
   mkdir: (path: string, options: { recursive: true }) => Promise<unknown>
 }
 

@@ -26,6 +26,7 @@ import { udpTrackerClient, type UdpTrackerOptions } from './udp-tracker-client.j
  */
 export const ANNOUNCE_TIMEOUT_MS = 20_000
 
+/** A tracker client over HTTP, HTTPS and UDP (an `AnnounceClient` with scrape and close), from {@link nodeTrackerClient}. */
 export interface TrackerClient {
   /**
    * Announce `req` to the tracker at `url`.

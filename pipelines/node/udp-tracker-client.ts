@@ -17,8 +17,11 @@ import { checkTrackerUrl, parseTrackerUrl, type TrackerUrl } from '../../lib/tra
 
 /** A clock and timers, replaceable so tests can run the retransmission schedule in virtual time. */
 export interface TimerSource {
+  /** Milliseconds, as `Date.now`. */
   now: () => number
+  /** Call `fn` after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout: (fn: () => void, ms: number) => unknown
+  /** Cancel a `setTimeout`. */
   clearTimeout: (handle: unknown) => void
 }
 
