@@ -23,7 +23,7 @@ export interface TorrentFile {
 
 /**
  * A parsed .torrent (or fetched metadata): the info dictionary's fields, the
- * file list, the trackers and web seeds. Made by {@link parseTorrent}.
+ * file list, the trackers and web seeds. Made by `parseTorrent` (`parseTorrentFile` in Node).
  * @see BEP 3, BEP 12, BEP 19, BEP 27, BEP 47
  */
 export interface Torrent {
