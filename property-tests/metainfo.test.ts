@@ -17,7 +17,8 @@ const fixtures = ['mk-folder.torrent', 'mk-single.torrent', 'lt-v1-folder.torren
   .map((f) => new Uint8Array(readFileSync(join(import.meta.dirname, '../test/fixtures/metainfo', f))))
 
 const ROOT = resolve('/download/root')
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f/\\:\u202A-\u202E\u2066-\u2069]/
+/** Never in a sanitised component (libtorrent's rules on POSIX: separators, controls, bidi overrides and marks). */
+const FORBIDDEN = /[\u0000-\u001f/\\\u202A-\u202E\u200E\u200F]/
 
 /** A sanitised path must be safe on its own and stay under a root. */
 function checkSafePath (path: readonly string[]): void {
@@ -27,7 +28,6 @@ function checkSafePath (path: readonly string[]): void {
     expect(c).not.toBe('.')
     expect(c).not.toBe('..')
     expect(FORBIDDEN.test(c)).toBe(false)
-    expect(/[. ]$/.test(c)).toBe(false)
     expect(utf8.encode(c).length).toBeLessThanOrEqual(255)
   }
   const rel = relative(ROOT, resolve(ROOT, ...path))
@@ -65,11 +65,12 @@ const wellFormed = component.filter((c) => !/[\uD800-\uDFFF]/u.test(c))
 const rawComponent = fc.oneof(wellFormed, fc.uint8Array({ maxLength: 30 }))
 
 describe('sanitizePath properties', () => {
-  it('never yields .., separators, control or bidi characters, or empty components; stays under the root; is stable', () => {
+  it('never yields .., separators, control or bidi characters, or empty components; stays under the root; is stable below the cut', () => {
     fc.assert(fc.property(fc.array(component, { maxLength: 12 }), (parts) => {
       const p = sanitizePath(parts)
       checkSafePath(p)
-      expect(sanitizePath(p)).toEqual(p)
+      // stable below the cut (libtorrent's cut of long names is not idempotent)
+      if (p.every((c) => utf8.encode(c).length < 240)) expect(sanitizePath(p)).toEqual(p)
     }), { numRuns: 2000 })
   })
 
@@ -77,7 +78,8 @@ describe('sanitizePath properties', () => {
     fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }), (parts) => {
       const p = sanitizePath(parts)
       checkSafePath(p)
-      expect(sanitizePath(p)).toEqual(p)
+      // stable below the cut (libtorrent's cut of long names is not idempotent)
+      if (p.every((c) => utf8.encode(c).length < 240)) expect(sanitizePath(p)).toEqual(p)
     }), { numRuns: 1000 })
   })
 

@@ -34,7 +34,28 @@ export interface DecodeOptions {
    * can never equal a valid UTF-8 key. Default `false`; implied by `strict: false`.
    */
   readonly lenientKeys?: boolean
+  /**
+   * With `strict: false`, which of two equal keys in one dictionary is kept:
+   * `'last'` (default) or `'first'`, as libtorrent's `bdecode` lookups do.
+   */
+  readonly duplicateKeys?: 'first' | 'last'
+  /**
+   * Accept bytes after the top-level value instead of raising `trailing-data`
+   * (libtorrent reads a .torrent up to the end of its root dictionary).
+   * The result's `end` says where the value ended. Default `false`.
+   */
+  readonly allowTrailing?: boolean
 }
+
+/** Something a non-strict decode accepted that the strict rules refuse. */
+export interface ToleratedInput {
+  readonly code: 'unsorted-keys' | 'duplicate-key' | 'trailing-data'
+  /** Byte offset of the key, or of the first trailing byte. */
+  readonly offset: number
+}
+
+/** At most this many tolerated cases are recorded (the count of the rest is not kept). */
+export const MAX_TOLERATED_RECORDS = 32
 
 /** A range of the input: first byte and the byte after the last. */
 export interface ByteRange { readonly start: number, readonly end: number }
@@ -44,6 +65,10 @@ export interface DecodeResult {
   readonly value: BValue
   /** Byte range of the top-level dictionary's `info` value, when there is one. */
   readonly infoRange?: ByteRange
+  /** Offset of the first byte after the value (`bytes.length` unless `allowTrailing`). */
+  readonly end: number
+  /** What was accepted against the strict rules (only with `strict: false` or `allowTrailing`); at most {@link MAX_TOLERATED_RECORDS}. */
+  readonly tolerated: readonly ToleratedInput[]
 }
 
 const E = 0x65
@@ -68,6 +93,8 @@ interface DictFrame {
   readonly dict: BDict
   /** Key awaiting its value, or undefined when a key comes next. */
   key: string | undefined
+  /** False while reading the value of a duplicate key that loses to the first. */
+  keep: boolean
   prevKeyStart: number
   prevKeyEnd: number
   valueStart: number
@@ -86,7 +113,8 @@ type Frame = ListFrame | DictFrame
  *   `trailing-data`, `unexpected-byte`, `depth-limit`, `token-limit`,
  *   `int-empty`, `int-leading-zero`, `int-negative-zero`, `int-too-long`,
  *   `int-overflow`, `bad-int`, `string-leading-zero`, `bad-string-length`,
- *   `string-too-long`, `bad-key`, `unsorted-keys`, `duplicate-key`, `missing-value`.
+ *   `string-too-long`, `bad-key`, `unsorted-keys`, `duplicate-key`, `missing-value`
+ *   (`unsorted-keys` and `duplicate-key` only when strict, `trailing-data` unless `allowTrailing`).
  * @see BEP 3
  */
 export function decode (bytes: Uint8Array, options: DecodeOptions = {}): BValue {
@@ -106,6 +134,11 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
   const maxStringLength = options.maxStringLength ?? LIMITS.maxBencodeStringLength
   const strict = options.strict ?? true
   const strictKeys = strict && options.lenientKeys !== true
+  const firstWins = !strict && options.duplicateKeys === 'first'
+  const tolerated: ToleratedInput[] = []
+  const tolerate = (code: ToleratedInput['code'], offset: number): void => {
+    if (tolerated.length < MAX_TOLERATED_RECORDS) tolerated.push({ code, offset })
+  }
   const len = bytes.length
   const stack: Frame[] = []
   let pos = 0
@@ -200,10 +233,17 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
         const order = compareRanges(bytes, top.prevKeyStart, top.prevKeyEnd, keyStart, pos)
         if (order === 0 && strict) throw new BencodeError('duplicate-key', 'duplicate dictionary key', keyHeader)
         if (order > 0 && strict) throw new BencodeError('unsorted-keys', 'dictionary keys out of order', keyHeader)
+        if (order > 0) tolerate('unsorted-keys', keyHeader)
       }
       top.prevKeyStart = keyStart
       top.prevKeyEnd = pos
       top.key = decodeKey(bytes.subarray(keyStart, pos), strictKeys, keyHeader)
+      if (!strict && top.dict[top.key] !== undefined) {
+        tolerate('duplicate-key', keyHeader)
+        top.keep = !firstWins
+      } else {
+        top.keep = true
+      }
       top.valueStart = pos
       continue
     } else if (c === I) {
@@ -215,7 +255,7 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
       push({ list: [] }, pos)
       continue
     } else if (c === D) {
-      push({ dict: Object.create(null) as BDict, key: undefined, prevKeyStart: -1, prevKeyEnd: -1, valueStart: -1 }, pos)
+      push({ dict: Object.create(null) as BDict, key: undefined, keep: true, prevKeyStart: -1, prevKeyEnd: -1, valueStart: -1 }, pos)
       continue
     } else {
       throw new BencodeError('unexpected-byte', `unexpected byte 0x${c.toString(16).padStart(2, '0')}`, pos)
@@ -223,15 +263,20 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
 
     const parent = stack[stack.length - 1]
     if (parent === undefined) {
-      if (pos !== len) throw new BencodeError('trailing-data', `${len - pos} bytes after the value`, pos)
-      return infoRange === undefined ? { value } : { value, infoRange }
+      if (pos !== len) {
+        if (options.allowTrailing !== true) throw new BencodeError('trailing-data', `${len - pos} bytes after the value`, pos)
+        tolerate('trailing-data', pos)
+      }
+      return infoRange === undefined ? { value, end: pos, tolerated } : { value, infoRange, end: pos, tolerated }
     }
     if (parent.dict === undefined) {
       parent.list.push(value)
     } else {
       const key = parent.key as string
-      parent.dict[key] = value
-      if (stack.length === 1 && key === 'info') infoRange = { start: parent.valueStart, end: pos }
+      if (parent.keep) {
+        parent.dict[key] = value
+        if (stack.length === 1 && key === 'info') infoRange = { start: parent.valueStart, end: pos }
+      }
       parent.key = undefined
     }
   }

@@ -13,8 +13,8 @@
  */
 export type { BValue, BList, BDict, BEncodable } from './types.js'
 export { isBDict } from './types.js'
-export type { DecodeOptions, DecodeResult, ByteRange } from './decode.js'
-export { decode, decodeWithInfo } from './decode.js'
+export type { DecodeOptions, DecodeResult, ByteRange, ToleratedInput } from './decode.js'
+export { decode, decodeWithInfo, MAX_TOLERATED_RECORDS } from './decode.js'
 export type { EncodeOptions } from './encode.js'
 export { encode, compareBytes, BencodeEncodeError } from './encode.js'
 export type { FailFn } from './read-dict.js'

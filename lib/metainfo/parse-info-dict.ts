@@ -5,14 +5,17 @@
  * @see BEP 3, BEP 9, BEP 27, BEP 47
  */
 import { LIMITS } from '../constants.js'
-import { decode } from '../bencode/decode.js'
-import { utf8Lenient, utf8OrUndefined } from '../bencode/read-dict.js'
+import { decodeWithInfo, type DecodeOptions } from '../bencode/decode.js'
+import { utf8Lenient } from '../bencode/read-dict.js'
 import type { BDict, BValue } from '../bencode/types.js'
 import { isBDict } from '../bencode/types.js'
 import { MetainfoError } from '../errors.js'
-import type { Torrent, TorrentFile } from './types.js'
+import type { Torrent } from './types.js'
+import { checkHybrid, checkPieceLayers } from './hybrid.js'
 import { formatInfoHash } from './info-hash.js'
-import { sanitizeComponent, sanitizePath, sanitizeSymlinkTarget } from './sanitize-path.js'
+import { assignOffsets, readAttr, readFileList, readLength, renameCollisions, dropDanglingSymlinks, typeName, type RawFile } from './read-files.js'
+import { sanitizeComponent } from './sanitize-path.js'
+import { describeTolerated } from './tolerated.js'
 
 /** SHA-1 of one buffer, injected because `lib/` has no crypto. */
 export type Sha1 = (data: Uint8Array) => Uint8Array
@@ -32,11 +35,16 @@ export interface InfoLimits {
   readonly maxFileLength?: number
   /** Default `LIMITS.maxPathDepth`. */
   readonly maxPathDepth?: number
-  /** Default `LIMITS.maxPathElementBytes`. */
+  /** Where a long path component is cut (see `SanitizeOptions.maxElementBytes`). Default 240, as libtorrent. */
   readonly maxPathElementBytes?: number
+  /** Sanitise paths with libtorrent's Windows rules as well (see `SanitizeOptions.windows`). Default `false`. */
+  readonly windowsPaths?: boolean
   /**
-   * `true` (default) rejects unsorted or duplicate dictionary keys. `false`
-   * accepts them; the info-hash is still SHA-1 of the bytes as received.
+   * `false` (default) reads as libtorrent does: dictionary keys out of order
+   * are accepted, of two equal keys the first is used, and bytes after a
+   * .torrent's root dictionary are ignored; each is reported in `tolerated`.
+   * The info-hash is SHA-1 of the `info` bytes as received. `true` refuses
+   * all three (BencodeError), as for data we write ourselves.
    */
   readonly strict?: boolean
 }
@@ -58,90 +66,111 @@ const fail = (code: string, message: string, details?: Record<string, unknown>):
 export function parseInfoDict (infoBytes: Uint8Array, sha1: Sha1, options: InfoLimits = {}): Torrent {
   const maxSize = options.maxSize ?? LIMITS.maxTorrentFileSize
   if (infoBytes.length > maxSize) throw fail('too-large', `metadata of ${infoBytes.length} bytes exceeds ${maxSize}`)
-  const info = decode(infoBytes, bencodeOptions(options))
+  const decoded = decodeWithInfo(infoBytes, { ...bencodeOptions(options), allowTrailing: false })
+  const info = decoded.value
   if (!isBDict(info)) throw fail('bad-info', 'info is not a dictionary')
   const infoHash = sha1(infoBytes)
+  const infoHashHex = formatInfoHash(infoHash)
+  const tolerated = describeTolerated(decoded.tolerated, { start: 0, end: infoBytes.length })
+  const fields = readInfo(info, options, { infoHashHex, tolerated })
   return {
     infoHash,
-    infoHashHex: formatInfoHash(infoHash),
-    ...readInfo(info, options),
+    infoHashHex,
+    ...fields,
     announce: [],
     urlList: [],
     httpSeeds: [],
-    infoBytes
+    infoBytes,
+    ...(tolerated.length === 0 ? {} : { tolerated })
   }
 }
 
-/** Decoder options from metainfo limits. */
-export function bencodeOptions (options: InfoLimits): { maxDepth: number, maxTokens: number, maxStringLength: number, strict: boolean, lenientKeys: boolean } {
+/** Decoder options from metainfo limits: tolerant as libtorrent unless `strict`. */
+export function bencodeOptions (options: InfoLimits): DecodeOptions {
+  const strict = options.strict ?? false
   return {
+    duplicateKeys: 'first',
+    allowTrailing: !strict,
     // BEP 52 `piece layers` (in hybrid torrents) is keyed by raw hashes
     lenientKeys: true,
     maxDepth: options.maxBencodeDepth ?? LIMITS.maxBencodeDepth,
     maxTokens: options.maxBencodeTokens ?? LIMITS.maxBencodeTokens,
     maxStringLength: options.maxBencodeStringLength ?? LIMITS.maxBencodeStringLength,
-    strict: options.strict ?? true
+    strict
   }
 }
 
+/** What `readInfo` needs besides limits. */
+export interface ReadInfoContext {
+  /** Hex info-hash: the name of a multi-file torrent whose name sanitises to nothing (as libtorrent names it). */
+  readonly infoHashHex?: string
+  /** Receives one line for each thing tolerated (a renamed file, a symlink's length…). */
+  readonly tolerated?: string[]
+  /** The torrent's BEP 52 `piece layers` (outside `info`), checked for a hybrid. */
+  readonly pieceLayers?: BValue
+}
+
 /**
- * Validate a decoded `info` dictionary. Byte strings in the result
- * (`pieceHashes`) are views into the decoded input.
+ * Validate a decoded `info` dictionary, as libtorrent 2.0 reads it (see
+ * `docs/bep-status.md`). Byte strings in the result (`pieceHashes`) are views
+ * into the decoded input.
  * @throws MetainfoError `no-name`, `bad-piece-length`, `invalid-hashes`,
- *   `too-many-pieces`, `bad-layout`, `no-files`, `bad-file`, `bad-file-length`,
- *   `missing-path`, `empty-path`, `bad-path`, `total-too-large`, `zero-length`,
- *   `duplicate-path`, `path-conflict`; PathError `path-too-deep`
- * @see BEP 3, BEP 27, BEP 47
+ *   `too-many-pieces`, `no-files`, `bad-file`, `bad-file-length`,
+ *   `missing-path`, `bad-path`, `total-too-large`, `zero-length`, and the
+ *   hybrid codes of `checkHybrid`; PathError `path-too-deep`. A field of the
+ *   wrong type is one of these codes, never a TypeError.
+ * @see BEP 3, BEP 27, BEP 47, BEP 52 (hybrids)
  */
-export function readInfo (info: BDict, options: InfoLimits = {}): InfoFields {
+export function readInfo (info: BDict, options: InfoLimits = {}, context: ReadInfoContext = {}): InfoFields {
+  const log = context.tolerated ?? []
   const maxPieces = options.maxPieces ?? LIMITS.maxPieces
   const maxPieceLength = options.maxPieceLength ?? LIMITS.maxPieceLength
   const maxFileLength = options.maxFileLength ?? LIMITS.maxFileLength
-  const pathOptions = { maxDepth: options.maxPathDepth ?? LIMITS.maxPathDepth, maxElementBytes: options.maxPathElementBytes ?? LIMITS.maxPathElementBytes }
-
-  const nameBytes = preferUtf8(info['name.utf-8'], info.name)
-  if (nameBytes === undefined) throw fail('no-name', 'info has no name')
-  const originalName = utf8Lenient(nameBytes)
-  const name = sanitizeComponent(nameBytes, pathOptions) ?? '_'
+  const pathOptions = {
+    maxDepth: options.maxPathDepth ?? LIMITS.maxPathDepth,
+    ...(options.maxPathElementBytes === undefined ? {} : { maxElementBytes: options.maxPathElementBytes }),
+    windows: options.windowsPaths === true
+  }
 
   const pieceLength = info['piece length']
-  if (typeof pieceLength !== 'number' || !Number.isSafeInteger(pieceLength) || pieceLength <= 0 || pieceLength > maxPieceLength) {
-    throw fail('bad-piece-length', `piece length must be an integer in 1..${maxPieceLength}`, { pieceLength: String(pieceLength) })
+  if (typeof pieceLength !== 'number' || pieceLength <= 0 || pieceLength > maxPieceLength) {
+    throw fail('bad-piece-length', `piece length must be an integer in 1..${maxPieceLength}, got ${typeof pieceLength === 'number' ? pieceLength : typeName(pieceLength)}`, { pieceLength: typeName(pieceLength) })
   }
-
   const pieces = info.pieces
-  if (!(pieces instanceof Uint8Array) || pieces.length % 20 !== 0) throw fail('invalid-hashes', 'pieces is not a multiple of 20 bytes')
+  if (!(pieces instanceof Uint8Array)) throw fail('invalid-hashes', `pieces is ${typeName(pieces)}, not a byte string`)
+  if (pieces.length % 20 !== 0) throw fail('invalid-hashes', 'pieces is not a multiple of 20 bytes')
   if (pieces.length / 20 > maxPieces) throw fail('too-many-pieces', `more than ${maxPieces} pieces`)
 
-  const files: TorrentFile[] = []
-  let total = 0
-  const addLength = (length: BValue | undefined, index: number): number => {
-    if (typeof length !== 'number' || length < 0 || length > maxFileLength) {
-      throw fail('bad-file-length', `file length must be an integer in 0..${maxFileLength}`, { file: index })
-    }
-    const offset = total
-    total += length
-    if (total > Number.MAX_SAFE_INTEGER) throw fail('total-too-large', 'total length overflows', { file: index })
-    return offset
-  }
-
-  const list = info.files
+  // as libtorrent: `files` counts only when it is a list; otherwise `length` is read
+  const list = Array.isArray(info.files) ? info.files : undefined
   const multiFile = list !== undefined
-  if (multiFile) {
-    if (info.length !== undefined) throw fail('bad-layout', 'info has both length and files')
-    if (!Array.isArray(list)) throw fail('bad-layout', 'files is not a list')
-    if (list.length === 0) throw fail('no-files', 'files is empty')
-    list.forEach((entry, index) => {
-      if (!isBDict(entry)) throw fail('bad-file', 'file entry is not a dictionary', { file: index })
-      const offset = addLength(entry.length, index)
-      const raw = preferUtf8Path(entry['path.utf-8'], entry.path, index)
-      files.push(makeFile(entry, raw, sanitizePath(raw, pathOptions), entry.length as number, offset, pathOptions))
-    })
-  } else {
-    if (info.length === undefined) throw fail('no-files', 'info has neither length nor files')
-    const offset = addLength(info.length, 0)
-    files.push(makeFile(info, [nameBytes], [name], info.length as number, offset, pathOptions, false))
+  if (info.files !== undefined && !multiFile && info.length !== undefined) log.push(`files is ${typeName(info.files)}, not a list; the single-file length is used`)
+  const nameBytes = info['name.utf-8'] instanceof Uint8Array ? info['name.utf-8'] : info.name
+  if (!(nameBytes instanceof Uint8Array) || (!multiFile && nameBytes.length === 0)) throw fail('no-name', `info has no name (${typeName(nameBytes)})`)
+  let name = sanitizeComponent(nameBytes, pathOptions)
+  if (name === undefined && multiFile && context.infoHashHex !== undefined) {
+    name = context.infoHashHex
+    log.push(`the name "${utf8Lenient(nameBytes)}" is not a usable folder name; the folder is named after the info-hash`)
   }
+  if (name === undefined) throw fail('no-name', `the name "${utf8Lenient(nameBytes)}" is not a usable file name`)
+
+  let raw: RawFile[]
+  const limits = { maxFileLength, path: pathOptions }
+  if (multiFile) {
+    if (info.length !== undefined) log.push('info has both length and files; the files are used')
+    if (list.length === 0) throw fail('no-files', 'files is empty')
+    raw = readFileList(list, name, limits, log)
+    renameCollisions(raw, log)
+    dropDanglingSymlinks(raw, log)
+  } else {
+    if (info.length === undefined) throw fail('no-files', `info has neither length nor a files list${info.files === undefined ? '' : ` (files is ${typeName(info.files)})`}`)
+    const attr = readAttr(info).replaceAll('p', '')
+    const length = readLength(info, attr, 0, maxFileLength, log, name)
+    // libtorrent takes BitComet's padding-file name as a padding flag even here
+    const padding = name.includes('_____padding_file_')
+    raw = [{ path: [name], originalPath: [utf8Lenient(nameBytes)], length, attr: attr.replaceAll('l', ''), padding }]
+  }
+  const { files, total } = assignOffsets(raw)
   if (total === 0) throw fail('zero-length', 'torrent has no data')
 
   const pieceCount = Math.ceil(total / pieceLength)
@@ -149,60 +178,6 @@ export function readInfo (info: BDict, options: InfoLimits = {}): InfoFields {
   if (pieces.length !== pieceCount * 20) {
     throw fail('invalid-hashes', `pieces holds ${pieces.length / 20} hashes, the files need ${pieceCount}`)
   }
-  checkCollisions(files)
-
-  return { name, pieceLength, pieceCount, pieceHashes: pieces, length: total, multiFile, files, private: info.private === 1 }
-
-  function makeFile (entry: BDict, raw: readonly Uint8Array[], path: string[], length: number, offset: number, opts: typeof pathOptions, allowPadding = true): TorrentFile {
-    let attr = entry.attr instanceof Uint8Array ? utf8Lenient(entry.attr) : ''
-    const padding = allowPadding && attr.includes('p')
-    let symlinkPath: string[] | undefined
-    if (attr.includes('l')) {
-      const target = entry['symlink path']
-      const parts = Array.isArray(target) && target.every((t) => t instanceof Uint8Array) ? target as Uint8Array[] : undefined
-      symlinkPath = parts === undefined ? undefined : sanitizeSymlinkTarget(parts, opts)
-      if (symlinkPath === undefined) attr = attr.replaceAll('l', '')
-    }
-    const originalPath = multiFile ? raw.map(utf8Lenient) : [originalName]
-    const file: TorrentFile = { path, originalPath, length, offset, attr, padding }
-    return symlinkPath === undefined ? file : { ...file, symlinkPath }
-  }
-}
-
-/** `name.utf-8` when it is valid UTF-8, else `name`; `undefined` when neither is a byte string. */
-function preferUtf8 (utf8: BValue | undefined, plain: BValue | undefined): Uint8Array | undefined {
-  if (utf8 instanceof Uint8Array && utf8OrUndefined(utf8) !== undefined) return utf8
-  return plain instanceof Uint8Array ? plain : undefined
-}
-
-/** `path.utf-8` when it is a non-empty list of valid UTF-8 strings, else the checked `path`. */
-function preferUtf8Path (utf8: BValue | undefined, plain: BValue | undefined, index: number): Uint8Array[] {
-  if (Array.isArray(utf8) && utf8.length > 0 && utf8.every((c) => c instanceof Uint8Array && utf8OrUndefined(c) !== undefined)) {
-    return utf8 as Uint8Array[]
-  }
-  if (plain === undefined) throw fail('missing-path', 'file entry has no path', { file: index })
-  if (!Array.isArray(plain)) throw fail('bad-path', 'path is not a list', { file: index })
-  if (plain.length === 0) throw fail('empty-path', 'path list is empty', { file: index })
-  if (!plain.every((c) => c instanceof Uint8Array)) throw fail('bad-path', 'path component is not a byte string', { file: index })
-  return plain as Uint8Array[]
-}
-
-/**
- * Two files at one sanitised path, or a file where another file needs a
- * directory, are rejected rather than renamed: a renamed file would not match
- * what other clients write. Padding files are never written, so they may repeat.
- */
-function checkCollisions (files: readonly TorrentFile[]): void {
-  const paths = new Set<string>()
-  const dirs = new Set<string>()
-  for (const f of files) {
-    if (f.padding) continue
-    const key = f.path.join('/')
-    if (paths.has(key)) throw fail('duplicate-path', `two files at ${key}`, { path: key })
-    paths.add(key)
-    for (let i = 1; i < f.path.length; i++) dirs.add(f.path.slice(0, i).join('/'))
-  }
-  for (const key of paths) {
-    if (dirs.has(key)) throw fail('path-conflict', `${key} is both a file and a directory`, { path: key })
-  }
+  checkPieceLayers(context.pieceLayers, checkHybrid(info, { name, multiFile, pieceLength, files }, pathOptions))
+  return { name, pieceLength, pieceCount, pieceHashes: pieces, length: total, multiFile, files, private: typeof info.private === 'number' && info.private !== 0 }
 }

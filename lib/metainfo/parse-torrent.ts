@@ -10,6 +10,7 @@ import { MetainfoError } from '../errors.js'
 import type { Torrent } from './types.js'
 import { formatInfoHash } from './info-hash.js'
 import { bencodeOptions, readInfo, type InfoLimits, type Sha1 } from './parse-info-dict.js'
+import { describeTolerated } from './tolerated.js'
 import { parseAnnounceTiers, parseHttpSeeds, parseUrlList } from './trackers.js'
 
 /** Options of {@link parseTorrent}: the SHA-1 function and the limits. */
@@ -19,7 +20,9 @@ export interface ParseTorrentOptions extends InfoLimits {
 }
 
 /**
- * Parse and validate a `.torrent` file. The size limit is checked before
+ * Parse and validate a `.torrent` file, accepting what libtorrent accepts
+ * (keys out of order, a trailing newline, colliding names renamed…; each
+ * listed in `tolerated`) unless `strict`. The size limit is checked before
  * decoding; the info-hash is SHA-1 of the `info` bytes exactly as they appear
  * in the file. The result owns its bytes: `infoBytes` is a copy and
  * `pieceHashes` a view into it, so `bytes` may be reused afterwards.
@@ -37,23 +40,26 @@ export interface ParseTorrentOptions extends InfoLimits {
 export function parseTorrent (bytes: Uint8Array, options: ParseTorrentOptions): Torrent {
   const maxSize = options.maxSize ?? LIMITS.maxTorrentFileSize
   if (bytes.length > maxSize) throw new MetainfoError('too-large', `torrent of ${bytes.length} bytes exceeds ${maxSize}`)
-  const { value, infoRange } = decodeWithInfo(bytes, bencodeOptions(options))
+  const decoded = decodeWithInfo(bytes, bencodeOptions(options))
+  const { value, infoRange } = decoded
   if (!isBDict(value)) throw new MetainfoError('not-a-dict', 'a torrent is a dictionary')
   if (value.info === undefined || infoRange === undefined) throw new MetainfoError('no-info', 'torrent has no info dictionary')
   if (!isBDict(value.info)) throw new MetainfoError('bad-info', 'info is not a dictionary')
 
-  const fields = readInfo(value.info, options)
   const infoBytes = bytes.slice(infoRange.start, infoRange.end)
+  const infoHash = options.sha1(infoBytes)
+  const infoHashHex = formatInfoHash(infoHash)
+  const tolerated = describeTolerated(decoded.tolerated, infoRange)
+  const fields = readInfo(value.info, options, { infoHashHex, tolerated, pieceLayers: value['piece layers'] })
   const hashesAt = fields.pieceHashes.byteOffset - bytes.byteOffset - infoRange.start
   const pieceHashes = infoBytes.subarray(hashesAt, hashesAt + fields.pieceHashes.length)
-  const infoHash = options.sha1(infoBytes)
 
   const comment = optionalString(value, 'comment.utf-8') ?? optionalString(value, 'comment')
   const createdBy = optionalString(value, 'created by')
   const creationDate = optionalInt(value, 'creation date')
   return {
     infoHash,
-    infoHashHex: formatInfoHash(infoHash),
+    infoHashHex,
     ...fields,
     pieceHashes,
     announce: parseAnnounceTiers(value),
@@ -62,6 +68,7 @@ export function parseTorrent (bytes: Uint8Array, options: ParseTorrentOptions): 
     ...(comment === undefined ? {} : { comment }),
     ...(createdBy === undefined ? {} : { createdBy }),
     ...(creationDate === undefined ? {} : { creationDate }),
-    infoBytes
+    infoBytes,
+    ...(tolerated.length === 0 ? {} : { tolerated })
   }
 }

@@ -54,6 +54,12 @@ export interface Torrent {
   readonly creationDate?: number
   /** The exact bytes of the `info` dictionary (for BEP 9 metadata serving). */
   readonly infoBytes: Uint8Array
+  /**
+   * What was accepted although the strict rules refuse it, as libtorrent
+   * accepts it, one line each (`keys out of order in info`, `file renamed:
+   * a/bar.txt -> a/bar.1.txt`…). Absent when nothing was.
+   */
+  readonly tolerated?: readonly string[]
 }
 
 /** Geometry helpers over a torrent. */

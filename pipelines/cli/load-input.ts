@@ -37,7 +37,7 @@ export async function loadInput (input: string, io: CliIo): Promise<LoadedInput>
     if (e instanceof UsageError) throw e
     throw new UsageError('cannot-read', `cannot read ${input}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }
-  return { kind: 'torrent', torrent: parseTorrent(bytes, { sha1 }) }
+  return { kind: 'torrent', torrent: parseTorrent(bytes, { sha1, windowsPaths: process.platform === 'win32' }) }
 }
 
 /**

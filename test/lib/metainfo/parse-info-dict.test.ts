@@ -20,8 +20,9 @@ describe('parseInfoDict (BEP 9 metadata)', () => {
   it('B27: traversal in metadata is sanitised exactly as in a .torrent', () => {
     const info = multiInfo({ name: '/abs', files: [{ length: 20000, path: ['..', 'x'] }, { length: 20000, path: ['a/../../b'] }] })
     const t = parseInfoDict(encode(info), sha1)
-    expect(t.name).toBe('_abs')
-    expect(t.files.map((f) => f.path)).toEqual([['x'], ['a_.._.._b']])
+    expect(t.name).toBe('abs')
+    expect(t.files.map((f) => f.path)).toEqual([['x'], ['a....b']])
+    expect(t.files).toEqual(parseTorrent(torrentBytes(info), { sha1 }).files)
     throwsCode(() => parseInfoDict(encode(multiInfo({ files: [{ length: 40000, path: Array(1000).fill('d') as string[] }] })), sha1), PathError, 'path-too-deep')
   })
 
@@ -32,10 +33,14 @@ describe('parseInfoDict (BEP 9 metadata)', () => {
     throwsCode(() => parseInfoDict(encode(singleInfo({ 'piece length': 1, length: 2 ** 40 })), sha1), MetainfoError, 'too-many-pieces')
   })
 
-  it('hashes the bytes given, even when lenient mode accepts unsorted keys', () => {
+  it('reads metadata with the same tolerance as a .torrent, hashing the bytes given', () => {
     const te = new TextEncoder()
     const unsorted = te.encode('d4:name1:x6:lengthi5e12:piece lengthi16384e6:pieces20:' + 'p'.repeat(20) + 'e')
-    throwsCode(() => parseInfoDict(unsorted, sha1), BencodeError, 'unsorted-keys')
-    expect(parseInfoDict(unsorted, sha1, { strict: false }).infoHash).toEqual(sha1(unsorted))
+    const t = parseInfoDict(unsorted, sha1)
+    expect(t.infoHash).toEqual(sha1(unsorted))
+    expect(t.tolerated).toEqual(['keys out of order in info'])
+    throwsCode(() => parseInfoDict(unsorted, sha1, { strict: true }), BencodeError, 'unsorted-keys')
+    // the metadata is the info dictionary exactly: nothing may follow it
+    throwsCode(() => parseInfoDict(new Uint8Array([...unsorted, 0x0a]), sha1), BencodeError, 'trailing-data')
   })
 })

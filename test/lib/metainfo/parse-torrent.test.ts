@@ -54,18 +54,25 @@ describe('parseTorrent: valid torrents', () => {
     expect(t.pieceHashes.buffer).toBe(t.infoBytes.buffer)
   })
 
-  it('A5: non-canonical info (unsorted keys) is rejected by default; lenient mode hashes the original bytes', () => {
+  it('A5: non-canonical info (unsorted keys) is read as libtorrent reads it, hashing the original bytes; strict mode refuses it', () => {
     const info = 'd6:lengthi5e4:name1:x12:piece lengthi16384e6:pieces20:' + 'p'.repeat(20) + 'e'
     const unsorted = 'd4:name1:x6:lengthi5e12:piece lengthi16384e6:pieces20:' + 'p'.repeat(20) + 'e'
-    expect(parseTorrent(te.encode(`d4:info${info}e`), { sha1 }).length).toBe(5)
-    throwsCode(() => parseTorrent(te.encode(`d4:info${unsorted}e`), { sha1 }), BencodeError, 'unsorted-keys')
-    const t = parseTorrent(te.encode(`d4:info${unsorted}e`), { sha1, strict: false })
+    const canonical = parseTorrent(te.encode(`d4:info${info}e`), { sha1 })
+    expect(canonical.length).toBe(5)
+    expect(canonical.tolerated).toBeUndefined()
+    const t = parseTorrent(te.encode(`d4:info${unsorted}e`), { sha1 })
     expect(t.infoHash).toEqual(sha1(te.encode(unsorted)))
     expect(t.infoHash).not.toEqual(sha1(te.encode(info)))
-    throwsCode(() => parseTorrent(te.encode(`d4:info${info.slice(0, -1)}4:namei1eee`), { sha1 }), BencodeError, 'unsorted-keys')
+    expect(t.tolerated).toEqual(['keys out of order in info'])
+    throwsCode(() => parseTorrent(te.encode(`d4:info${unsorted}e`), { sha1, strict: true }), BencodeError, 'unsorted-keys')
+    // a duplicate key: the first is used, as libtorrent's lookups find it
+    const dup = parseTorrent(te.encode(`d4:info${info.slice(0, -1)}4:namei1eee`), { sha1 })
+    expect(dup.name).toBe('x')
+    expect(dup.tolerated).toEqual(['keys out of order in info', 'duplicate keys in info (the first is used)'])
+    throwsCode(() => parseTorrent(te.encode(`d4:info${info.slice(0, -1)}4:namei1eee`), { sha1, strict: true }), BencodeError, 'unsorted-keys')
   })
 
-  it('prefers name.utf-8 and path.utf-8 when valid', () => {
+  it('prefers name.utf-8 and path.utf-8', () => {
     const t = parse(multiInfo({
       name: new Uint8Array([0xff]),
       'name.utf-8': 'Ünïcode',
@@ -74,8 +81,9 @@ describe('parseTorrent: valid torrents', () => {
     expect(t.name).toBe('Ünïcode')
     expect(t.files[0]?.path).toEqual(['ok.txt'])
     const bad = parse(multiInfo({ 'name.utf-8': new Uint8Array([0xff]), files: [{ length: 40000, path: ['p'], 'path.utf-8': [new Uint8Array([0xc3])] }] }))
-    expect(bad.name).toBe('folder')
-    expect(bad.files[0]?.path).toEqual(['p'])
+    // libtorrent uses name.utf-8 and path.utf-8 whenever they are present, valid or not
+    expect(bad.name).toBe('_')
+    expect(bad.files[0]?.path).toEqual(['_'])
   })
 
   it('BEP 47: padding files are flagged and may repeat; symlinks inside the root are kept', () => {
@@ -103,21 +111,77 @@ describe('parseTorrent: valid torrents', () => {
       name: '../../etc',
       files: [{ length: 20000, path: ['..', '..', '.ssh', 'authorized_keys'] }, { length: 20000, path: ['/etc/passwd'] }]
     }))
-    expect(t.name).toBe('.._.._etc')
-    expect(t.files.map((f) => f.path)).toEqual([['.ssh', 'authorized_keys'], ['_etc_passwd']])
+    expect(t.name).toBe('....etc')
+    expect(t.files.map((f) => f.path)).toEqual([['.ssh', 'authorized_keys'], ['etcpasswd']])
     expect(t.files[0]?.originalPath).toEqual(['..', '..', '.ssh', 'authorized_keys'])
-    expect(parse(singleInfo({ name: '..' })).name).toBe('_')
-    expect(parse(singleInfo({ name: '/etc/passwd' })).files[0]?.path).toEqual(['_etc_passwd'])
+    metaFails(() => parse(singleInfo({ name: '..' })), 'no-name')
+    expect(parse(singleInfo({ name: '/etc/passwd' })).files[0]?.path).toEqual(['etcpasswd'])
+    // a folder name that sanitises to nothing becomes the info-hash, as libtorrent names it
+    for (const name of ['..', '.', '/', '\u202e']) {
+      const m = parse(multiInfo({ name }))
+      expect(m.name).toBe(m.infoHashHex)
+      expect(m.tolerated?.[0]).toMatch(/named after the info-hash/)
+    }
+    expect(parse(multiInfo({ name: '' })).name).toBe('_')
   })
 
   it('B24: a path 1000 directories deep is rejected', () => {
     throwsCode(() => parse(multiInfo({ files: [{ length: 40000, path: Array(1000).fill('d') as string[] }] })), PathError, 'path-too-deep')
   })
 
-  it('two files that sanitise to one path, or a file that is also a directory, are rejected', () => {
-    metaFails(() => parse(multiInfo({ files: [{ length: 20000, path: ['a', 'b'] }, { length: 20000, path: ['a', '.', 'b'] }] })), 'duplicate-path')
-    metaFails(() => parse(multiInfo({ files: [{ length: 20000, path: ['x:y'] }, { length: 20000, path: ['x_y'] }] })), 'duplicate-path')
-    metaFails(() => parse(multiInfo({ files: [{ length: 20000, path: ['a'] }, { length: 20000, path: ['a', 'b'] }] })), 'path-conflict')
+  it('files that collide after sanitising, or with a directory, are renamed as libtorrent renames them', () => {
+    const paths = (files: Array<{ length: number, path: string[] }>): string[] => parse(multiInfo({ files, pieces: hashes(Math.ceil(files.reduce((n, f) => n + f.length, 0) / 16384)) })).files.map((f) => f.path.join('/'))
+    expect(paths([{ length: 20000, path: ['a', 'bar.txt'] }, { length: 20000, path: ['a', '.', 'bar.txt'] }, { length: 1, path: ['a/', 'bar.txt'] }])).toEqual(['a/bar.txt', 'a/bar.1.txt', 'a/bar.2.txt'])
+    expect(paths([{ length: 20000, path: ['a'] }, { length: 20000, path: ['a', 'b'] }])).toEqual(['a.1', 'a/b'])
+    expect(paths([{ length: 20000, path: ['x.tar.gz'] }, { length: 1, path: ['x.tar.gz'] }, { length: 1, path: ['.rc'] }, { length: 1, path: ['.rc'] }])).toEqual(['x.tar.gz', 'x.tar.1.gz', '.rc', '.1.rc'])
+    expect(paths([{ length: 20000, path: ['Bar.txt'] }, { length: 1, path: ['bar.txt'] }, { length: 1, path: ['bar.1.txt'] }])).toEqual(['Bar.txt', 'bar.1.txt', 'bar.1.1.txt'])
+    const t = parse(multiInfo({ files: [{ length: 20000, path: ['a', 'bar.txt'] }, { length: 20000, path: ['a', 'bar.txt'] }] }))
+    expect(t.tolerated).toEqual(['file renamed: a/bar.txt -> a/bar.1.txt'])
+  })
+
+  it('BEP 47: a padding file may lack a path; a symlink takes no room whatever its length', () => {
+    const t = parse(multiInfo({
+      files: [
+        { length: 1000, path: ['a'] },
+        { length: 15384, attr: 'p' },
+        { attr: 'l', path: ['link'], 'symlink path': ['a'] },
+        { attr: 'l', length: 500, path: ['link2'], 'symlink path': ['a'] },
+        { length: 23616, path: ['b'] }
+      ]
+    }))
+    expect(t.files.map((f) => [f.path.join('/'), f.offset, f.length, f.padding])).toEqual([
+      ['a', 0, 1000, false], ['.pad/15384', 1000, 15384, true], ['link', 16384, 0, false], ['link2', 16384, 0, false], ['b', 16384, 23616, false]
+    ])
+    expect(t.files[3]?.symlinkPath).toEqual(['a'])
+    expect(t.length).toBe(40000)
+    expect(t.tolerated).toEqual(['padding file #1 has no path', 'symlink #3 states a length of 500; it takes no room'])
+    // a symlink without a target is a plain empty file; so is one to a path the torrent lacks
+    const u = parse(multiInfo({ files: [{ length: 40000, path: ['a'] }, { attr: 'l', path: ['s'] }, { attr: 'l', path: ['t'], 'symlink path': ['nowhere'] }] }))
+    expect(u.files.map((f) => [f.length, f.attr, f.symlinkPath])).toEqual([[40000, '', undefined], [0, '', undefined], [0, '', undefined]])
+    // BitComet's padding files are recognised by name
+    expect(parse(multiInfo({ files: [{ length: 100, path: ['a'] }, { length: 16284, path: ['_____padding_file_0_'] }, { length: 23616, path: ['b'] }] })).files[1]?.padding).toBe(true)
+  })
+
+  it('trailing bytes after the root dictionary are ignored and reported', () => {
+    for (const tail of ['\n', '\r\n', 'garbage']) {
+      const bytes = new Uint8Array([...torrentBytes(singleInfo()), ...te.encode(tail)])
+      const t = parseTorrent(bytes, { sha1 })
+      expect(t.infoHash).toEqual(parse(singleInfo()).infoHash)
+      expect(t.tolerated).toEqual(['trailing bytes after the torrent (ignored)'])
+      throwsCode(() => parseTorrent(bytes, { sha1, strict: true }), BencodeError, 'trailing-data')
+    }
+  })
+
+  it('item 6: a field of the wrong type is a typed error naming the type, never a TypeError', () => {
+    for (const pl of [[16384], { a: 1 }, 'x', new Uint8Array(1)]) {
+      const e = metaFails(() => parse(singleInfo({ 'piece length': pl })), 'bad-piece-length')
+      expect(e.message).toMatch(/got a (list|dictionary|byte string)/)
+    }
+    metaFails(() => parse(singleInfo({ length: { a: 1 } })), 'bad-file-length')
+    metaFails(() => parse(multiInfo({ files: [{ length: [1], path: ['a'] }] })), 'bad-file-length')
+    metaFails(() => parse(singleInfo({ pieces: { a: 1 } })), 'invalid-hashes')
+    metaFails(() => parse(singleInfo({ name: { a: 1 } })), 'no-name')
+    metaFails(() => parse(multiInfo({ files: [{ length: 1, path: [{ a: 1 }] }] })), 'bad-path')
   })
 })
 
@@ -174,13 +238,15 @@ describe('parseTorrent: rejections', () => {
   it('A13: no files, an empty path list, a missing path, or no name', () => {
     metaFails(() => parse(multiInfo({ files: [] })), 'no-files')
     metaFails(() => parse(singleInfo({ length: undefined })), 'no-files')
-    metaFails(() => parse(multiInfo({ files: [{ length: 40000, path: [] }] })), 'empty-path')
+    metaFails(() => parse(multiInfo({ files: [{ length: 40000, path: [] }] })), 'missing-path')
     metaFails(() => parse(multiInfo({ files: [{ length: 40000 }] })), 'missing-path')
-    metaFails(() => parse(multiInfo({ files: [{ length: 40000, path: 'a' }] })), 'bad-path')
+    metaFails(() => parse(multiInfo({ files: [{ length: 40000, path: 'a' }] })), 'missing-path')
     metaFails(() => parse(multiInfo({ files: [{ length: 40000, path: [1] }] })), 'bad-path')
     metaFails(() => parse(multiInfo({ files: ['x'] })), 'bad-file')
-    metaFails(() => parse(multiInfo({ files: 'x' })), 'bad-layout')
-    metaFails(() => parse(multiInfo({ length: 5 })), 'bad-layout')
+    metaFails(() => parse(multiInfo({ files: 'x' })), 'no-files')
+    // libtorrent reads `length` when `files` is not a list, and `files` when both are there
+    expect(parse(multiInfo({ files: 'x', length: 40000 })).multiFile).toBe(false)
+    expect(parse(multiInfo({ length: 5 })).tolerated).toEqual(['info has both length and files; the files are used'])
     metaFails(() => parse(singleInfo({ name: undefined })), 'no-name')
     metaFails(() => parse(singleInfo({ name: 7 })), 'no-name')
   })
@@ -188,14 +254,14 @@ describe('parseTorrent: rejections', () => {
   it('A7: saved crasher inputs give a torrent or a typed error', () => {
     const h = 'h'.repeat(20)
     const corpus: Array<[string, string | null]> = [
-      [`d4:infod6:lengthi1e4:name0:12:piece lengthi1e6:pieces20:${h}ee`, null],
+      [`d4:infod6:lengthi1e4:name0:12:piece lengthi1e6:pieces20:${h}ee`, 'no-name'],
       [`d4:infod5:filesld6:lengthi1e4:pathl0:eee4:name1:x12:piece lengthi1e6:pieces20:${h}ee`, null],
       [`d4:infod5:filesld6:lengthi1e4:pathl2:..eee4:name2:..12:piece lengthi1e6:pieces20:${h}ee`, null],
-      [`d4:infod6:lengthi1e4:name1:\u000012:piece lengthi1e6:pieces20:${h}ee`, null],
+      [`d4:infod6:lengthi1e4:name1:\u000012:piece lengthi1e6:pieces20:${h}ee`, 'no-name'],
       ['d4:infod6:lengthi1e4:name1:x12:piece lengthi1e6:pieces0:ee', 'invalid-hashes'],
       [`d4:infod6:lengthi9007199254740993e4:name1:x12:piece lengthi1e6:pieces20:${h}ee`, 'bad-file-length'],
       [`d4:infod6:lengthi1e4:name1:x12:piece lengthi9223372036854775807e6:pieces20:${h}ee`, 'bad-piece-length'],
-      [`d4:infod5:filesle6:lengthi1e4:name1:x12:piece lengthi1e6:pieces20:${h}ee`, 'bad-layout'],
+      [`d4:infod5:filesle6:lengthi1e4:name1:x12:piece lengthi1e6:pieces20:${h}ee`, 'no-files'],
       [`d8:announcei1e13:announce-listli1eli2eee4:infod6:lengthi1e4:name1:x12:piece lengthi1e6:pieces20:${h}e8:url-listi3ee`, null]
     ]
     for (const [text, code] of corpus) {

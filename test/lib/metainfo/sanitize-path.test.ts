@@ -23,60 +23,71 @@ describe('sanitizePath', () => {
     expect(sanitizePath(bytes('..', '..'))).toEqual(['_'])
   })
 
-  it('B15: separators inside an element are neutralised', () => {
+  it('B15: separators inside an element are removed, as libtorrent does', () => {
     const p = sanitizePath(['x/../../../../Startup/evil.exe'])
-    expect(p).toEqual(['x_.._.._.._.._Startup_evil.exe'])
-    expect(sanitizePath(['a\\..\\..\\b'])).toEqual(['a_.._.._b'])
+    expect(p).toEqual(['x........Startupevil.exe'])
+    expect(sanitizePath(['a\\..\\..\\b'])).toEqual(['a....b'])
+    expect(sanitizePath(['a/b', '/', '//'])).toEqual(['ab'])
     staysInside(p)
   })
 
   it('B17: an absolute path becomes root-relative', () => {
-    expect(sanitizePath(['/etc/passwd'])).toEqual(['_etc_passwd'])
-    expect(sanitizePath(['', 'etc', 'passwd'])).toEqual(['etc', 'passwd'])
+    expect(sanitizePath(['/etc/passwd'])).toEqual(['etcpasswd'])
+    expect(sanitizePath(['', 'etc', 'passwd'])).toEqual(['_', 'etc', 'passwd'])
   })
 
-  it('B18: drive letters and NTFS streams lose their colon', () => {
-    expect(sanitizePath(['C:'])).toEqual(['C_'])
-    expect(sanitizePath(['c:\\x'])).toEqual(['c__x'])
-    expect(sanitizePath(['file.txt:stream'])).toEqual(['file.txt_stream'])
+  it('B18/B19: colons, device names and trailing dots and spaces are kept on POSIX, as libtorrent keeps them', () => {
+    expect(sanitizePath(['C:', 'file.txt:stream', 'CON', 'nul.txt', 'trail  ', 'dots..'])).toEqual(['C:', 'file.txt:stream', 'CON', 'nul.txt', 'trail  ', 'dots..'])
   })
 
-  it('B19: Windows device names are prefixed, trailing dots and spaces stripped', () => {
-    expect(sanitizePath(['CON'])).toEqual(['_CON'])
-    expect(sanitizePath(['nul.txt'])).toEqual(['_nul.txt'])
-    expect(sanitizePath(['com1'])).toEqual(['_com1'])
-    expect(sanitizePath(['LPT9.tar.gz'])).toEqual(['_LPT9.tar.gz'])
-    expect(sanitizePath(['CON .txt'])).toEqual(['_CON .txt'])
-    expect(sanitizePath(['console'])).toEqual(['console'])
-    expect(sanitizePath(['name. . '])).toEqual(['name'])
-    expect(sanitizePath(['aux.'])).toEqual(['_aux'])
+  it('B18/B19: with windows, colons become _, device names are prefixed, trailing dots and spaces stripped', () => {
+    const w = { windows: true }
+    expect(sanitizePath(['C:'], w)).toEqual(['C_'])
+    expect(sanitizePath(['c:\\x'], w)).toEqual(['c_x'])
+    expect(sanitizePath(['file.txt:stream'], w)).toEqual(['file.txt_stream'])
+    expect(sanitizePath(['a?b<c>d"e|f*g'], w)).toEqual(['a_b_c_d_e_f_g'])
+    expect(sanitizePath(['CON'], w)).toEqual(['_CON'])
+    expect(sanitizePath(['nul.txt'], w)).toEqual(['_nul.txt'])
+    expect(sanitizePath(['com1'], w)).toEqual(['_com1'])
+    expect(sanitizePath(['console'], w)).toEqual(['console'])
+    expect(sanitizePath(['name. . '], w)).toEqual(['name'])
+    expect(sanitizePath(['aux.'], w)).toEqual(['_aux'])
+    expect(sanitizePath(['. .'], w)).toEqual(['_'])
   })
 
-  it('B20: empty elements, NUL, control characters and invalid UTF-8', () => {
-    expect(sanitizePath(['a', '', 'b'])).toEqual(['a', 'b'])
+  it('B20: empty elements become _, NUL is removed, other controls and each invalid UTF-8 sequence become _', () => {
+    expect(sanitizePath(['a', '', 'b'])).toEqual(['a', '_', 'b'])
     expect(sanitizePath([])).toEqual(['_'])
-    expect(sanitizePath(['a\u0000b', 'c\u0007\u001b[31m', 'd\u007f\u0085'])).toEqual(['a_b', 'c__[31m', 'd__'])
+    expect(sanitizePath(['a\u0000b', 'c\u0007\u001b[31m', 'd\u007f\u0085'])).toEqual(['ab', 'c__[31m', 'd\u007f\u0085'])
     expect(sanitizePath([new Uint8Array([0x61, 0xff, 0xfe, 0x62])])).toEqual(['a__b'])
     expect(sanitizePath([new Uint8Array([0xc3])])).toEqual(['_'])
+    // a lead byte consumes the bytes it announces (or the rest), valid or not
+    expect(sanitizePath([new Uint8Array([0xe2, 0x82, 0x61, 0x61])])).toEqual(['_a'])
+    expect(sanitizePath([new Uint8Array([0xf8, 0x80, 0x80, 0x80, 0x80, 0x61])])).toEqual(['_a'])
+    expect(sanitizePath([new Uint8Array([0xfd, 0x80, 0x66])])).toEqual(['__f'])
+    expect(sanitizePath([new Uint8Array([0xed, 0xa0, 0x80, 0x61])])).toEqual(['_a'])
     expect(sanitizePath(['\uD800x'])).toEqual(['_x'])
-    expect(sanitizePath(['...'])).toEqual(['_'])
+    expect(sanitizePath(['\uFFFDx'])).toEqual(['\uFFFDx'])
+    expect(sanitizePath(['...', '.', '..'])).toEqual(['...'])
   })
 
-  it('B21: bidi overrides and isolates are removed', () => {
+  it('B21: bidi overrides and marks are removed (isolates kept, as libtorrent keeps them)', () => {
     expect(sanitizePath(['evil\u202Etxt.exe'])).toEqual(['eviltxt.exe'])
-    expect(sanitizePath(['\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069x'])).toEqual(['x'])
+    expect(sanitizePath(['\u202A\u202B\u202C\u202D\u200E\u200Fx'])).toEqual(['x'])
+    expect(sanitizePath(['\u2066x'])).toEqual(['\u2066x'])
+    expect(sanitizePath(['\u202E'])).toEqual(['_'])
   })
 
-  it('B22: a 300-byte element is truncated to 255 bytes keeping its extension', () => {
-    const [long] = sanitizePath(['a'.repeat(296) + '.mkv'])
-    expect(long).toBe('a'.repeat(251) + '.mkv')
+  it('B22: a long element is cut at 240 bytes, keeping an extension from its last 10 bytes', () => {
+    expect(sanitizePath(['a'.repeat(296) + '.mkv'])).toEqual(['a'.repeat(240) + '.mkv'])
+    expect(sanitizePath(['b'.repeat(300)])).toEqual(['b'.repeat(240)])
+    expect(sanitizePath(['c'.repeat(300) + '.verylongext'])).toEqual(['c'.repeat(240)])
+    expect(sanitizePath(['x'.repeat(239) + '.txt'])).toEqual(['x'.repeat(239) + '.'])
     const [multi] = sanitizePath(['é'.repeat(200) + '.txt']) as [string]
-    expect(utf8.encode(multi).length).toBeLessThanOrEqual(255)
-    expect(multi.endsWith('.txt')).toBe(true)
-    expect(multi.includes('\uFFFD')).toBe(false)
-    const [noExt] = sanitizePath(['b'.repeat(300)])
-    expect(noExt).toBe('b'.repeat(255))
-    expect(sanitizeComponent('abcdef.x', { maxElementBytes: 4 })).toBe('ab.x')
+    expect(multi).toBe('é'.repeat(120) + '.txt')
+    expect(utf8.encode(multi).length).toBe(244)
+    expect(sanitizeComponent('abcdef.x', { maxElementBytes: 4 })).toBe('abcd.x')
+    expect(sanitizeComponent('é'.repeat(300), { windows: true })).toBe('é'.repeat(240))
   })
 
   it('B24: 1000 directories deep is rejected; 100 is fine', () => {
@@ -86,9 +97,11 @@ describe('sanitizePath', () => {
   })
 
   it('is stable: sanitising twice changes nothing', () => {
-    for (const c of ['CON', 'nul.txt', 'a'.repeat(300) + '.txt', 'x/../y', 'a. ', '\u202Eab']) {
+    for (const c of ['CON', 'nul.txt', 'a'.repeat(300) + '.txt', 'x'.repeat(239) + '.txt', 'x/../y', 'a. ', '\u202Eab']) {
       const once = sanitizePath([c])
       expect(sanitizePath(once)).toEqual(once)
+      const win = sanitizePath([c], { windows: true })
+      expect(sanitizePath(win, { windows: true })).toEqual(win)
     }
   })
 })
@@ -106,6 +119,6 @@ describe('sanitizeSymlinkTarget', () => {
 
   it('B25: a target inside the root is resolved and sanitised', () => {
     expect(sanitizeSymlinkTarget(bytes('dir', '..', 'file.txt'))).toEqual(['file.txt'])
-    expect(sanitizeSymlinkTarget(['dir', 'CON'])).toEqual(['dir', '_CON'])
+    expect(sanitizeSymlinkTarget(['dir', 'CON'], { windows: true })).toEqual(['dir', '_CON'])
   })
 })
