@@ -6,7 +6,7 @@ import { RxTorrentError, UsageError } from '../../lib/errors.js'
 import { parsePeer, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT } from './exit-codes.js'
-import { loadInput } from './load-input.js'
+import { loadInput, printTolerated } from './load-input.js'
 import { formatBytes } from './progress.js'
 import { INFO_USAGE } from './usage.js'
 
@@ -35,7 +35,7 @@ export async function infoCommand (argv: readonly string[], io: CliIo): Promise<
   })
   if (values.help === true) { io.stdout.write(INFO_USAGE); return EXIT.OK }
   const [input] = positionals(pos, ['a .torrent file or magnet link']) as [string]
-  let loaded = await loadInput(input, io)
+  let loaded = await loadInput(input, io, { warn: false })
   if (values.fetch === true || values.output !== undefined) {
     if (loaded.kind !== 'magnet') throw new UsageError('bad-args', '--fetch and -o need a magnet link')
     // BEP 9: the metadata from the magnet's peers, --peer and its trackers.
@@ -54,6 +54,8 @@ export async function infoCommand (argv: readonly string[], io: CliIo): Promise<
     loaded = { kind: 'torrent', torrent: fetched.torrent }
   }
   const record = loaded.kind === 'torrent' ? torrentInfo(loaded.torrent) : magnetInfo(loaded.magnet)
+  // --json carries what was tolerated in the record; text mode warns on stderr
+  if (loaded.kind === 'torrent' && values.json !== true) printTolerated(loaded.torrent, input, io)
   if (values.scrape === true) {
     const { scrapeInput, formatScrape, anyAnswered } = await import('./scrape.js')
     const scraped = await scrapeInput(loaded)
@@ -79,6 +81,8 @@ export interface TorrentInfoRecord {
   readonly comment?: string
   readonly createdBy?: string
   readonly creationDate?: number
+  /** What had to be tolerated to read the torrent as libtorrent does (absent when nothing). */
+  readonly tolerated?: readonly string[]
 }
 
 /** What `info --json` prints for a magnet link. */
@@ -108,7 +112,8 @@ export function torrentInfo (t: Torrent): TorrentInfoRecord {
     webSeeds: t.urlList,
     ...(t.comment === undefined ? {} : { comment: t.comment }),
     ...(t.createdBy === undefined ? {} : { createdBy: t.createdBy }),
-    ...(t.creationDate === undefined ? {} : { creationDate: t.creationDate })
+    ...(t.creationDate === undefined ? {} : { creationDate: t.creationDate }),
+    ...(t.tolerated === undefined || t.tolerated.length === 0 ? {} : { tolerated: t.tolerated })
   }
 }
 

@@ -6,6 +6,7 @@ import { parseTorrent } from '../../lib/metainfo/parse-torrent.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { sha1 } from '../node/hasher.js'
 import type { CliIo } from './cli-io.js'
+import { warningLine } from './progress.js'
 
 /** A command's input: a parsed .torrent file or a magnet link. */
 export type LoadedInput =
@@ -17,14 +18,22 @@ export function isMagnet (input: string): boolean {
   return /^magnet:/i.test(input)
 }
 
+/** Options of {@link loadInput}. */
+export interface LoadInputOptions {
+  /** Print a `rxtorrent: warning:` line on stderr for each thing the .torrent needed tolerated. Default `true`. */
+  readonly warn?: boolean
+}
+
 /**
  * Parse a magnet link, or read and parse a .torrent file (its size is checked
- * against `LIMITS.maxTorrentFileSize` before it is read).
+ * against `LIMITS.maxTorrentFileSize` before it is read). A .torrent is read
+ * as libtorrent reads it; what had to be tolerated is printed as warnings
+ * (see {@link printTolerated}) unless `warn` is false.
  * @throws UsageError `cannot-read` when the file cannot be read; MetainfoError,
  *   BencodeError, PathError, MagnetError for bad input (all disposition `reject`)
  * @see BEP 3, BEP 9
  */
-export async function loadInput (input: string, io: CliIo): Promise<LoadedInput> {
+export async function loadInput (input: string, io: CliIo, options: LoadInputOptions = {}): Promise<LoadedInput> {
   if (isMagnet(input)) return { kind: 'magnet', magnet: parseMagnet(input) }
   let bytes: Uint8Array
   try {
@@ -37,7 +46,25 @@ export async function loadInput (input: string, io: CliIo): Promise<LoadedInput>
     if (e instanceof UsageError) throw e
     throw new UsageError('cannot-read', `cannot read ${input}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }
-  return { kind: 'torrent', torrent: parseTorrent(bytes, { sha1, windowsPaths: process.platform === 'win32' }) }
+  const torrent = parseTorrent(bytes, { sha1, windowsPaths: process.platform === 'win32' })
+  if (options.warn !== false) printTolerated(torrent, input, io)
+  return { kind: 'torrent', torrent }
+}
+
+/**
+ * One `rxtorrent: warning: <source>: <what>` line on stderr per entry of
+ * `torrent.tolerated`, with control and bidi characters escaped.
+ */
+export function printTolerated (torrent: Torrent, source: string, io: CliIo): void {
+  for (const line of torrent.tolerated ?? []) {
+    io.stderr.write(warningLine({ type: 'warning', message: escapeControls(`${source}: ${line}`) }) + '\n')
+  }
+}
+
+/** Control and bidi characters as `\uXXXX`, so a hostile name cannot rewrite the terminal. */
+export function escapeControls (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /**
