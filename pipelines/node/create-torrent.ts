@@ -90,7 +90,8 @@ export async function createTorrentFromPath (path: string, options: CreateTorren
     ...(options.comment === undefined ? {} : { comment: options.comment }),
     ...(options.creationDate === undefined ? {} : { creationDate: options.creationDate })
   })
-  return { bytes, torrent: parseTorrent(bytes, { sha1 }) }
+  // what we write is canonical bencode: read it back strictly
+  return { bytes, torrent: parseTorrent(bytes, { sha1, strict: true }) }
 }
 
 async function walk (dir: string, prefix: readonly string[], signal: AbortSignal | undefined): Promise<Array<CreateFileEntry & { full: string }>> {
