@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consumerTsconfig, CONSUMER_SOURCE } from './consumer.js'
 import { installTarball, packPackage, ROOT, sh, type Packed } from './pack.js'
@@ -63,6 +63,21 @@ describe('the npm package', () => {
       const text = await readFile(join(consumer, 'node_modules/rxtorrent', path), 'utf8')
       expect(text, path).not.toMatch(/from 'bencode'|import\('bencode'\)/)
     }
+  })
+
+  it('ships the sources its source maps and declaration maps point at', async () => {
+    const paths = new Set(packed.files.map((f) => f.path))
+    const maps = [...paths].filter((p) => p.endsWith('.map'))
+    expect(maps.length).toBeGreaterThan(100)
+    const missing: string[] = []
+    for (const map of maps) {
+      const { sources } = JSON.parse(await readFile(join(consumer, 'node_modules/rxtorrent', map), 'utf8')) as { sources: string[] }
+      for (const source of sources) {
+        const target = posix.join(posix.dirname(map), source)
+        if (!paths.has(target)) missing.push(`${map} -> ${target}`)
+      }
+    }
+    expect(missing).toEqual([])
   })
 
   it('imports from every entry point under plain node and downloads from an in-process seed', async () => {
