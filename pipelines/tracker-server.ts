@@ -30,6 +30,10 @@ export interface TrackerServerOptions {
   readonly allowList?: readonly Uint8Array[]
   readonly maxTorrents?: number
   readonly maxPeersPerTorrent?: number
+  /** Most peers over all torrents (see `SwarmRegistryOptions.maxPeers`); default `TRACKER_LIMITS.maxPeers`. */
+  readonly maxPeers?: number
+  /** Most peer entries per source IPv4 address or IPv6 /64; default `TRACKER_LIMITS.maxPeersPerAddress`. */
+  readonly maxPeersPerAddress?: number
   /** Clock and timers (expiry); default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike
   /** Aborting closes the tracker. */
@@ -59,7 +63,10 @@ export interface TrackerServer {
  * front end on `udpPort`. Bad requests are answered with a `failure reason`
  * (HTTP) or dropped or answered with an error (UDP); the server keeps
  * serving. Peers not re-announcing within `peerTimeoutMs` are expired by a
- * timer on `scheduler`. Aborting `signal` closes it.
+ * timer on `scheduler`. Memory is bounded: torrents, peers per torrent,
+ * peers overall and peer entries per source address (IPv4, or IPv6 /64) are
+ * capped, new entries over a cap refused with a failure reason (see
+ * `SwarmRegistry`). Aborting `signal` closes it.
  * @throws the bind error (e.g. port in use) as a rejection, after closing what was opened
  * @see BEP 3, BEP 15, BEP 48
  */
@@ -71,7 +78,9 @@ export async function startTracker (options: TrackerServerOptions = {}): Promise
     peerTimeoutMs,
     ...(options.allowList === undefined ? {} : { allowList: options.allowList }),
     ...(options.maxTorrents === undefined ? {} : { maxTorrents: options.maxTorrents }),
-    ...(options.maxPeersPerTorrent === undefined ? {} : { maxPeersPerTorrent: options.maxPeersPerTorrent })
+    ...(options.maxPeersPerTorrent === undefined ? {} : { maxPeersPerTorrent: options.maxPeersPerTorrent }),
+    ...(options.maxPeers === undefined ? {} : { maxPeers: options.maxPeers }),
+    ...(options.maxPeersPerAddress === undefined ? {} : { maxPeersPerAddress: options.maxPeersPerAddress })
   })
   const intervals = {
     interval: options.interval ?? TRACKER_LIMITS.defaultInterval,

@@ -27,7 +27,11 @@ export const TRACKER_LIMITS = {
   /** Most torrents a tracker server tracks. */
   maxTorrents: 10_000,
   /** Most peers a tracker server keeps per torrent. */
-  maxPeersPerTorrent: 5000
+  maxPeersPerTorrent: 5000,
+  /** Most peers a tracker server keeps over all torrents (≈ 250 bytes of heap each, about 100 MiB; see SwarmRegistry). */
+  maxPeers: 400_000,
+  /** Most peer entries one source (IPv4 address or IPv6 /64) may hold in a tracker server, over all torrents. */
+  maxPeersPerAddress: 1000
 } as const
 
 /** The shape of {@link TRACKER_LIMITS}, writable, for options that override some of them. */

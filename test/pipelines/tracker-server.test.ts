@@ -89,6 +89,20 @@ describe('startTracker over loopback HTTP', () => {
     expect(tracker.stats()).toMatchObject({ torrents: 1, peers: 2, httpRequests: 4 })
   })
 
+  it('refuses peer entries over the per-address and global caps with a failure reason (issue 11 item 6)', async () => {
+    tracker = await startTracker({ httpPort: 0, maxPeersPerAddress: 2 })
+    const url = tracker.httpUrl as string
+    expect(failureOf((await httpGet(buildAnnounceUrl(url, ann(1)))).body)).toBeUndefined()
+    expect(failureOf((await httpGet(buildAnnounceUrl(url, ann(2, { infoHash: hash(9) })))).body)).toBeUndefined()
+    expect(failureOf((await httpGet(buildAnnounceUrl(url, ann(3)))).body)).toBe('too many peers from your address (at most 2)')
+    expect(tracker.stats()).toMatchObject({ torrents: 2, peers: 2 })
+    await tracker.close()
+    tracker = await startTracker({ httpPort: 0, maxPeers: 1 })
+    const full = tracker.httpUrl as string
+    await httpGet(buildAnnounceUrl(full, ann(1)))
+    expect(failureOf((await httpGet(buildAnnounceUrl(full, ann(2)))).body)).toBe('tracker is full')
+  })
+
   it('honours the ip parameter from a loopback client, and answers dictionary peers for compact=0', async () => {
     tracker = await startTracker({ httpPort: 0 })
     const url = tracker.httpUrl as string
