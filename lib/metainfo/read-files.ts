@@ -122,18 +122,44 @@ function readSymlink (entry: BDict, index: number, opts: SanitizeOptions): strin
 }
 
 /**
- * Give contiguous offsets to the files, in order.
+ * Give contiguous offsets to the files, in order, as compact objects (a
+ * 100,000-file torrent keeps them all for as long as it runs): every file of
+ * one shape, path arrays of their exact size, `originalPath` the very array
+ * of `path` when the two are equal, and one string per distinct directory
+ * component.
  * @throws MetainfoError `total-too-large`
  */
 export function assignOffsets (files: readonly RawFile[]): { files: TorrentFile[], total: number } {
   let total = 0
+  const names = new Map<string, string>()
   const out = files.map((f, index) => {
-    const file: TorrentFile = { ...f, offset: total }
+    const path = compactPath(f.path, names)
+    const originalPath = sameStrings(f.path, f.originalPath) ? path : f.originalPath.slice()
+    const file: TorrentFile = f.symlinkPath === undefined
+      ? { path, originalPath, length: f.length, offset: total, attr: f.attr, padding: f.padding }
+      : { path, originalPath, length: f.length, offset: total, attr: f.attr, padding: f.padding, symlinkPath: f.symlinkPath }
     total += f.length
     if (total > Number.MAX_SAFE_INTEGER) throw fail('total-too-large', 'total length overflows', { file: index })
     return file
   })
   return { files: out, total }
+}
+
+/** A copy of `path` of its exact length, its directory components shared through `names`. */
+function compactPath (path: readonly string[], names: Map<string, string>): string[] {
+  const out = new Array<string>(path.length)
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i] as string
+    if (i === path.length - 1) { out[i] = c; continue }
+    const known = names.get(c)
+    if (known === undefined) names.set(c, c)
+    out[i] = known ?? c
+  }
+  return out
+}
+
+function sameStrings (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i])
 }
 
 /** ASCII lower case: libtorrent compares paths for collisions this way, so `A.txt` and `a.txt` collide. */
