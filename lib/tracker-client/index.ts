@@ -18,4 +18,4 @@
 export { TrackerTiers, type TrackerStanding, type TrackerTiersOptions } from './tiers.js'
 export { retryDelayMs, announceDelayMs, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js'
 export { parseTrackerTxt, applyTrackerTxt, MAX_TXT_SERVICES, MAX_TXT_LENGTH, type TrackerDnsPolicy, type TrackerService } from './dns-txt.js'
-export { classifyHost, parseTrackerUrl, checkTrackerUrl, checkRedirect, type AddressClass, type TrackerUrl, type UrlPolicyOptions } from './url-policy.js'
+export { classifyHost, parseTrackerUrl, checkTrackerUrl, checkRedirect, type AddressClass, type TrackerUrl, type UrlPolicyOptions, type LocalRedirectPolicy } from './url-policy.js'

@@ -11,8 +11,15 @@
  *    tracker must have a path whose last segment starts with `announce` or
  *    `scrape`, so a torrent cannot aim requests at a local web service.
  * 4. A redirect from a public host to a loopback, private or link-local
- *    address is `refused`; from a loopback or private host, redirects stay
- *    under rules 1–3. A redirect to another scheme than http(s) is `bad-url`.
+ *    address is `refused` (as libtorrent's `ssrf_mitigation`). From a
+ *    loopback or private host it is the `redirectsFromLocal` option:
+ *    `'follow'` (the default) keeps rules 1–3 for the target — every URL
+ *    such a redirect can reach is one a torrent could list directly, so it
+ *    gives a torrent nothing new, and a local tracker proxy forwarding to a
+ *    public tracker keeps working (libtorrent follows these too);
+ *    `'same-scope'` allows only a target of the same class (loopback to
+ *    loopback, private to private); `'refuse'` refuses every redirect from
+ *    a local tracker. A redirect to another scheme than http(s) is `bad-url`.
  *
  * The same checks run on the address a host name resolves to, so a public
  * name pointing at 127.0.0.1 is caught after the DNS lookup.
@@ -36,10 +43,15 @@ export interface TrackerUrl {
   readonly lastSegment: string
 }
 
-/** Options of {@link checkTrackerUrl}. */
+/** What a redirect from a loopback or private tracker may reach (rule 4). */
+export type LocalRedirectPolicy = 'follow' | 'same-scope' | 'refuse'
+
+/** Options of {@link checkTrackerUrl} and {@link checkRedirect}. */
 export interface UrlPolicyOptions {
   /** Allow trackers on loopback hosts (rule 3). Default true. */
   readonly allowLoopback?: boolean
+  /** Redirects from a loopback or private tracker (rule 4). Default `'follow'`. */
+  readonly redirectsFromLocal?: LocalRedirectPolicy
 }
 
 /**
@@ -119,16 +131,24 @@ export function checkTrackerUrl (url: TrackerUrl, options: UrlPolicyOptions = {}
 
 /**
  * Check one HTTP redirect hop (rule 4) and the target itself (rules 1–3).
- * `fromClass` is the class of the first host in the chain (or of its address).
+ * `fromClass` is the class of the first host in the chain (or of its
+ * address). A target given by name is checked again on its resolved
+ * `address` before the connection is made.
  * @throws TrackerError `bad-url` or `refused`
  */
 export function checkRedirect (fromClass: AddressClass | undefined, to: string, options: UrlPolicyOptions = {}, address?: string): TrackerUrl {
   const target = parseTrackerUrl(to)
   if (target.scheme === 'udp') throw new TrackerError('bad-url', 'redirect to a udp: URL', { disposition: 'reject' })
   checkTrackerUrl(target, options, address)
+  const cls = classifyHost(address ?? target.host)
   if (isPublic(fromClass)) {
-    const cls = classifyHost(address ?? target.host)
     if (cls !== undefined && cls !== 'public') throw refused(`redirect from a public tracker to ${cls} host ${address ?? target.host}`)
+    return target
+  }
+  const policy = options.redirectsFromLocal ?? 'follow'
+  if (policy === 'refuse') throw refused(`redirect from a ${fromClass as string} tracker (redirectsFromLocal: 'refuse')`)
+  if (policy === 'same-scope' && cls !== undefined && cls !== fromClass) {
+    throw refused(`redirect from a ${fromClass as string} tracker to ${cls} host ${address ?? target.host} (redirectsFromLocal: 'same-scope')`)
   }
   return target
 }

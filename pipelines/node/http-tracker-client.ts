@@ -13,7 +13,7 @@ import { buildAnnounceUrl, buildScrapeUrl, parseAnnounceResponse, parseScrapeRes
 import { TRACKER_LIMITS } from '../../lib/tracker/limits.js'
 import { TrackerError } from '../../lib/tracker/tracker-error.js'
 import type { AnnounceRequest, AnnounceResponse, ScrapeResponse } from '../../lib/tracker/types.js'
-import { checkRedirect, checkTrackerUrl, classifyHost, parseTrackerUrl, type AddressClass, type TrackerUrl } from '../../lib/tracker-client/url-policy.js'
+import { checkRedirect, checkTrackerUrl, classifyHost, parseTrackerUrl, type AddressClass, type LocalRedirectPolicy, type TrackerUrl } from '../../lib/tracker-client/url-policy.js'
 
 /** Options of the HTTP tracker client. */
 export interface HttpTrackerOptions {
@@ -25,6 +25,8 @@ export interface HttpTrackerOptions {
   readonly maxRedirects?: number
   /** Allow trackers on loopback hosts. Default true (see the URL policy in lib/tracker-client/url-policy.ts). */
   readonly allowLoopback?: boolean
+  /** Where a loopback or private tracker may redirect (URL policy rule 4). Default `'follow'`. */
+  readonly redirectsFromLocal?: LocalRedirectPolicy
   /** `User-Agent` header. Default `rxtorrent`. */
   readonly userAgent?: string
   /** Host name resolution, `node:dns` `lookup` by default (replaceable in tests). */

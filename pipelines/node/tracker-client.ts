@@ -13,7 +13,7 @@
  */
 import { TrackerError } from '../../lib/tracker/tracker-error.js'
 import type { AnnounceRequest, AnnounceResponse, ScrapeResponse } from '../../lib/tracker/types.js'
-import { parseTrackerUrl } from '../../lib/tracker-client/url-policy.js'
+import { parseTrackerUrl, type LocalRedirectPolicy } from '../../lib/tracker-client/url-policy.js'
 import { dnsPreferences as createDnsPreferences, type DnsPreferences } from './dns-preferences.js'
 import { HTTP_TRACKER_DEFAULTS, httpAnnounce, httpScrape, type HttpTrackerOptions } from './http-tracker-client.js'
 import { udpTrackerClient, type UdpTrackerOptions } from './udp-tracker-client.js'
@@ -62,6 +62,13 @@ export interface NodeTrackerClientOptions {
   readonly dnsServers?: readonly string[]
   /** Allow trackers on loopback hosts (see lib/tracker-client/url-policy.ts). Default true. */
   readonly allowLoopback?: boolean
+  /**
+   * Where an HTTP redirect from a loopback or private tracker may go (URL
+   * policy rule 4): `'follow'` (default; the target still obeys rules 1–3),
+   * `'same-scope'` (loopback to loopback, private to private) or `'refuse'`.
+   * A public tracker's redirect to a local address is refused whatever this says.
+   */
+  readonly redirectsFromLocal?: LocalRedirectPolicy
   /** More UDP settings (retransmission base, timers, connection id lifetime). */
   readonly udp?: UdpTrackerOptions
   /** More HTTP settings (user agent, lookup). */
@@ -91,6 +98,7 @@ export function nodeTrackerClient (options: NodeTrackerClientOptions = {}): Trac
     maxResponseBytes: options.maxResponseBytes ?? HTTP_TRACKER_DEFAULTS.maxResponseBytes,
     maxRedirects: options.maxRedirects ?? HTTP_TRACKER_DEFAULTS.maxRedirects,
     allowLoopback,
+    ...(options.redirectsFromLocal === undefined ? {} : { redirectsFromLocal: options.redirectsFromLocal }),
     ...(signal === undefined ? {} : { signal })
   })
 

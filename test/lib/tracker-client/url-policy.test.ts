@@ -73,4 +73,43 @@ describe('checkRedirect', () => {
     expect(codeOf(() => checkRedirect('loopback', 'file:///etc/passwd'))).toBe('bad-url')
     expect(codeOf(() => checkRedirect('loopback', 'udp://127.0.0.1:1'))).toBe('bad-url')
   })
+
+  describe('redirectsFromLocal (issue 11 item 6): where a loopback or private tracker may redirect', () => {
+    const targets = {
+      loopback: 'http://127.0.0.2:7/announce',
+      private: 'http://192.168.1.20/announce',
+      public: 'http://tracker.example/announce'
+    } as const
+    const table = (policy: 'follow' | 'same-scope' | 'refuse' | undefined, from: 'loopback' | 'private'): Record<string, string | undefined> =>
+      Object.fromEntries(Object.entries(targets).map(([k, url]) => [k, codeOf(() => checkRedirect(from, url, policy === undefined ? {} : { redirectsFromLocal: policy }, k === 'public' ? '93.184.216.34' : undefined))]))
+
+    it("'follow' (the default): any target that obeys rules 1-3", () => {
+      expect(table(undefined, 'loopback')).toEqual({ loopback: undefined, private: undefined, public: undefined })
+      expect(table('follow', 'private')).toEqual({ loopback: undefined, private: undefined, public: undefined })
+      // rules 1-3 still hold for the target
+      expect(codeOf(() => checkRedirect('loopback', 'http://10.0.0.1/rpc', { redirectsFromLocal: 'follow' }))).toBe('refused')
+      expect(codeOf(() => checkRedirect('private', 'http://169.254.169.254/announce', { redirectsFromLocal: 'follow' }))).toBe('refused')
+    })
+
+    it("'same-scope': loopback to loopback, private to private only", () => {
+      expect(table('same-scope', 'loopback')).toEqual({ loopback: undefined, private: 'refused', public: 'refused' })
+      expect(table('same-scope', 'private')).toEqual({ loopback: 'refused', private: undefined, public: 'refused' })
+      // a name is judged by the address it resolves to
+      expect(codeOf(() => checkRedirect('loopback', 'http://t.example/announce', { redirectsFromLocal: 'same-scope' }))).toBeUndefined()
+      expect(codeOf(() => checkRedirect('loopback', 'http://t.example/announce', { redirectsFromLocal: 'same-scope' }, '127.0.0.9'))).toBeUndefined()
+      expect(codeOf(() => checkRedirect('loopback', 'http://t.example/announce', { redirectsFromLocal: 'same-scope' }, '10.1.2.3'))).toBe('refused')
+    })
+
+    it("'refuse': no redirect from a local tracker", () => {
+      expect(table('refuse', 'loopback')).toEqual({ loopback: 'refused', private: 'refused', public: 'refused' })
+      expect(table('refuse', 'private')).toEqual({ loopback: 'refused', private: 'refused', public: 'refused' })
+    })
+
+    it('does not loosen rule 4 for a public tracker', () => {
+      for (const policy of ['follow', 'same-scope', 'refuse'] as const) {
+        expect(codeOf(() => checkRedirect('public', targets.loopback, { redirectsFromLocal: policy }))).toBe('refused')
+        expect(codeOf(() => checkRedirect('public', targets.public, { redirectsFromLocal: policy }))).toBeUndefined()
+      }
+    })
+  })
 })

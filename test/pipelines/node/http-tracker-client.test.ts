@@ -48,6 +48,7 @@ function route (req: IncomingMessage, res: ServerResponse): void {
     }
     case '/hang/announce': return
     case '/redir/announce': redirect('/announce'); return
+    case '/to-public/announce': redirect(`http://public.test:${(req.headers.host ?? '').split(':')[1] ?? '80'}/announce`); return
     case '/loop-a/announce': redirect('/loop-b/announce'); return
     case '/loop-b/announce': redirect('/loop-a/announce'); return
     case '/meta/announce': redirect('http://169.254.169.254/latest/announce'); return
@@ -168,6 +169,37 @@ describe('httpAnnounce', () => {
     expect(await codeOf(httpAnnounce(`${base}/rpc/announce`, request))).toBe('refused')
     expect(await codeOf(httpAnnounce('http://127.0.0.1:9091/transmission/rpc', request))).toBe('refused')
     expect(await codeOf(httpAnnounce(`${base}/announce`, request, { allowLoopback: false }))).toBe('refused')
+  })
+
+  it('redirectsFromLocal decides where a loopback tracker may redirect (issue 11 item 6)', async () => {
+    // loopback to loopback
+    expect((await httpAnnounce(`${base}/redir/announce`, request)).interval).toBeGreaterThan(0)
+    expect((await httpAnnounce(`${base}/redir/announce`, request, { redirectsFromLocal: 'follow' })).interval).toBeGreaterThan(0)
+    expect((await httpAnnounce(`${base}/redir/announce`, request, { redirectsFromLocal: 'same-scope' })).interval).toBeGreaterThan(0)
+    expect(await codeOf(httpAnnounce(`${base}/redir/announce`, request, { redirectsFromLocal: 'refuse' }))).toBe('refused')
+    // loopback to a name that resolves to a public address: refused before any connection is made
+    let looked = 0
+    const toPublic = (policy: 'same-scope' | 'refuse'): Parameters<typeof httpAnnounce>[2] => ({
+      redirectsFromLocal: policy,
+      lookup: (_host, opts, cb) => {
+        looked++
+        if ((opts as { all?: boolean }).all === true) (cb as (e: null, a: Array<{ address: string, family: number }>) => void)(null, [{ address: '198.51.100.1', family: 4 }])
+        else (cb as (e: null, a: string, f: number) => void)(null, '198.51.100.1', 4)
+      }
+    })
+    const sameScope = await httpAnnounce(`${base}/to-public/announce`, request, toPublic('same-scope')).catch((e: unknown) => e)
+    expect(sameScope).toMatchObject({ code: 'refused' })
+    expect((sameScope as Error).message).toContain("redirectsFromLocal: 'same-scope'")
+    expect(looked).toBe(1)
+    expect(await codeOf(httpAnnounce(`${base}/to-public/announce`, request, toPublic('refuse')))).toBe('refused')
+    expect(looked).toBe(1)
+    // through the tracker client's options
+    const client = nodeTrackerClient({ redirectsFromLocal: 'refuse' })
+    try {
+      expect(await codeOf(client.announce(`${base}/redir/announce`, request))).toBe('refused')
+    } finally {
+      await client.close()
+    }
   })
 
   it('checks the address a host name resolves to', async () => {
