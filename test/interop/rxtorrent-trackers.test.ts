@@ -87,8 +87,8 @@ describeWithClients('a dead first tier falls through to opentracker in the secon
       const port = await freePort()
       const dead = announceUrls(await closedPort())[scheme]
       // One tier per --announce: [[dead], [opentracker]]. A closed TCP port refuses at once; a
-      // closed UDP port answers with ICMP port-unreachable, which rxtorrent's unconnected UDP
-      // socket never sees, so that tier costs the whole announce timeout (60 s) first.
+      // closed UDP port answers with ICMP port-unreachable, which rxtorrent's UDP client sees
+      // (each request runs on a connected socket), so that tier fails at once too.
       const ws = await makeWorkspace({ kind: 'single', name: `tiers-${scheme}.bin`, size: 2 * MiB + 33 }, 'rxtorrent', 32 * KiB,
         `rxtorrent-tiers-${scheme}`, [dead, announceUrls(port).http])
       const info = await infoOf(ws)
