@@ -33,6 +33,9 @@ import { PeerConnection } from './peer-connection.js'
 import { PeerPolicy } from './peer-policy.js'
 import type { Progress, TorrentWarning } from './types.js'
 
+/** The window of the rates in `Progress`: the last second, as the progress line promises. */
+export const PROGRESS_RATE_WINDOW_MS = 1000
+
 /** Options of {@link TorrentRuntime}. */
 export interface TorrentRuntimeOptions {
   readonly torrent: Torrent
@@ -93,8 +96,9 @@ export class TorrentRuntime {
    * state after each change; completes never.
    */
   readonly swarm$ = new BehaviorSubject<SwarmState>(emptySwarm())
-  readonly down = new RateMeter()
-  readonly up = new RateMeter()
+  /** The torrent's payload rates, over the last {@link PROGRESS_RATE_WINDOW_MS} (what `Progress` shows). */
+  readonly down = new RateMeter({ windowMs: PROGRESS_RATE_WINDOW_MS })
+  readonly up = new RateMeter({ windowMs: PROGRESS_RATE_WINDOW_MS })
   /** Emits each time a piece is verified and written; completes never. */
   readonly verified$ = new BehaviorSubject<number>(0)
   state: Progress['state'] = 'checking'

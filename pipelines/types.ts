@@ -33,7 +33,7 @@ export interface Progress {
   /** Payload bytes received and sent since start. */
   readonly downloaded: number
   readonly uploaded: number
-  /** Bytes per second over the last few seconds. */
+  /** Bytes per second over the last second. */
   readonly downloadRate: number
   readonly uploadRate: number
   /** Connected peers (handshake done). */
