@@ -208,8 +208,11 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         conn = await transport.dial(peer, { signal })
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e))
-        lastDialError = `${formatAddress(peer)}: ${err.message}`
-        if (!signal.aborted) options.onWarning?.({ type: 'warning', message: `cannot connect to ${formatAddress(peer)}: ${err.message}`, peer: formatAddress(peer), error: err })
+        // A transport's message may already name the dial (`cannot connect to X: …`): say it once.
+        const prefix = `cannot connect to ${formatAddress(peer)}: `
+        const reason = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message
+        lastDialError = `${formatAddress(peer)}: ${reason}`
+        if (!signal.aborted) options.onWarning?.({ type: 'warning', message: prefix + reason, peer: formatAddress(peer), error: err })
         queue.failed(peer, scheduler.now())
         pump()
         return
