@@ -117,7 +117,7 @@ export interface ReadInfoContext {
  * @throws MetainfoError `no-name`, `bad-piece-length`, `invalid-hashes`,
  *   `too-many-pieces`, `no-files`, `bad-file`, `bad-file-length`,
  *   `missing-path`, `bad-path`, `total-too-large`, `zero-length`, and the
- *   hybrid codes of `checkHybrid`; PathError `path-too-deep`. A field of the
+ *   hybrid codes of `checkHybrid`, `v2-unsupported` for a v2-only torrent; PathError `path-too-deep`. A field of the
  *   wrong type is one of these codes, never a TypeError.
  * @see BEP 3, BEP 27, BEP 47, BEP 52 (hybrids)
  */
@@ -137,6 +137,10 @@ export function readInfo (info: BDict, options: InfoLimits = {}, context: ReadIn
     throw fail('bad-piece-length', `piece length must be an integer in 1..${maxPieceLength}, got ${typeof pieceLength === 'number' ? pieceLength : typeName(pieceLength)}`, { pieceLength: typeName(pieceLength) })
   }
   const pieces = info.pieces
+  // BEP 52 without the v1 half (a hybrid has both): say what it is rather than "pieces is missing".
+  if (pieces === undefined && info['meta version'] === 2) {
+    throw fail('v2-unsupported', 'a BitTorrent v2-only torrent (meta version 2, no v1 piece hashes): v2 is not supported yet; a hybrid (v1 + v2) torrent works')
+  }
   if (!(pieces instanceof Uint8Array)) throw fail('invalid-hashes', `pieces is ${typeName(pieces)}, not a byte string`)
   if (pieces.length % 20 !== 0) throw fail('invalid-hashes', 'pieces is not a multiple of 20 bytes')
   if (pieces.length / 20 > maxPieces) throw fail('too-many-pieces', `more than ${maxPieces} pieces`)
