@@ -88,6 +88,8 @@ function flattenTree (tree: BDict, path: SanitizeOptions): V2File[] {
       const leaf = child['']
       if (leaf === undefined) { walk(child, [...at, key]); continue }
       if (Object.keys(child).length !== 1 || !isBDict(leaf)) throw fail('bad-file-tree', 'a file tree leaf has siblings or is not a dictionary')
+      // libtorrent finds such a file unlike its v1 twin (or, when empty, puts it at the folder's own path)
+      if (key === '.' || key === '..') throw fail('bad-file-tree', `a v2 file is named "${key}"`)
       out.push(readLeaf(leaf, sanitizePath([...at, key], path)))
     }
   }
@@ -123,23 +125,37 @@ function compareBytes (a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
- * The v1 files that are not padding must be the v2 files, in order, with the
- * same paths and sizes, each non-empty one starting on a piece boundary as in v2.
+ * As libtorrent 2.0.8 compares the halves (worked out against it): leave out
+ * the v1 padding entries (`attr` `p`), each of which must fill up to a piece
+ * boundary from where it starts; what remains lines up index by index with
+ * the v2 files, each pair both empty or padding (a BitComet-named v1 file is
+ * padding), or the same non-empty file: path, size, and offset on the piece
+ * boundary v2 puts it at. Empty files' names are not compared.
  */
 function compareHalves (v1: V1Half, v2: readonly V2File[]): void {
-  const real = v1.files.filter((f) => !f.padding)
   const mismatch = (why: string): MetainfoError => fail('hybrid-mismatch', `the v1 and v2 file metadata do not match: ${why}`)
-  if (real.length !== v2.length) throw mismatch(`${real.length} v1 files, ${v2.length} v2 files`)
+  const pl = v1.pieceLength
+  const files = v1.files.filter((f) => {
+    if (!f.attr.includes('p')) return true
+    if (f.offset % pl === 0 || (f.offset + f.length) % pl !== 0) throw mismatch(`a padding entry at ${f.offset} does not fill up to a piece boundary`)
+    return false
+  })
+  if (files.length !== v2.length) throw mismatch(`${files.length} v1 files, ${v2.length} in v2`)
   let offset = 0
-  real.forEach((f, i) => {
-    const g = v2[i] as V2File
+  v2.forEach((g, i) => {
+    const f = files[i] as TorrentFile
     const v1Path = v1.multiFile ? f.path.join('/') : v1.name
+    const relevant = !f.padding && f.length > 0
+    if (g.length === 0) {
+      if (relevant) throw mismatch(`${v1Path} is empty in v2`)
+      return
+    }
+    if (!relevant) throw mismatch(`entry ${i} is empty or padding in v1, ${g.path.join('/')} in v2`)
+    const at = Math.ceil(offset / pl) * pl
+    offset = at + g.length
     const v2Path = !v1.multiFile && v2.length === 1 ? v1.name : g.path.join('/')
     if (v1Path !== v2Path) throw mismatch(`${v1Path} is ${v2Path} in v2`)
     if (f.length !== g.length) throw mismatch(`${v1Path} is ${f.length} bytes in v1, ${g.length} in v2`)
-    if (g.length === 0) return
-    const aligned = Math.ceil(offset / v1.pieceLength) * v1.pieceLength
-    if (f.offset !== aligned) throw mismatch(`${v1Path} is not aligned to a piece as in v2`)
-    offset = aligned + g.length
+    if (f.offset !== at) throw mismatch(`${v1Path} is not aligned to a piece as in v2`)
   })
 }

@@ -24,7 +24,7 @@ const SEED = Number(process.env.RXTORRENT_DIFF_SEED ?? 20261206)
 const COUNT = Number(process.env.RXTORRENT_DIFF_COUNT ?? 400)
 
 interface LtFile { path: string, size: number, flags: number, symlink?: string }
-type LtResult = { ok: false, error: string } | { ok: true, infoHash: string, name: string, files: LtFile[], numPieces: number, private: boolean }
+type LtResult = { ok: false, error: string } | { ok: true, infoHash: string, hasV2: boolean, name: string, files: LtFile[], numPieces: number, private: boolean }
 
 const dir = mkdtempSync(join(tmpdir(), 'rxt-differential-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
@@ -80,7 +80,9 @@ function theirs (lt: LtFile[], t: Torrent): LtFile[] {
     if (m !== null) before.set(`${t.name}/${m[2] as string}`, `${t.name}/${m[1] as string}`)
   }
   return lt.map((f) => {
-    const pad = (f.flags & PAD) !== 0
+    // an empty file with BitComet's padding name: libtorrent lists a hybrid's
+    // files from its v2 half, where the name means nothing; nothing is written either way
+    const pad = (f.flags & PAD) !== 0 || (f.size === 0 && f.path.includes('_____padding_file_'))
     const selfLink = (f.flags & SYMLINK) !== 0 && (f.symlink?.endsWith(f.path) === true || f.symlink === before.get(f.path))
     return { path: pad ? '(pad)' : f.path, size: f.size, flags: pad ? PAD : (f.flags & SYMLINK) & (selfLink ? 0 : SYMLINK) }
   })
@@ -102,6 +104,15 @@ function ltPadNameQuirk (ltName: string, t: Torrent): boolean {
   return ltName === '.pad' && t.name !== '.pad'
 }
 
+/**
+ * A hybrid whose empty v2 file is named `.` or `..`: libtorrent accepts it
+ * and puts the file at the torrent folder's own path; we refuse it (it is
+ * refused by libtorrent too when the file is not empty).
+ */
+function ltDotLeafHybridQuirk (lt: LtResult & { ok: true }, ourError: string): boolean {
+  return /a v2 file is named "\.\.?"/.test(ourError) && lt.files.some((f) => f.path === lt.name && f.size === 0)
+}
+
 function ltDotLeafQuirk (lt: LtFile[]): boolean {
   return lt.some((f) => /\/\.{1,2}$/.test(f.path))
 }
@@ -118,6 +129,7 @@ describeWithClients('metainfo: rxtorrent reads odd torrents as libtorrent does',
       const lt = oracle[i] as LtResult
       const us = ours(odd.bytes)
       const where = `#${i} (${odd.label})`
+      if (lt.ok && !us.ok && ltDotLeafHybridQuirk(lt, us.error)) { quirks++; return }
       if (lt.ok !== us.ok) {
         problems.push(`${where}: libtorrent ${lt.ok ? 'accepts' : `refuses (${lt.error})`}, rxtorrent ${us.ok ? 'accepts' : `refuses (${us.error})`}`)
         return
@@ -129,8 +141,11 @@ describeWithClients('metainfo: rxtorrent reads odd torrents as libtorrent does',
       if (t.pieceCount !== lt.numPieces) problems.push(`${where}: ${t.pieceCount} pieces vs ${lt.numPieces}`)
       if (t.private !== lt.private) problems.push(`${where}: private ${String(t.private)} vs ${String(lt.private)}`)
       if (ltDotLeafQuirk(lt.files) || ltPadNameQuirk(lt.name, t)) { quirks++; return }
-      const a = JSON.stringify(layout(t))
-      const b = JSON.stringify(theirs(lt.files, t))
+      // libtorrent lists a hybrid's files from its v2 half, whose empty files
+      // may come in another order than in v1 (the same files are created)
+      const order = (files: LtFile[]): LtFile[] => lt.hasV2 ? [...files].sort((x, y) => x.path < y.path ? -1 : x.path > y.path ? 1 : x.size - y.size) : files
+      const a = JSON.stringify(order(layout(t)))
+      const b = JSON.stringify(order(theirs(lt.files, t)))
       if (a !== b) problems.push(`${where}: files\n  ours   ${a}\n  theirs ${b}`)
     })
     expect(problems.slice(0, 15).join('\n')).toBe('')

@@ -199,8 +199,16 @@ function hybridTorrent (r: Rand): OddTorrent {
   })
   const info: Record<string, Raw | undefined> = { name: 'h', 'piece length': pl, files: v1, 'file tree': dict(tree), 'meta version': 2, pieces: hashes(Math.ceil(total / pl)) }
   const layers: Record<string, Raw> = {}
-  const breakKind = pick(r, ['none', 'none', 'length', 'name', 'meta1', 'meta3', 'no-meta', 'tree-str', 'no-root', 'layer-len', 'drop-pad', 'pl'])
+  const breakKind = pick(r, ['none', 'none', 'length', 'name', 'meta1', 'meta3', 'no-meta', 'tree-str', 'no-root', 'layer-len', 'drop-pad', 'pl', 'odd-name', 'odd-name'])
   tags.push(breakKind)
+  if (breakKind === 'odd-name') {
+    // the same odd name in both halves
+    const odd = pick(r, NAMES.filter((x): x is string => typeof x === 'string'))
+    tags.push(JSON.stringify(odd))
+    v1[0] = dict({ length: sizes[0] as number, path: [odd] })
+    tree[odd] = tree[names[0] as string] as Raw
+    delete tree[names[0] as string]
+  }
   if (breakKind === 'length') tree[names[0] as string] = dict({ '': dict({ length: (sizes[0] as number) + 1, 'pieces root': new Uint8Array(32).fill(9) }) })
   if (breakKind === 'name') { tree.zzz = tree[names[0] as string] as Raw; delete tree[names[0] as string] }
   if (breakKind === 'meta1') info['meta version'] = 1
