@@ -60,13 +60,14 @@ export function checkHybrid (info: BDict, v1: V1Half, path: SanitizeOptions): Ma
 /**
  * Check a torrent's `piece layers` against the sizes {@link checkHybrid}
  * expects: each layer is a byte string of whole 32-byte hashes, of the right
- * count for its file. Layers may be missing (they are fetched from peers).
+ * count for its file. Layers may be missing (they are fetched from peers);
+ * a `piece layers` that is not a dictionary is ignored, as libtorrent does.
  * @throws MetainfoError `bad-piece-layers`
  * @see BEP 52
  */
 export function checkPieceLayers (layers: BValue | undefined, expected: ReadonlyMap<string, number>): void {
-  if (layers === undefined || expected.size === 0) return
-  if (!isBDict(layers)) throw fail('bad-piece-layers', 'piece layers is not a dictionary')
+  // libtorrent ignores a piece layers that is not a dictionary
+  if (!isBDict(layers) || expected.size === 0) return
   for (const [root, value] of Object.entries(layers)) {
     const want = expected.get(root)
     if (!(value instanceof Uint8Array) || value.length % 32 !== 0 || (want !== undefined && value.length !== want)) {

@@ -199,7 +199,7 @@ function hybridTorrent (r: Rand): OddTorrent {
   })
   const info: Record<string, Raw | undefined> = { name: 'h', 'piece length': pl, files: v1, 'file tree': dict(tree), 'meta version': 2, pieces: hashes(Math.ceil(total / pl)) }
   const layers: Record<string, Raw> = {}
-  const breakKind = pick(r, ['none', 'none', 'length', 'name', 'meta1', 'meta3', 'no-meta', 'tree-str', 'no-root', 'layer-len', 'drop-pad', 'pl', 'odd-name', 'odd-name'])
+  const breakKind = pick(r, ['none', 'none', 'length', 'name', 'meta1', 'meta3', 'no-meta', 'tree-str', 'no-root', 'layer-len', 'drop-pad', 'pl', 'odd-name', 'odd-name', 'layers-str'])
   tags.push(breakKind)
   if (breakKind === 'odd-name') {
     // the same odd name in both halves
@@ -223,7 +223,7 @@ function hybridTorrent (r: Rand): OddTorrent {
     const count = Math.ceil(size / pl)
     layers[String.fromCharCode(i + 1).repeat(32)] = new Uint8Array(32 * count - (breakKind === 'layer-len' ? 1 : 0))
   })
-  const outer = dict({ info: dict(info), 'piece layers': Object.keys(layers).length > 0 ? dict(layers) : undefined })
+  const outer = dict({ info: dict(info), 'piece layers': breakKind === 'layers-str' ? 'x' : Object.keys(layers).length > 0 ? dict(layers) : undefined })
   return { label: tags.join(', '), bytes: encodeRaw(outer) }
 }
 
