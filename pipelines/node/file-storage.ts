@@ -1,5 +1,5 @@
-import { constants, writeSync } from 'node:fs'
-import { mkdir, open, stat } from 'node:fs/promises'
+import { constants, statSync, writeSync } from 'node:fs'
+import { mkdir, open } from 'node:fs/promises'
 import { StorageError } from '../../lib/errors.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { mapRange, type FileSegment } from '../../lib/storage/file-layout.js'
@@ -7,7 +7,7 @@ import type { Storage } from '../../lib/storage/types.js'
 import { AlignedAllocator, DIRECT_IO_ALIGNMENT, isAligned } from './aligned-memory.js'
 import { FileHandleCache, errno, nodeFileSystem, type FileHandleLike, type FileSystemLike } from './file-handle-cache.js'
 import { DEFAULT_MAX_OPEN_FILES, OpenFileBudget } from './open-file-budget.js'
-import { torrentFilePath } from './resolve-inside.js'
+import { resolveInside, torrentFilePath } from './resolve-inside.js'
 import { toStorageError } from './storage-errors.js'
 
 export { ensureFiles } from './ensure-files.js'
@@ -82,6 +82,9 @@ export interface FileStorageOptions {
   readonly directFs?: FileSystemLike
 }
 
+/** Files {@link FileStorage.isEmpty} looks at between two turns of the event loop. */
+export const STAT_BATCH = 2048
+
 /** Largest single write in `'inline'` mode: a piece is written in steps of this size. */
 export const INLINE_WRITE_BYTES = 64 * 1024
 
@@ -111,6 +114,8 @@ export const INLINE_WRITE_BYTES = 64 * 1024
 export class FileStorage implements Storage {
   readonly #files: Torrent['files']
   readonly #paths: (string | undefined)[]
+  /** `<dir>/<name>` of a multi-file torrent (every file lies under it), else `undefined`. */
+  readonly #root: string | undefined
   readonly #cache: FileHandleCache
   readonly #readOnly: boolean
   readonly #realFs: boolean
@@ -138,6 +143,7 @@ export class FileStorage implements Storage {
   constructor (torrent: Torrent, dir: string, options: FileStorageOptions = {}) {
     this.#files = torrent.files
     this.#paths = torrent.files.map(f => f.padding ? undefined : torrentFilePath(dir, torrent, f))
+    this.#root = torrent.multiFile ? resolveInside(dir, [torrent.name]) : undefined
     this.#readOnly = options.readOnly === true
     this.#realFs = options.fs === undefined
     this.#inline = (options.writes ?? 'inline') === 'inline'
@@ -270,16 +276,23 @@ export class FileStorage implements Storage {
 
   /**
    * True when none of the torrent's files exists or every one is empty. Only
-   * answered on the real file system (false with an injected `fs`).
+   * answered on the real file system (false with an injected `fs`). One
+   * `stat` when the torrent's folder is missing; otherwise synchronous
+   * `stat`s that make no error for a missing file, yielding to the event
+   * loop every {@link STAT_BATCH} (a 100,000-file torrent took 20 s of
+   * thread-pool round trips with one asynchronous `stat` each).
    */
   async isEmpty (): Promise<boolean> {
     if (!this.#realFs) return false
+    if (this.#root !== undefined && statSync(this.#root, { throwIfNoEntry: false }) === undefined) return true
+    let done = 0
     for (const path of this.#paths) {
       if (path === undefined) continue
+      if (++done % STAT_BATCH === 0) await new Promise(resolve => { setImmediate(resolve) })
       try {
-        if ((await stat(path)).size > 0) return false
+        if ((statSync(path, { throwIfNoEntry: false })?.size ?? 0) > 0) return false
       } catch {
-        // Missing (or unreadable: the read will say why): no data there.
+        // Unreadable: the read will say why; no data there for this answer.
       }
     }
     return true
