@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decode, decodeWithInfo, type DecodeOptions } from '../../../lib/bencode/decode.js'
+import { decode, decodeWithInfo, MAX_TOLERATED_RECORDS, type DecodeOptions } from '../../../lib/bencode/decode.js'
 import type { BDict } from '../../../lib/bencode/types.js'
 import { BencodeError } from '../../../lib/errors.js'
 
@@ -180,5 +180,46 @@ describe('decodeWithInfo', () => {
     expect(decodeWithInfo(b('l4:infoi1ee')).infoRange).toBeUndefined()
     const r = decodeWithInfo(b('d4:infoi7ee'))
     expect(r.infoRange).toEqual({ start: 7, end: 10 })
+  })
+})
+
+describe('decode: reading as libtorrent does (duplicateKeys, allowTrailing, tolerated)', () => {
+  it('duplicateKeys first keeps the first of equal keys, as libtorrent lookups do', () => {
+    const d = decode(b('d1:bi1e1:ai2e1:bi3ee'), { strict: false, duplicateKeys: 'first' }) as BDict
+    expect(d.a).toBe(2)
+    expect(d.b).toBe(1)
+  })
+
+  it('reports each key out of order and each duplicate, with its offset', () => {
+    const r = decodeWithInfo(b('d1:bi1e1:ai2e1:bi3ee'), { strict: false, duplicateKeys: 'first' })
+    expect(r.tolerated).toEqual([{ code: 'unsorted-keys', offset: 7 }, { code: 'duplicate-key', offset: 13 }])
+    expect(decodeWithInfo(b('d1:ai1e1:bi2ee')).tolerated).toEqual([])
+  })
+
+  it('allowTrailing accepts bytes after the value and says where it ended', () => {
+    const r = decodeWithInfo(b('d1:ai1ee\n'), { allowTrailing: true })
+    expect(r.end).toBe(8)
+    expect(r.tolerated).toEqual([{ code: 'trailing-data', offset: 8 }])
+    expect(decodeWithInfo(b('i1e')).end).toBe(3)
+    fails('d1:ai1ee\n', 'trailing-data')
+    // what follows is not parsed, but a truncated value is still an error
+    fails('d1:ai1e', 'truncated', { allowTrailing: true })
+  })
+
+  it('the info range is the first info dictionary when info repeats', () => {
+    const text = 'd4:infod1:ai1ee4:infod1:ai2eee'
+    const r = decodeWithInfo(b(text), { strict: false, duplicateKeys: 'first' })
+    const { start, end } = r.infoRange as { start: number, end: number }
+    expect(text.slice(start, end)).toBe('d1:ai1ee')
+    expect((r.value as BDict).info).toEqual({ a: 1 })
+    const last = decodeWithInfo(b(text), { strict: false })
+    expect(text.slice(last.infoRange?.start, last.infoRange?.end)).toBe('d1:ai2ee')
+  })
+
+  it('keeps at most MAX_TOLERATED_RECORDS records', () => {
+    const keys = Array.from({ length: 100 }, (_, i) => `3:k${String(99 - i).padStart(2, '0')}i1e`).join('')
+    const r = decodeWithInfo(b(`d${keys}e`), { strict: false })
+    expect(Object.keys(r.value as BDict)).toHaveLength(100)
+    expect(r.tolerated).toHaveLength(MAX_TOLERATED_RECORDS)
   })
 })
