@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { UsageError } from '../../lib/errors.js'
 import { parsePeerAddress } from '../../lib/magnet/peer-address.js'
@@ -12,8 +13,35 @@ export function parseStrict<T extends ParseArgsConfig> (config: T): ReturnType<t
   try {
     return parseArgs(config)
   } catch (e) {
-    throw new UsageError('bad-args', e instanceof Error ? e.message : String(e))
+    throw new UsageError('bad-args', argsMessage(e))
   }
+}
+
+/** node's parseArgs message, short: `unknown option '--x'` rather than a paragraph on `--`. */
+function argsMessage (e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e)
+  const unknown = /^Unknown option '([^']*)'/.exec(text)
+  if (unknown !== null) return `unknown option '${unknown[1] ?? ''}'`
+  const positional = /^Unexpected argument '([^']*)'/.exec(text)
+  if (positional !== null) return `unexpected argument '${positional[1] ?? ''}'`
+  return text
+}
+
+/** True when `--json` is among the flags (before a `--` terminator): errors are then JSON records on stdout. */
+export function wantsJson (argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json')
+}
+
+/**
+ * A folder the command will write into (`--out`): fine when missing (it is
+ * created) or a folder; a file there is a usage error, found before any
+ * network work.
+ * @throws UsageError `bad-out`
+ */
+export async function checkOutFolder (out: string, flag = '--out'): Promise<void> {
+  const found = await stat(out).catch(() => undefined)
+  if (found !== undefined && !found.isDirectory()) throw new UsageError('bad-out', `${flag} ${out} is a file, not a folder`)
 }
 
 /**

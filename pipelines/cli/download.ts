@@ -1,7 +1,7 @@
 import { UsageError } from '../../lib/errors.js'
 import { download } from '../download.js'
 import { FileStorage } from '../node/file-storage.js'
-import { parsePeer, parsePort, parseStrict, positionals } from './args.js'
+import { checkOutFolder, parsePeer, parsePort, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT, exitCodeFor, exitCodeForSignal, reasonOf } from './exit-codes.js'
 import { loadInput } from './load-input.js'
@@ -9,14 +9,17 @@ import { downloadMagnet } from '../download-magnet.js'
 import type { TorrentWarning } from '../types.js'
 import { chooseMode, ProgressReporter } from './progress-reporter.js'
 import { runUntilStopped } from './run-until-stopped.js'
+import { hasSeedLimits, parseSeedLimits, SeedStopper } from './seed-limits.js'
 import { DOWNLOAD_USAGE } from './usage.js'
 
 /**
  * `rxtorrent download <file.torrent|magnet> --out <dir> [--peer host:port]...
- * [--port N] [--seed] [--quiet] [--json]`: download into `<dir>`.
+ * [--port N] [--seed] [--seed-ratio R] [--seed-time MIN] [--quiet] [--json]`:
+ * download into `<dir>`.
  *
  * Resolves the exit code: 0 once every piece is verified on disk (with
- * `--seed`: after SIGINT/SIGTERM once seeding); 1 on a runtime failure; 2 for a
+ * `--seed`: after SIGINT/SIGTERM once seeding, or once `--seed-ratio` or
+ * `--seed-time` is reached, whichever first, see `SeedLimits`); 1 on a runtime failure; 2 for a
  * magnet link or bad torrent; 130/143 when stopped by SIGINT/SIGTERM before
  * completion. On a signal the pipeline is unsubscribed and the files flushed
  * and closed before it resolves.
@@ -35,6 +38,8 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
       'download-limit': { type: 'string' },
       'upload-limit': { type: 'string' },
       seed: { type: 'boolean' },
+      'seed-ratio': { type: 'string' },
+      'seed-time': { type: 'string' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
       'no-direct-io': { type: 'boolean' },
@@ -49,6 +54,11 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   if (values.quiet === true && values.json === true) throw new UsageError('bad-args', '--quiet and --json cannot be combined')
   const peers = (values.peer ?? []).map(parsePeer)
   const port = values.port === undefined ? undefined : parsePort(values.port)
+  // --seed-ratio / --seed-time imply --seed (aria2's meaning; --seed-time 0: no seeding).
+  const limits = parseSeedLimits(values['seed-ratio'], values['seed-time'])
+  const seeding = (values.seed === true || hasSeedLimits(limits)) && limits.minutes !== 0
+  const stopper = new SeedStopper(limits)
+  await checkOutFolder(values.out)
   const loaded = await loadInput(input, io)
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
   // What the magnet parser tolerated (a dropped tracker, a skipped `so` item).
@@ -63,7 +73,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     ...(values.only === undefined ? {} : { only: values.only }),
     ...(values['download-limit'] === undefined ? {} : { downloadLimit: parseRate(values['download-limit'], '--download-limit') }),
     ...(values['upload-limit'] === undefined ? {} : { uploadLimit: parseRate(values['upload-limit'], '--upload-limit') }),
-    seed: values.seed === true,
+    seed: seeding,
     directIo,
     onWarning: (w: TorrentWarning) => { reporter.warning(w) }
   }
@@ -76,7 +86,12 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   const run$ = loaded.kind === 'torrent'
     ? download(loaded.torrent, { ...common, storage: storage as FileStorage })
     : downloadMagnet(loaded.magnet, { ...common, onMetadata: (m) => { named = { infoHash: m.torrent.infoHashHex, name: m.torrent.name } } })
-  const outcome = await runUntilStopped(run$, io, p => { reporter.progress(p) })
+  let stopReason: string | undefined
+  const outcome = await runUntilStopped(run$, io, p => {
+    reporter.progress(p)
+    stopReason = seeding ? stopper.check(p) : undefined
+    return stopReason === undefined ? undefined : 'stop'
+  })
 
   let closeError: unknown
   await storage?.close().catch(async (e: unknown) => {
@@ -103,6 +118,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     reporter.error(`stopped by ${outcome.signal} before the download completed${verified}`, 'interrupted')
     return exitCodeForSignal(outcome.signal)
   }
+  if (stopReason !== undefined) reporter.note(`${stopReason}; stopped seeding`)
   reporter.done(named.infoHash, named.name)
   return EXIT.OK
 }

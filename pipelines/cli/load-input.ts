@@ -1,11 +1,12 @@
 import { LIMITS } from '../../lib/constants.js'
-import { UsageError } from '../../lib/errors.js'
+import { BencodeError, MetainfoError, PathError, UsageError } from '../../lib/errors.js'
 import { parseMagnet } from '../../lib/magnet/parse-magnet.js'
 import type { Magnet } from '../../lib/magnet/types.js'
 import { parseTorrent } from '../../lib/metainfo/parse-torrent.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { sha1 } from '../node/hasher.js'
 import type { CliIo } from './cli-io.js'
+import { fetchTorrentFile, isHttpUrl } from './fetch-torrent-file.js'
 import { warningLine } from './progress.js'
 
 /** A command's input: a parsed .torrent file or a magnet link. */
@@ -26,29 +27,62 @@ export interface LoadInputOptions {
 
 /**
  * Parse a magnet link, or read and parse a .torrent file (its size is checked
- * against `LIMITS.maxTorrentFileSize` before it is read). A .torrent is read
+ * against `LIMITS.maxTorrentFileSize` before it is read) or fetch one from an
+ * `http(s)://` URL (same limit, see {@link fetchTorrentFile}). A .torrent is read
  * as libtorrent reads it; what had to be tolerated is printed as warnings
  * (see {@link printTolerated}) unless `warn` is false.
- * @throws UsageError `cannot-read` when the file cannot be read; MetainfoError,
- *   BencodeError, PathError, MagnetError for bad input (all disposition `reject`)
+ * @throws UsageError `cannot-read` when the file cannot be read, `not-a-torrent`
+ *   when it is not bencode, `cannot-fetch` for a URL refused; MetainfoError,
+ *   PathError (named after the file), MagnetError for bad input (all exit 2);
+ *   RxTorrentError `cannot-fetch` (exit 1) when a URL cannot be reached
  * @see BEP 3, BEP 9
  */
 export async function loadInput (input: string, io: CliIo, options: LoadInputOptions = {}): Promise<LoadedInput> {
   if (isMagnet(input)) return { kind: 'magnet', magnet: parseMagnet(input) }
-  let bytes: Uint8Array
+  const bytes = isHttpUrl(input) ? await fetchTorrentFile(input) : await readTorrentFile(input, io)
+  let torrent: Torrent
+  try {
+    torrent = parseTorrent(bytes, { sha1, windowsPaths: process.platform === 'win32' })
+  } catch (e) {
+    throw namingTheFile(input, e)
+  }
+  if (options.warn !== false) printTolerated(torrent, input, io)
+  return { kind: 'torrent', torrent }
+}
+
+/** A .torrent file's bytes, its size checked against `LIMITS.maxTorrentFileSize` first. @throws UsageError `too-large`, `cannot-read` */
+async function readTorrentFile (input: string, io: CliIo): Promise<Uint8Array> {
   try {
     const size = await io.fileSize(input)
     if (size > LIMITS.maxTorrentFileSize) {
       throw new UsageError('too-large', `${input} is ${size} bytes; a .torrent may be at most ${LIMITS.maxTorrentFileSize}`)
     }
-    bytes = await io.readFile(input)
+    return await io.readFile(input)
   } catch (e) {
     if (e instanceof UsageError) throw e
     throw new UsageError('cannot-read', `cannot read ${input}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }
-  const torrent = parseTorrent(bytes, { sha1, windowsPaths: process.platform === 'win32' })
-  if (options.warn !== false) printTolerated(torrent, input, io)
-  return { kind: 'torrent', torrent }
+}
+
+/**
+ * A parse error that names the file: bytes that are not bencode are
+ * `<file> is not a torrent file: …` (UsageError `not-a-torrent`); metainfo
+ * that cannot be used keeps its class and code, its message prefixed with
+ * the file (`<file> is not a valid torrent file: …`, or `<file>: …` for a
+ * v2-only torrent, which is a torrent, just not one we read yet).
+ */
+function namingTheFile (input: string, e: unknown): unknown {
+  if (e instanceof BencodeError) {
+    return new UsageError('not-a-torrent', `${input} is not a torrent file: ${e.message}`, { cause: e, details: { file: input, ...e.details } })
+  }
+  if (e instanceof MetainfoError) {
+    const message = e.code === 'v2-unsupported' ? `${input}: ${e.message}` : `${input} is not a valid torrent file: ${e.message}`
+    return new MetainfoError(e.code, message, { cause: e, disposition: e.disposition, details: { file: input, ...e.details } })
+  }
+  if (e instanceof PathError) {
+    return new PathError(e.code, `${input}: ${e.message}`, { cause: e, disposition: e.disposition, details: { file: input, ...e.details } })
+  }
+  return e
 }
 
 /**

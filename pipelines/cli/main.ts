@@ -9,10 +9,11 @@
  * ```
  */
 import { readFileSync } from 'node:fs'
-import { UsageError } from '../../lib/errors.js'
+import { isRxTorrentError, UsageError } from '../../lib/errors.js'
+import { wantsJson } from './args.js'
 import { nodeIo, type CliIo } from './cli-io.js'
 import { EXIT, exitCodeFor, reasonOf } from './exit-codes.js'
-import { oneLine } from './progress.js'
+import { errorRecord, oneLine } from './progress.js'
 import { MAIN_USAGE, usageOf } from './usage.js'
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>
@@ -34,7 +35,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
  * exit code and never rejects: 0 ok; 1 runtime failure; 2 usage error or bad
  * torrent input (with the command's usage on stderr for flag errors);
  * 130/143 when `download` is stopped by SIGINT/SIGTERM before completing.
- * Errors are reported as one line, `rxtorrent: <reason>`, on stderr.
+ * Errors are reported as one line, `rxtorrent: <reason>`, on stderr; with
+ * `--json` also as one `{"type":"error","message":…,"code":…}` line on stdout
+ * (and without the usage text).
  */
 export async function main (argv: readonly string[], io: CliIo = nodeIo()): Promise<number> {
   const [command, ...rest] = argv
@@ -65,7 +68,11 @@ export async function main (argv: readonly string[], io: CliIo = nodeIo()): Prom
     return await (await load())(rest, io)
   } catch (e) {
     io.stderr.write(`rxtorrent: ${oneLine(reasonOf(e))}\n`)
-    if (e instanceof UsageError && e.code === 'bad-args') {
+    if (wantsJson(rest)) {
+      // --json: the error is also one record on stdout, the shape `download --json` prints.
+      const code = isRxTorrentError(e) ? e.code : undefined
+      io.stdout.write(errorRecord(oneLine(reasonOf(e)), code) + '\n')
+    } else if (e instanceof UsageError && e.code === 'bad-args') {
       const usage = (command === undefined ? undefined : usageOf(command)) ?? MAIN_USAGE
       io.stderr.write(usage)
     }

@@ -57,19 +57,29 @@ export function formatPercent (fraction: number): string {
 }
 
 /**
- * The redrawn terminal line: state, percent, bar, rates, ETA, peers, fitted
+ * The redrawn terminal line: state, percent, bar, rates, ETA (while seeding:
+ * bytes sent and the share ratio), peers, fitted
  * to `columns` (the bar shrinks first, then disappears).
  */
 export function formatProgressBar (p: Progress, columns = 80): string {
   const f = progressFraction(p)
   const head = `${p.state.padEnd(11)} ${formatPercent(f).padStart(6)} `
-  const tail = ` ↓${formatRate(p.downloadRate)} ↑${formatRate(p.uploadRate)} ETA ${formatEta(p.state === 'downloading' ? p.eta : 0)} peers ${p.peers}`
+  const what = p.state === 'seeding' ? `sent ${formatBytes(p.uploaded)} ratio ${formatRatio(p)}` : `ETA ${formatEta(p.state === 'downloading' ? p.eta : 0)}`
+  const tail = ` ↓${formatRate(p.downloadRate)} ↑${formatRate(p.uploadRate)} ${what} peers ${p.peers}`
   const room = columns - 1 - head.length - tail.length - 2
   if (room < 5) return (head.trimEnd() + tail).slice(0, Math.max(0, columns - 1))
   return head + renderBar(f, Math.min(room, 40)) + tail
 }
 
-/** The plain (non-terminal) progress line, printed every few seconds. */
+/**
+ * Share ratio as aria2 counts it: bytes uploaded over the bytes we hold
+ * (verified), two decimals; `0.00` while we hold nothing.
+ */
+export function formatRatio (p: Progress): string {
+  return (p.bytesVerified > 0 ? p.uploaded / p.bytesVerified : 0).toFixed(2)
+}
+
+/** The plain (non-terminal) progress line, printed every few seconds; while seeding it adds bytes uploaded and the share ratio. */
 export function formatProgressLine (p: Progress): string {
   const f = progressFraction(p)
   const parts = [
@@ -79,6 +89,7 @@ export function formatProgressLine (p: Progress): string {
     `${formatBytes(p.bytesVerified)}/${formatBytes(p.length)}`,
     `down ${formatRate(p.downloadRate)}`,
     `up ${formatRate(p.uploadRate)}`,
+    ...(p.state === 'seeding' ? [`uploaded ${formatBytes(p.uploaded)}`, `ratio ${formatRatio(p)}`] : []),
     `peers ${p.peers}`
   ]
   if (p.state === 'downloading') parts.push(`eta ${formatEta(p.eta)}`)

@@ -12,9 +12,10 @@ export type Outcome =
  * Subscribe to a torrent's progress until it completes, errors, or SIGINT/
  * SIGTERM arrives; then unsubscribe (which stops every connection) and stop
  * listening for signals, so a second signal kills the process as usual.
- * Never rejects.
+ * `onProgress` returning `'stop'` ends the run as complete (a seeding limit
+ * reached); throwing ends it as an error. Never rejects.
  */
-export async function runUntilStopped (progress$: Observable<Progress>, io: CliIo, onProgress: (p: Progress) => void): Promise<Outcome> {
+export async function runUntilStopped (progress$: Observable<Progress>, io: CliIo, onProgress: (p: Progress) => void | 'stop'): Promise<Outcome> {
   let stopListening = (): void => {}
   let sub: Subscription | undefined
   try {
@@ -22,7 +23,9 @@ export async function runUntilStopped (progress$: Observable<Progress>, io: CliI
       stopListening = io.onSignal(signal => { resolve({ kind: 'signal', signal }) })
       sub = progress$.subscribe({
         next: p => {
-          try { onProgress(p) } catch (error) { resolve({ kind: 'error', error }) }
+          try {
+            if (onProgress(p) === 'stop') resolve({ kind: 'complete' })
+          } catch (error) { resolve({ kind: 'error', error }) }
         },
         error: (error: unknown) => { resolve({ kind: 'error', error }) },
         complete: () => { resolve({ kind: 'complete' }) }

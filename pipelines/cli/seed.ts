@@ -1,26 +1,38 @@
-import { UsageError } from '../../lib/errors.js'
+import { stat } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { RxTorrentError, UsageError } from '../../lib/errors.js'
+import type { Torrent } from '../../lib/metainfo/types.js'
 import { formatAddress } from '../../lib/transport/types.js'
 import { FileStorage } from '../node/file-storage.js'
 import { seed } from '../seed.js'
 import type { Progress } from '../types.js'
 import { parsePort, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
+import { parseRate } from './download.js'
 import { EXIT, exitCodeFor, reasonOf } from './exit-codes.js'
 import { loadTorrent } from './load-input.js'
-import { formatBytes, warningLine } from './progress.js'
+import { formatBytes } from './progress.js'
+import { chooseMode, ProgressReporter } from './progress-reporter.js'
 import { runUntilStopped } from './run-until-stopped.js'
+import { parseSeedLimits, SeedStopper } from './seed-limits.js'
 import { SEED_USAGE } from './usage.js'
 
 /** Default port of `rxtorrent seed`. */
 export const DEFAULT_SEED_PORT = 6881
 
 /**
- * `rxtorrent seed <file.torrent> --data <dir> [--port N] [--host ADDR]`:
- * verify the data, print how many pieces verified (warning when not all),
- * print the listening address, and serve the verified pieces until
- * SIGINT/SIGTERM. Resolves 0 after a signal (files closed), 1 on a runtime
- * failure (e.g. the port is taken), 2 for a bad torrent.
- * @throws UsageError for bad flags or a magnet link; MetainfoError etc. for a bad torrent
+ * `rxtorrent seed <file.torrent> --data <dir> [--port N] [--host ADDR]
+ * [--upload-limit R] [--seed-ratio R] [--seed-time MIN] [--superseed]
+ * [--quiet | --json]`: check that the port is free, verify the data, print
+ * how many pieces verified (a warning when not all), print the listening
+ * address, and serve the verified pieces, reporting peers, upload rate and
+ * bytes uploaded, until SIGINT/SIGTERM or a seeding limit.
+ *
+ * Resolves 0 after a signal or a limit (files closed); 1 when the port is in
+ * use (before any data is read), when no piece of the data verifies, or on
+ * another runtime failure; 2 for bad flags, a bad torrent or a `--data`
+ * folder that does not exist.
+ * @throws UsageError for bad flags, a missing `--data` folder or a magnet link; MetainfoError etc. for a bad torrent
  * @see BEP 3
  */
 export async function seedCommand (argv: readonly string[], io: CliIo): Promise<number> {
@@ -31,6 +43,11 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
       port: { type: 'string' },
       host: { type: 'string' },
       superseed: { type: 'boolean' },
+      'upload-limit': { type: 'string' },
+      'seed-ratio': { type: 'string' },
+      'seed-time': { type: 'string' },
+      quiet: { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
     allowPositionals: true,
@@ -38,34 +55,96 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
   })
   if (values.help === true) { io.stdout.write(SEED_USAGE); return EXIT.OK }
   const [input] = positionals(pos, ['a .torrent file']) as [string]
-  if (values.data === undefined || values.data === '') throw new UsageError('bad-args', 'missing --data <dir>')
+  const data = values.data
+  if (data === undefined || data === '') throw new UsageError('bad-args', 'missing --data <dir>')
+  if (values.quiet === true && values.json === true) throw new UsageError('bad-args', '--quiet and --json cannot be combined')
   const port = values.port === undefined ? DEFAULT_SEED_PORT : parsePort(values.port)
+  const uploadLimit = values['upload-limit'] === undefined ? undefined : parseRate(values['upload-limit'], '--upload-limit')
+  const stopper = new SeedStopper(parseSeedLimits(values['seed-ratio'], values['seed-time']))
+  const host = values.host ?? '0.0.0.0'
   const torrent = await loadTorrent(input, io)
-  const storage = new FileStorage(torrent, values.data)
+  await checkDataFolder(data)
+  await checkPortFree(host, port)
 
-  let reported = false
-  const onProgress = (p: Progress): void => {
-    if (reported || p.state === 'checking') return
-    reported = true
-    io.stdout.write(`verified ${p.piecesVerified}/${p.pieceCount} pieces (${formatBytes(p.bytesVerified)} of ${formatBytes(p.length)})\n`)
-    if (p.piecesVerified < p.pieceCount) {
-      io.stderr.write(warningLine({ type: 'warning', message: `${p.pieceCount - p.piecesVerified} pieces are missing or bad in ${values.data}; serving the ${p.piecesVerified} that verified` }) + '\n')
+  const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
+  const storage = new FileStorage(torrent, data)
+  let checked = false
+  let stopReason: string | undefined
+  const onProgress = (p: Progress): 'stop' | undefined => {
+    if (!checked && p.state !== 'checking') {
+      checked = true
+      reportCheck(p, torrent, data, reporter, io)
     }
+    reporter.progress(p)
+    stopReason = stopper.check(p)
+    return stopReason === undefined ? undefined : 'stop'
   }
   const outcome = await runUntilStopped(seed(torrent, {
-    data: values.data,
+    data,
     port,
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.superseed === true ? { superseed: true } : {}),
+    ...(uploadLimit === undefined ? {} : { uploadLimit }),
     storage,
-    onListening: a => { io.stdout.write(`seeding ${torrent.name} (${torrent.infoHashHex}) on ${formatAddress(a)}\n`) },
-    onWarning: w => { io.stderr.write(warningLine(w) + '\n') }
+    onListening: a => {
+      if (reporter.mode === 'json') io.stdout.write(JSON.stringify({ type: 'listening', infoHash: torrent.infoHashHex, name: torrent.name, address: formatAddress(a) }) + '\n')
+      else if (reporter.mode !== 'quiet') io.stdout.write(`seeding ${torrent.name} (${torrent.infoHashHex}) on ${formatAddress(a)}\n`)
+    },
+    onWarning: w => { reporter.warning(w) }
   }), io, onProgress)
   await storage.close().catch(() => {})
 
   if (outcome.kind === 'error') {
-    io.stderr.write(`rxtorrent: ${reasonOf(outcome.error)}\n`)
+    reporter.end()
+    reporter.error(reasonOf(outcome.error), (outcome.error as { code?: string }).code)
     return exitCodeFor(outcome.error)
   }
+  if (stopReason !== undefined) reporter.note(`${stopReason}; stopped seeding`)
+  reporter.done(torrent.infoHashHex, torrent.name)
   return EXIT.OK
+}
+
+/**
+ * After the check: how many pieces verified (a warning when not all); none
+ * at all is an error, not a seeder that serves nothing.
+ * @throws RxTorrentError `nothing-to-seed` (exit 1)
+ */
+function reportCheck (p: Progress, torrent: Torrent, data: string, reporter: ProgressReporter, io: CliIo): void {
+  if (p.pieceCount > 0 && p.piecesVerified === 0) {
+    throw new RxTorrentError('nothing-to-seed', `no piece of ${torrent.name} verified in ${data}: nothing to seed (--data is the folder that holds ${torrent.multiFile ? `the folder ${torrent.name}` : torrent.name})`, { disposition: 'fatal' })
+  }
+  if (reporter.mode === 'tty' || reporter.mode === 'plain') {
+    io.stdout.write(`verified ${p.piecesVerified}/${p.pieceCount} pieces (${formatBytes(p.bytesVerified)} of ${formatBytes(p.length)})\n`)
+  }
+  if (p.piecesVerified < p.pieceCount) {
+    reporter.warning({ type: 'warning', message: `${p.pieceCount - p.piecesVerified} pieces are missing or bad in ${data}; serving the ${p.piecesVerified} that verified` })
+  }
+}
+
+/**
+ * `--data` must name an existing folder.
+ * @throws UsageError `no-data` (exit 2)
+ */
+async function checkDataFolder (data: string): Promise<void> {
+  const found = await stat(data).catch(() => undefined)
+  if (found === undefined) throw new UsageError('no-data', `--data ${data} does not exist`)
+  if (!found.isDirectory()) throw new UsageError('no-data', `--data ${data} is a file, not a folder (give the folder that holds it)`)
+}
+
+/**
+ * Bind and release `host:port` before the data is checked, so a port in use
+ * fails at once rather than after a long check. Port 0 (any free port) is
+ * always free.
+ * @throws RxTorrentError `port-in-use` (exit 1, an environment problem), `listen-failed`
+ */
+async function checkPortFree (host: string, port: number): Promise<void> {
+  if (port === 0) return
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new RxTorrentError('port-in-use', `port ${port} is in use on ${host}: stop what uses it or choose another with --port`, { disposition: 'fatal', cause: e }))
+      else reject(new RxTorrentError('listen-failed', `cannot listen on ${host}:${port}: ${e.message}`, { disposition: 'fatal', cause: e }))
+    })
+    server.listen({ host, port, exclusive: true }, () => { server.close(() => { resolve() }) })
+  })
 }

@@ -56,7 +56,9 @@ describe('progress lines', () => {
   })
   it('renders the plain line', () => {
     expect(formatProgressLine(progress())).toBe('downloading 25.0% 5/20 pieces 80.0 KiB/320 KiB down 1.5 MiB/s up 0 B/s peers 3 eta 3m07s')
-    expect(formatProgressLine(progress({ state: 'seeding', piecesVerified: 20, bytesVerified: 20 * 16384 }))).toBe('seeding 100.0% 20/20 pieces 320 KiB/320 KiB down 1.5 MiB/s up 0 B/s peers 3')
+    expect(formatProgressLine(progress({ state: 'seeding', piecesVerified: 20, bytesVerified: 20 * 16384 }))).toBe('seeding 100.0% 20/20 pieces 320 KiB/320 KiB down 1.5 MiB/s up 0 B/s uploaded 0 B ratio 0.00 peers 3')
+    expect(formatProgressLine(progress({ state: 'seeding', piecesVerified: 20, bytesVerified: 20 * 16384, uploaded: 480 * 1024, uploadRate: 2048, peers: 2 }))).toBe('seeding 100.0% 20/20 pieces 320 KiB/320 KiB down 1.5 MiB/s up 2.0 KiB/s uploaded 480 KiB ratio 1.50 peers 2')
+    expect(formatProgressBar(progress({ state: 'seeding', piecesVerified: 20, bytesVerified: 20 * 16384, uploaded: 480 * 1024 }), 120)).toMatch(/↑0 B\/s sent 480 KiB ratio 1\.50 peers 3$/)
   })
   it('keeps messages on one line', () => {
     expect(oneLine('a\n  b\r\nc ')).toBe('a b c')

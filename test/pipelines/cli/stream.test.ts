@@ -59,7 +59,9 @@ describe('rxtorrent stream', () => {
     expect(await main(argv, io)).toBe(2)
     expect(io.err()).toMatch(/^rxtorrent: /)
     expect(io.err()).toMatch(reason)
-    expect(io.out()).toBe('')
+    // With --json the error is also one JSON record on stdout.
+    if (argv.includes('--json')) expect(JSON.parse(io.out())).toMatchObject({ type: 'error', code: 'bad-args' })
+    else expect(io.out()).toBe('')
   })
 
   it('a --file the torrent lacks exits 2 before anything runs', async () => {

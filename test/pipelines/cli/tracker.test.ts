@@ -44,7 +44,7 @@ describe('rxtorrent tracker', () => {
     [['--interval', '0'], /bad --interval '0'/],
     [['--http-port', '70000'], /bad --port '70000'/],
     [['--http-port', 'off', '--udp-port', 'off'], /both --http-port and --udp-port are off/],
-    [['--bogus'], /Unknown option/],
+    [['--bogus'], /unknown option '--bogus'/],
     [['extra'], /unexpected argument 'extra'/]
   ])('rejects %j with exit 2', async (args, message) => {
     const io = fakeIo()
