@@ -16,9 +16,12 @@ Options:
   -h, --help      show help (also: rxtorrent <command> --help)
   --version       print the version
 
-Exit codes: 0 ok, 1 runtime failure (no peer could complete, disk error),
-2 usage error or bad torrent input, 130/143 stopped by SIGINT/SIGTERM before
-the download completed.
+A <file.torrent> may also be an http(s):// URL (fetched, at most 10 MiB).
+With --json, errors too are one {"type":"error",...} line on stdout.
+
+Exit codes: 0 ok, 1 runtime failure (no peer could complete, disk error, a
+port in use), 2 usage error or bad torrent input, 130/143 stopped by
+SIGINT/SIGTERM before the download completed.
 `
 
 export const CREATE_USAGE = `Usage: rxtorrent create <path> -o <file.torrent> [options]
@@ -63,11 +66,12 @@ Options:
   --timeout S   give each tracker S seconds (1-600, default 15)
 `
 
-export const DOWNLOAD_USAGE = `Usage: rxtorrent download <file.torrent|magnet> --out <dir> [options]
+export const DOWNLOAD_USAGE = `Usage: rxtorrent download <file.torrent|URL|magnet> --out <dir> [options]
 
 Download into <dir> (a single-file torrent becomes <dir>/<name>, a multi-file
 one <dir>/<name>/...), re-checking data already there. Exits 0 once every
-piece is verified on disk.
+piece is verified on disk. A .torrent may be given by http(s):// URL (at
+most 10 MiB, as a file).
 
 Options:
   --out DIR           save directory (required)
@@ -78,14 +82,21 @@ Options:
                       path (*.mkv, extras/**); repeatable; shared pieces are fetched
   --download-limit R  at most R bytes/s in (e.g. 500k, 2M); --upload-limit R out
   --seed              keep seeding after completion until SIGINT/SIGTERM (then exit 0)
+  --seed-ratio R      with --seed (implied): stop seeding once uploaded >= R x the
+                      size we hold (aria2's --seed-ratio; 0: no ratio limit)
+  --seed-time MIN     with --seed (implied): stop seeding after MIN minutes
+                      (fractions allowed; 0: do not seed); with both, whichever
+                      comes first; then exit 0
   --no-direct-io      write through the page cache (default on Linux: verified
                       pieces are written around it, O_DIRECT, where the file
                       system allows)
   --quiet             print nothing but errors
   --json              one JSON object per line on stdout: progress, warning, done, error
 
-Progress: a redrawn line on a terminal, a plain line every 5 s otherwise.
-Exit codes: 0 complete, 1 runtime failure, 2 usage error or bad torrent;
+Progress: a redrawn line on a terminal, a plain line every 5 s otherwise;
+rates are over the last second.
+Exit codes: 0 complete, 1 runtime failure, 2 usage error or bad torrent
+(--out naming a file included);
 SIGINT/SIGTERM before completion stop cleanly (files closed) with 130/143.
 A magnet link's metadata is fetched first from its peers (x.pe, --peer) and
 trackers (tr), by BEP 9; exit 1 when no peer can give it.
@@ -93,16 +104,29 @@ trackers (tr), by BEP 9; exit 1 when no peer can give it.
 
 export const SEED_USAGE = `Usage: rxtorrent seed <file.torrent> --data <dir> [options]
 
-Verify the data in <dir> (laid out as by download), print how many pieces
-verified, and serve the verified pieces until SIGINT/SIGTERM (then exit 0).
-If some pieces are missing or bad, a warning says so and the rest is served.
+Check that the port is free, verify the data in <dir> (laid out as by
+download), print how many pieces verified, and serve the verified pieces
+until SIGINT/SIGTERM or a seeding limit (then exit 0). If some pieces are
+missing or bad, a warning says so and the rest is served. The progress line
+shows peers, upload rate, bytes uploaded and the share ratio.
 
 Options:
-  --data DIR        the directory holding the torrent's data (required)
-  --port N          port to listen on (default 6881; 0: any free port)
-  --host ADDR       address to listen on (default 0.0.0.0)
-  --superseed       BEP 16: look empty and offer each peer one piece at a time
-                    (meant for a swarm: a lone leecher gets only its first piece)
+  --data DIR         the directory holding the torrent's data (required)
+  --port N           port to listen on (default 6881; 0: any free port)
+  --host ADDR        address to listen on (default 0.0.0.0)
+  --upload-limit R   at most R bytes/s out (e.g. 500k, 2M)
+  --seed-ratio R     stop once uploaded >= R x the torrent's size (0: no limit)
+  --seed-time MIN    stop after MIN minutes (fractions allowed); with
+                     --seed-ratio, whichever comes first
+  --superseed        BEP 16: look empty and offer each peer one piece at a time
+                     (meant for a swarm: a lone leecher gets only its first piece)
+  --quiet            print nothing but errors
+  --json             one JSON object per line on stdout: listening, progress,
+                     warning, done, error
+
+Exit codes: 0 stopped by SIGINT/SIGTERM or a limit; 1 port in use (found
+before the data is read), no piece of the data verifies, or another runtime
+failure; 2 usage error, bad torrent, or a --data folder that does not exist.
 `
 
 export const DEMO_USAGE = `Usage: rxtorrent demo
