@@ -60,6 +60,10 @@ export class FileHandleCache {
   readonly #entries = new Map<string, Entry>()
   /** Evicted handles being synced and closed (never rejects). */
   readonly #closing = new Set<Promise<void>>()
+  /** Files opened for writing before (opened `r+` first next time; others are created first). */
+  readonly #opened = new Set<string>()
+  /** Folders made (or found) by this cache. */
+  readonly #folders = new Set<string>()
   /** Failed syncs or closes of evicted handles, kept until `syncAll` or `closeAll` reports them. */
   readonly #evictionFailures: unknown[] = []
 
@@ -204,18 +208,43 @@ export class FileHandleCache {
     }
   }
 
+  /**
+   * Open `path`. With `create`, a file this cache has not opened before is
+   * created first (`wx+`, after making its folder once) and opened `r+` only
+   * when it exists: a download of 100,000 new files then makes no error per
+   * file (each `ENOENT` was an Error with a stack, kept across a thread-pool
+   * round trip).
+   */
   async #openFile (path: string, create: boolean): Promise<FileHandleLike> {
     if (this.#readOnly) return await this.#fs.open(path, 'r')
-    try {
-      return await this.#fs.open(path, 'r+')
-    } catch (e) {
-      if (!create || errno(e) !== 'ENOENT') throw e
+    if (!create || this.#opened.has(path)) {
+      try {
+        return await this.#fs.open(path, 'r+')
+      } catch (e) {
+        if (!create || errno(e) !== 'ENOENT') throw e
+      }
     }
-    await this.#fs.mkdir(dirname(path), { recursive: true })
-    try {
-      return await this.#fs.open(path, 'wx+')
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw e
+    const h = await this.#create(path)
+    this.#opened.add(path)
+    return h
+  }
+
+  /** Open `path` for writing, creating it (and its folder) when missing; never truncates. */
+  async #create (path: string): Promise<FileHandleLike> {
+    const parent = dirname(path)
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 || !this.#folders.has(parent)) {
+        await this.#fs.mkdir(parent, { recursive: true })
+        this.#folders.add(parent)
+      }
+      try {
+        return await this.#fs.open(path, 'wx+')
+      } catch (e) {
+        const code = errno(e)
+        // The folder went away since we made it: make it again, once.
+        if (code === 'ENOENT' && attempt === 0) continue
+        if (code !== 'EEXIST') throw e
+      }
       return await this.#fs.open(path, 'r+')
     }
   }

@@ -33,9 +33,13 @@ async function turns (k = 5): Promise<void> {
  */
 class CountingFs implements FileSystemLike {
   readonly events: string[] = []
+  /** Every open called, failed ones too, and every mkdir. */
+  attempts = 0
+  mkdirs = 0
   constructor (readonly counter: { now: number, most: number }, readonly limit = Infinity, readonly tag = '') {}
-  async mkdir (p: string, o: { recursive: true }): Promise<unknown> { return await fsMkdir(p, o) }
+  async mkdir (p: string, o: { recursive: true }): Promise<unknown> { this.mkdirs++; return await fsMkdir(p, o) }
   async open (p: string, flags: 'r' | 'r+' | 'wx+' | 'a'): Promise<FileHandleLike> {
+    this.attempts++
     if (this.counter.now >= this.limit) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' })
     const name = this.tag + p.slice(p.lastIndexOf('/') + 1)
     const h = await fsOpen(p, flags)
@@ -139,6 +143,26 @@ describe('OpenFileBudget with FileHandleCache', () => {
     const counter = { now: 0, most: 0 }
     const cache = new FileHandleCache(new CountingFs(counter, 0), { budget: new OpenFileBudget(4), readOnly: false })
     await expect(cache.use(join(fresh(), 'a'), true, bytes)).rejects.toMatchObject({ code: 'EMFILE' })
+  })
+
+  it('creates a new file with one open and its folder with one mkdir, and reopens a known file with one open', async () => {
+    const fs = new CountingFs({ now: 0, most: 0 })
+    const cache = new FileHandleCache(fs, { budget: new OpenFileBudget(2), readOnly: false })
+    const dir = fresh()
+    for (let i = 0; i < 30; i++) await cache.use(join(dir, `d${i % 3}`, `f${i}`), true, bytes)
+    expect(fs.attempts).toBe(30)
+    expect(fs.mkdirs).toBe(3)
+    for (let i = 0; i < 30; i++) await cache.use(join(dir, `d${i % 3}`, `f${i}`), true, bytes)
+    expect(fs.attempts).toBe(60)
+    await cache.closeAll()
+    // A file that exists already, unknown to a new cache: created first, found, opened r+ (never truncated).
+    const again = new FileHandleCache(fs, { budget: new OpenFileBudget(2), readOnly: false })
+    await again.use(join(dir, 'd0', 'f0'), true, async h => {
+      const b = new Uint8Array(3)
+      await h.read(b, 0, 3, 0)
+      expect([...b]).toEqual([1, 2, 3])
+    })
+    await again.closeAll()
   })
 })
 
