@@ -164,8 +164,9 @@ export function readInfo (info: BDict, options: InfoLimits = {}, context: ReadIn
     if (info.length !== undefined) log.push('info has both length and files; the files are used')
     if (list.length === 0) throw fail('no-files', 'files is empty')
     raw = readFileList(list, name, limits, log)
-    renameCollisions(raw, log)
+    // links are checked against the paths as given, before any rename, as libtorrent does
     dropDanglingSymlinks(raw, log)
+    renameCollisions(raw, log)
   } else {
     if (info.length === undefined) throw fail('no-files', `info has neither length nor a files list${info.files === undefined ? '' : ` (files is ${typeName(info.files)})`}`)
     const attr = readAttr(info).replaceAll('p', '')

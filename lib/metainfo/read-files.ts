@@ -201,15 +201,15 @@ export function renameCollisions (files: RawFile[], log: ToleratedLog): void {
 }
 
 /**
- * A symlink must point at a file or directory of the torrent (its target is
- * relative to the torrent's root); any other becomes a plain empty file, as
- * libtorrent neutralises it, and is logged.
+ * A symlink must point at another file or a directory of the torrent (padding
+ * included; its target is relative to the torrent's root, checked before
+ * renames); any other becomes a plain empty file, as libtorrent neutralises
+ * it, and is logged.
  * @see BEP 47
  */
 export function dropDanglingSymlinks (files: RawFile[], log: ToleratedLog): void {
   const present = new Set<string>()
   for (const f of files) {
-    if (f.padding) continue
     for (let i = 1; i <= f.path.length; i++) present.add(f.path.slice(0, i).join('/'))
   }
   for (const f of files) {

@@ -109,7 +109,15 @@ function fileEntry (r: Rand): FileSpec {
     return { pairs: { attr: 'l', path: path(r), 'symlink path': target, length: len }, room: 0 }
   }
   const attr = chance(r, 0.1) ? pick(r, ['x', 'h', 'xh']) : undefined
-  return { pairs: { length, path: path(r), attr }, room: length }
+  const pairs: Record<string, Raw | undefined> = { length, path: path(r), attr }
+  if (chance(r, 0.05)) pairs['path.utf-8'] = pick<Raw>(r, [[], ['utf8.txt'], 'x', [7]])
+  if (chance(r, 0.08)) {
+    // a field of an odd type or value
+    const key = pick(r, ['length', 'path', 'attr', 'symlink path'])
+    pairs[key] = pick<Raw>(r, [-1, 7, 'x', [7], [], dict({ a: 1 }), ['a', 7]])
+    pairs.attr = key === 'symlink path' ? 'l' : pairs.attr
+  }
+  return { pairs, room: typeof pairs.length === 'number' && pairs.length > 0 ? pairs.length : 0 }
 }
 
 /** Possibly reorder, duplicate or corrupt the pairs of a dictionary. */
@@ -152,9 +160,9 @@ function v1Torrent (r: Rand): OddTorrent {
 
 function wrongType (r: Rand, info: Record<string, Raw | undefined>, tags: string[]): void {
   if (!chance(r, 0.1)) return
-  const key = pick(r, ['piece length', 'name', 'pieces', 'files', 'length'])
-  if (info[key] === undefined) return
-  info[key] = pick<Raw>(r, [[1], 'x', dict({ a: 1 }), 5])
+  const key = pick(r, ['piece length', 'name', 'pieces', 'files', 'length', 'name.utf-8', 'private'])
+  if (info[key] === undefined && key !== 'name.utf-8' && key !== 'private') return
+  info[key] = pick<Raw>(r, [[1], 'x', dict({ a: 1 }), 5, 0, -1, '', new Uint8Array(19)])
   tags.push(`wrong type ${key}`)
 }
 

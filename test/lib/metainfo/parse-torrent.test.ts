@@ -158,6 +158,9 @@ describe('parseTorrent: valid torrents', () => {
     // a symlink without a target is a plain empty file; so is one to a path the torrent lacks
     const u = parse(multiInfo({ files: [{ length: 40000, path: ['a'] }, { attr: 'l', path: ['s'] }, { attr: 'l', path: ['t'], 'symlink path': ['nowhere'] }] }))
     expect(u.files.map((f) => [f.length, f.attr, f.symlinkPath])).toEqual([[40000, '', undefined], [0, '', undefined], [0, '', undefined]])
+    // links are checked before renames: one to itself stays a plain file even once renamed away
+    const self = parse(multiInfo({ files: [{ length: 40000, path: ['a'] }, { attr: 'l', path: ['a'], 'symlink path': ['a'] }] }))
+    expect(self.files.map((f) => [f.path.join('/'), f.symlinkPath])).toEqual([['a', undefined], ['a.1', undefined]])
     // BitComet's padding files are recognised by name
     expect(parse(multiInfo({ files: [{ length: 100, path: ['a'] }, { length: 16284, path: ['_____padding_file_0_'] }, { length: 23616, path: ['b'] }] })).files[1]?.padding).toBe(true)
   })
