@@ -5,6 +5,7 @@ import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { generatePeerId } from '../lib/peer-id/index.js'
 import { ConnectQueue, type PeerSource } from '../lib/swarm/connect-queue.js'
+import { isConnectedAt } from '../lib/swarm/swarm-selectors.js'
 import { connectionLimitDecision, priorityOrLowest, selfAddress } from '../lib/swarm/connection-limit.js'
 import type { Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
@@ -149,7 +150,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
 
     const isSelf = (key: string): boolean => rt.listenAddress !== undefined && (key === formatAddress(rt.listenAddress) || key === `127.0.0.1:${rt.listenAddress.port}`)
     const hostOf = (key: string): string => key.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
-    const blocked = (key: string): boolean => rt.policy.isBanned(key) || rt.policy.isBanned(hostOf(key)) || isSelf(key)
+    // Not dialed: banned addresses, ourselves, and peers already connected by another route (lib/swarm isConnectedAt).
+    const blocked = (key: string): boolean => rt.policy.isBanned(key) || rt.policy.isBanned(hostOf(key)) || isSelf(key) || isConnectedAt(rt.swarm, key)
     // BEP 40 (lib/swarm/connection-limit): our address as peers see it, once known.
     let externalIp: string | undefined
     const self = (): PeerAddress | undefined => selfAddress(rt.listenAddress, externalIp)

@@ -13,7 +13,7 @@ import { BufferPool } from '../lib/pieces/buffer-pool.js'
 import { DEFAULT_MAX_BUFFERED_BYTES, PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import { parsePeerId } from '../lib/peer-id/index.js'
 import { emptySwarm, reduceSwarm, type SwarmEvent, type SwarmState } from '../lib/swarm/swarm-state.js'
-import { admittedPeers, chokePeers, isDuplicate, pexPeers } from '../lib/swarm/swarm-selectors.js'
+import { admittedPeers, chokePeers, duplicateOf, keepsNewDuplicate, pexPeers } from '../lib/swarm/swarm-selectors.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
@@ -238,20 +238,29 @@ export class TorrentRuntime {
     if (err !== undefined && !this.#options.signal?.aborted) {
       const d = this.policy.sessionEnded(host, err)
       if (d === 'fatal') { this.#options.onFatal?.(err); return err }
+      // Two peers that dial each other: one of the two connections closes, as expected; nothing to tell the user.
+      if ((err as { code?: unknown }).code === 'duplicate-peer') return err
       this.#warn({ type: 'warning', message: `peer ${key} closed: ${err.message} (${d})`, peer: key, error: err })
     }
     return err
   }
 
   /**
-   * After the handshake: refuse duplicates of a peer id we are already
-   * connected to, then record the peer id and client name (BEP 20).
+   * After the handshake: of two connections to one peer id, keep the one
+   * both ends keep (the dial of the greater peer id; the other is closed or
+   * refused with `duplicate-peer`, which is not reported as a warning), then record the peer id and client name (BEP 20).
    * @throws RxTorrentError `duplicate-peer` [disconnect]
    */
   admit (peer: PeerConnection): void {
     const remoteId = peer.remote?.peerId
     const id = hex(remoteId)
-    if (isDuplicate(this.swarm, id, peer.key)) throw new RxTorrentError('duplicate-peer', `already connected to peer id ${id}`, { disposition: 'disconnect' })
+    const other = duplicateOf(this.swarm, id, peer.key)
+    if (other !== undefined) {
+      // Each side dialed the other: both ends keep the same connection (lib/swarm keepsNewDuplicate).
+      const duplicate = new RxTorrentError('duplicate-peer', `already connected to peer id ${id}`, { disposition: 'disconnect' })
+      if (!keepsNewDuplicate(hex(this.peerId), id, this.swarm.peers.get(peer.key)?.outgoing === true)) throw duplicate
+      this.peers.get(other)?.close(duplicate)
+    }
     const parsed = remoteId === undefined ? undefined : parsePeerId(remoteId)
     const client = parsed === undefined ? 'unknown' : parsed.version === undefined ? parsed.client : `${parsed.client} ${parsed.version}`
     this.dispatch({ type: 'handshake', key: peer.key, peerId: id, client, at: this.scheduler.now() })

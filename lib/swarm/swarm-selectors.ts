@@ -4,6 +4,7 @@
  * choker, the current time and the live rates a connection measures).
  */
 import type { ChokePeer } from '../choke/types.js'
+import { formatAddress } from '../transport/types.js'
 import type { SwarmPeer, SwarmState } from './swarm-state.js'
 
 /** A peer stays "snubbed" after this long without a block while we wait on requests. */
@@ -89,4 +90,38 @@ export function isDuplicate (state: SwarmState, peerIdHex: string, exceptKey?: s
     if (p.handshake && p.peerId === peerIdHex && p.key !== exceptKey) return true
   }
   return false
+}
+
+/**
+ * True when a live connection reaches `key` (`host:port`): one we dialed
+ * there, or an incoming one whose extended handshake (BEP 10 `p`) says it
+ * listens there. Such an address is not dialed again: the peer that dialed
+ * us, then found by a tracker or PEX, would otherwise be dialed back and the
+ * second connection dropped as a duplicate.
+ */
+export function isConnectedAt (state: SwarmState, key: string): boolean {
+  if (state.peers.has(key)) return true
+  for (const p of state.peers.values()) {
+    if (p.reachable !== undefined && formatAddress(p.reachable) === key) return true
+  }
+  return false
+}
+
+/** The key of another handshaken connection to the peer id `peerIdHex`, if any. */
+export function duplicateOf (state: SwarmState, peerIdHex: string, exceptKey?: string): string | undefined {
+  for (const p of state.peers.values()) {
+    if (p.handshake && p.peerId === peerIdHex && p.key !== exceptKey) return p.key
+  }
+  return undefined
+}
+
+/**
+ * Two connections to one peer (each side dialed the other): which to keep,
+ * so that both ends keep the same one. As libtorrent decides: the peer with
+ * the greater peer id is the one whose dial is kept. True to keep the new
+ * connection (and close the older one), false to refuse the new one.
+ * Peer ids are compared as lowercase hex of equal length (byte order).
+ */
+export function keepsNewDuplicate (ourIdHex: string, theirIdHex: string, newIsOutgoing: boolean): boolean {
+  return newIsOutgoing === (ourIdHex > theirIdHex)
 }
