@@ -7,7 +7,7 @@
  * the other's folder where it expects it:
  *
  * 1. the data laid out as rxtorrent lays it out is checked complete by a
- *    libtorrent seeder;
+ *    libtorrent seeder, and its metadata fetched by magnet reads the same;
  * 2. rxtorrent downloads it from that seeder, byte for byte;
  * 3. libtorrent downloads it from rxtorrent seeding that download;
  * 4. rxtorrent seeds the folder libtorrent saved, every piece verified.
@@ -19,7 +19,7 @@ import { afterEach, expect, it } from 'vitest'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { filePath } from '../../lib/storage/file-layout.js'
 import { parseTorrentFile } from '../../pipelines/parse-torrent-file.js'
-import { deterministicBytes, describeWithClients, freePort, hasLibtorrent, makeTempDir, removeDir, spawnCli, stopAll, waitForPort, type ManagedProcess } from './helpers/clients.js'
+import { deterministicBytes, describeWithClients, freePort, hasLibtorrent, makeTempDir, removeDir, runCli, spawnCli, stopAll, waitForPort, type ManagedProcess } from './helpers/clients.js'
 import { ltDownload, startLtSeeder } from './helpers/lt-peer.js'
 import { dict, encodeRaw, type Raw } from './helpers/odd-torrents.js'
 
@@ -110,6 +110,14 @@ describeWithClients('an odd torrent moves between libtorrent and rxtorrent', [ha
     const src = join(work, 'src')
     await layOut(t, stream, src)
     const seeder = await startLtSeeder(torrentFile, src)
+
+    // 1b. the same info dictionary fetched by magnet (BEP 9) from libtorrent is read alike
+    const fetched = await runCli(['info', `magnet:?xt=urn:btih:${t.infoHashHex}`, '--fetch', '--peer', seeder.address, '--json', '--timeout', '20'], { timeoutMs: 30_000 })
+    expect(fetched.code, fetched.diagnostics).toBe(0)
+    const record = JSON.parse(fetched.stdout) as { infoHash: string, name: string, files: Array<{ path: string }>, tolerated?: string[] }
+    expect(record.infoHash).toBe(t.infoHashHex)
+    expect(record.files.map((f) => f.path)).toEqual(t.files.filter((f) => !f.padding).map((f) => filePath(t, f).join('/')))
+    expect(record.tolerated).toContain('keys out of order in info')
 
     // 2. rxtorrent downloads it from libtorrent
     const out = join(work, 'rx-out')
