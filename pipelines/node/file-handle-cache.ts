@@ -24,6 +24,9 @@ export interface FileSystemLike {
   mkdir: (path: string, options: { recursive: true }) => Promise<unknown>
 }
 
+/** Evicted files `syncAll` reopens and syncs at once. */
+const SYNC_BATCH = 16
+
 /** `node:fs/promises` as a {@link FileSystemLike}. */
 export const nodeFileSystem: FileSystemLike = { open, mkdir }
 
@@ -49,9 +52,10 @@ interface Entry extends Evictable {
  * Files are opened `r+` (or `r` when read-only); with `create`, a missing
  * file gets its directories and is created with `wx+`, so existing data is
  * never truncated, even when two opens race.
- * Open failures are not cached: the next use tries again. A handle written
- * through is `fsync`ed before eviction closes it, and `syncAll` waits for
- * those closes, so a flush covers evicted files too.
+ * Open failures are not cached: the next use tries again. Eviction closes a
+ * handle without `fsync` (as libtorrent's file pool does); `syncAll` reopens
+ * the files written through evicted handles and syncs them, so a flush covers
+ * them too.
  */
 export class FileHandleCache {
   readonly #fs: FileSystemLike
@@ -62,9 +66,11 @@ export class FileHandleCache {
   readonly #closing = new Set<Promise<void>>()
   /** Files opened for writing before (opened `r+` first next time; others are created first). */
   readonly #opened = new Set<string>()
-  /** Folders made (or found) by this cache. */
-  readonly #folders = new Set<string>()
-  /** Failed syncs or closes of evicted handles, kept until `syncAll` or `closeAll` reports them. */
+  /** Folders made (or being made) by this cache. */
+  readonly #folders = new Map<string, Promise<void>>()
+  /** Files written through a handle since evicted, which the next `syncAll` reopens to `fsync`. */
+  readonly #unsynced = new Set<string>()
+  /** Failed closes of evicted handles, kept until `syncAll` or `closeAll` reports them. */
   readonly #evictionFailures: unknown[] = []
 
   /** @throws RangeError for a `maxOpenFiles` that is not a positive integer. */
@@ -106,15 +112,32 @@ export class FileHandleCache {
     }
   }
 
-  /** `sync` every open handle written through, and wait for evicted ones to be synced and closed. Rejects with the first failure. */
+  /**
+   * `sync` every file written through since the last `syncAll`: the open
+   * handles, and the evicted ones, reopened one batch at a time within the
+   * budget (an eviction closes without `fsync`, so a download of 100,000
+   * small files does not wait for 100,000 of them). Waits for evictions in
+   * flight first. Rejects with the first failure.
+   */
   async syncAll (): Promise<void> {
+    await this.#settleEvicted()
     const results = await Promise.allSettled([...this.#entries.values()].map(async e => {
       if (!e.dirty) return
       const h = await e.promise.catch(() => undefined)
       if (h !== undefined) await h.sync()
     }))
-    await this.#settleEvicted()
+    const evicted = [...this.#unsynced]
+    this.#unsynced.clear()
+    let failure: unknown
+    for (let i = 0; i < evicted.length; i += SYNC_BATCH) {
+      const batch = await Promise.allSettled(evicted.slice(i, i + SYNC_BATCH).map(async path => {
+        if (this.#entries.get(path)?.dirty === true) return // synced above
+        await this.use(path, false, async h => { await h.sync() })
+      }))
+      for (const r of batch) if (r.status === 'rejected') failure ??= r.reason
+    }
     for (const r of results) if (r.status === 'rejected') throw r.reason
+    if (failure !== undefined) throw failure
     this.#throwEvictionFailure()
   }
 
@@ -122,6 +145,7 @@ export class FileHandleCache {
   async closeAll (): Promise<void> {
     const entries = [...this.#entries.values()]
     this.#entries.clear()
+    this.#unsynced.clear()
     const results = await Promise.allSettled(entries.map(async e => {
       e.evicted = true
       this.#budget.busyHandle(e)
@@ -182,9 +206,9 @@ export class FileHandleCache {
     if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path)
     const closed = entry.promise.then(async h => {
       try {
-        if (entry.dirty) await h.sync()
-      } finally {
         await h.close()
+      } finally {
+        if (entry.dirty) this.#unsynced.add(entry.path)
       }
     })
     // A failure is kept (not thrown) until the next syncAll reports it.
@@ -229,14 +253,22 @@ export class FileHandleCache {
     return h
   }
 
+  /** Make `folder` (once per cache, one `mkdir` however many opens wait for it; `again` after it was removed). */
+  async #makeFolder (folder: string, again: boolean): Promise<void> {
+    let made = again ? undefined : this.#folders.get(folder)
+    if (made === undefined) {
+      made = this.#fs.mkdir(folder, { recursive: true }).then(() => {})
+      this.#folders.set(folder, made)
+      made.catch(() => { if (this.#folders.get(folder) === made) this.#folders.delete(folder) })
+    }
+    await made
+  }
+
   /** Open `path` for writing, creating it (and its folder) when missing; never truncates. */
   async #create (path: string): Promise<FileHandleLike> {
     const parent = dirname(path)
     for (let attempt = 0; ; attempt++) {
-      if (attempt > 0 || !this.#folders.has(parent)) {
-        await this.#fs.mkdir(parent, { recursive: true })
-        this.#folders.add(parent)
-      }
+      await this.#makeFolder(parent, attempt > 0)
       try {
         return await this.#fs.open(path, 'wx+')
       } catch (e) {

@@ -291,13 +291,17 @@ describe('FileStorage I/O', () => {
     expect(fs.openNow).toBe(0)
   })
 
-  it('fsyncs a written handle before eviction closes it, and flush reports a failed eviction sync', async () => {
+  it('closes an evicted handle without fsync, fsyncs every written file (evicted ones reopened) on flush, and flush reports a failed sync', async () => {
     const files = Array.from({ length: 3 }, (_, i) => ({ path: [`f${i}`], length: 4 }))
     const fs = fsWith()
     const s = new FileStorage(makeTorrent(files), fresh(), { fs, maxOpenFiles: 1 })
     for (let i = 0; i < 3; i++) await s.write(i * 4, [pattern(4)])
+    expect(fs.syncs).toBe(0)
     await s.flush()
     expect(fs.syncs).toBe(3)
+    expect(fs.openNow).toBeLessThanOrEqual(1)
+    await s.flush()
+    expect(fs.syncs).toBe(4)
     await s.close()
 
     const failing = fsWith({ failSync: 'EIO' })

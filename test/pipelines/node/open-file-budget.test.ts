@@ -164,6 +164,16 @@ describe('OpenFileBudget with FileHandleCache', () => {
     })
     await again.closeAll()
   })
+
+  it('makes a new folder with one mkdir when many files in it are created at once', async () => {
+    const fs = new CountingFs({ now: 0, most: 0 })
+    const cache = new FileHandleCache(fs, { budget: new OpenFileBudget(20), readOnly: false })
+    const dir = fresh()
+    await Promise.all(Array.from({ length: 20 }, async (_, i) => { await cache.use(join(dir, 'new', `f${i}`), true, bytes) }))
+    expect(fs.mkdirs).toBe(1)
+    expect(fs.attempts).toBe(20)
+    await cache.closeAll()
+  })
 })
 
 /** Descriptors of this process open on files under `dir`. */
