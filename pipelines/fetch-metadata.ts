@@ -117,7 +117,8 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
     const done = (bytes: Uint8Array, from: readonly string[]): void => {
       let torrent: Torrent
       try {
-        torrent = parseInfoDict(bytes, sha1)
+        // Names are sanitised as a .torrent's are, with Windows' rules on Windows.
+        torrent = parseInfoDict(bytes, sha1, { windowsPaths: process.platform === 'win32' })
       } catch (err) {
         finish(err instanceof Error ? err : new RxTorrentError('bad-metadata', String(err)))
         return
