@@ -96,7 +96,7 @@ export class TorrentRuntime {
    * state after each change; completes never.
    */
   readonly swarm$ = new BehaviorSubject<SwarmState>(emptySwarm())
-  /** The torrent's payload rates, over the last {@link PROGRESS_RATE_WINDOW_MS} (what `Progress` shows). */
+  /** The torrent's payload rates, over the last `PROGRESS_RATE_WINDOW_MS` (what `Progress` shows). */
   readonly down = new RateMeter({ windowMs: PROGRESS_RATE_WINDOW_MS })
   readonly up = new RateMeter({ windowMs: PROGRESS_RATE_WINDOW_MS })
   /** Emits each time a piece is verified and written; completes never. */
