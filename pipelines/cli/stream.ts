@@ -6,7 +6,7 @@ import { FileStorage } from '../node/file-storage.js'
 import { checkFileIndex, streamTorrent } from '../stream.js'
 import type { TorrentWarning } from '../types.js'
 import { parseRate } from './download.js'
-import { parsePeer, parsePort, parseStrict, positionals } from './args.js'
+import { checkOutFolder, parsePeer, parsePort, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT, exitCodeFor, reasonOf } from './exit-codes.js'
 import { loadInput } from './load-input.js'
@@ -62,6 +62,7 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
   const port = values.port === undefined ? undefined : parsePort(values.port)
   const downloadLimit = values['download-limit'] === undefined ? undefined : parseRate(values['download-limit'], '--download-limit')
   const uploadLimit = values['upload-limit'] === undefined ? undefined : parseRate(values['upload-limit'], '--upload-limit')
+  if (values.out !== undefined) await checkOutFolder(values.out)
   const loaded = await loadInput(input, io)
   if (loaded.kind === 'torrent' && fileIndex !== undefined) checkFileIndex(loaded.torrent, fileIndex)
 

@@ -101,9 +101,11 @@ describe('errors a person can act on', () => {
   })
 
   it('--out that is a file is a usage error before any network work (exit 2)', async () => {
-    const r = await run(['download', `${base}/good.torrent`, '--out', good, '--peer', '127.0.0.1:1'])
-    expect(r.code).toBe(2)
-    expect(r.err).toBe(`rxtorrent: --out ${good} is a file, not a folder\n`)
+    for (const command of ['download', 'stream']) {
+      const r = await run([command, `${base}/good.torrent`, '--out', good, '--peer', '127.0.0.1:1'])
+      expect(r.code, command).toBe(2)
+      expect(r.err, command).toBe(`rxtorrent: --out ${good} is a file, not a folder\n`)
+    }
   })
 
   it('a .torrent given by http:// URL is fetched (redirects followed)', async () => {
