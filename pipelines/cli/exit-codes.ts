@@ -4,9 +4,18 @@ import type { StopSignal } from './cli-io.js'
 /** Exit codes of the CLI. */
 export const EXIT = {
   OK: 0,
-  /** A runtime failure: no peer could complete the download, a disk error. */
+  /**
+   * A runtime failure: no peer could complete the download, a disk error, a
+   * port in use (an environment problem, not a bad argument), `seed` data
+   * where no piece verifies, a .torrent URL that cannot be reached.
+   */
   FAILURE: 1,
-  /** Bad arguments, or a torrent or magnet link that cannot be used. */
+  /**
+   * Bad arguments (an unknown flag, `--out` naming a file, a `--data` folder
+   * that does not exist), or a torrent or magnet link that cannot be used
+   * (not a torrent, v2-only, a .torrent URL answering an HTTP error or over
+   * the size limit).
+   */
   USAGE: 2,
   /** Stopped by SIGINT before completion (128 + 2). */
   SIGINT: 130,
