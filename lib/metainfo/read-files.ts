@@ -208,6 +208,7 @@ export function renameCollisions (files: RawFile[], log: ToleratedLog): void {
  * @see BEP 47
  */
 export function dropDanglingSymlinks (files: RawFile[], log: ToleratedLog): void {
+  if (!files.some(f => f.symlinkPath !== undefined)) return
   const present = new Set<string>()
   for (const f of files) {
     for (let i = 1; i <= f.path.length; i++) present.add(f.path.slice(0, i).join('/'))

@@ -78,6 +78,10 @@ export function sanitizeComponent (component: Uint8Array | string, options: Sani
   if (bytes.length === 1 && bytes[0] === DOT) return undefined
   if (bytes.length === 0) return '_'
   const limit = options.maxElementBytes ?? TRUNCATE_AT
+  if (!windows && bytes.length < limit && isPlainAscii(bytes)) {
+    // The common case, with the same result as the loop below and no garbage per byte.
+    return bytes.length <= 2 && bytes.every(b => b === DOT) ? undefined : utf8Decoder.decode(bytes)
+  }
   const out: number[] = []
   let added = 0
   let chars = 0
@@ -114,6 +118,15 @@ export function sanitizeComponent (component: Uint8Array | string, options: Sani
     if (RESERVED.test(dot < 0 ? s : s.slice(0, dot))) s = '_' + s
   }
   return s
+}
+
+/** Whether every byte is printable ASCII (or DEL) other than `/` and `\\`: nothing to remove or replace. */
+function isPlainAscii (bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number
+    if (b < 0x20 || b > 0x7f || b === SLASH || b === BACKSLASH) return false
+  }
+  return true
 }
 
 /** Index of a dot in the last {@link EXTENSION_WINDOW} bytes, after `after`; -1 when none. */
