@@ -118,8 +118,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     reporter.error(`stopped by ${outcome.signal} before the download completed${verified}`, 'interrupted')
     return exitCodeForSignal(outcome.signal)
   }
-  if (stopReason !== undefined) reporter.note(`${stopReason}; stopped seeding`)
-  reporter.done(named.infoHash, named.name)
+  reporter.done(named.infoHash, named.name, stopReason)
   return EXIT.OK
 }
 

@@ -71,10 +71,15 @@ export class ProgressReporter {
     if (this.mode === 'tty' || this.mode === 'plain') this.#line(`rxtorrent: ${oneLine(text)}`)
   }
 
-  /** The end of a successful run: a last line (plain/tty) or the `done` record (json). */
-  done (infoHash: string, name: string): void {
+  /**
+   * The end of a successful run: a last line (plain/tty) or the `done` record
+   * (json). `stopped`: why seeding stopped (a seeding limit), noted on stderr
+   * in tty/plain mode and as the record's `stopped` field in json mode.
+   */
+  done (infoHash: string, name: string, stopped?: string): void {
     const p = this.#last
-    if (this.mode === 'json') this.#out.write(doneRecord(p, infoHash, name) + '\n')
+    if (stopped !== undefined) this.note(`${stopped}; stopped seeding`)
+    if (this.mode === 'json') this.#out.write(doneRecord(p, infoHash, name, stopped) + '\n')
     else if (this.mode === 'plain' && p !== undefined && this.#lastPrintedAt !== p.elapsedMs) this.#plain(p)
     this.end()
   }

@@ -101,9 +101,13 @@ export function progressRecord (p: Progress): string {
   return JSON.stringify({ type: 'progress', ...p })
 }
 
-/** The final `--json` line once every piece is verified: `{"type":"done",...}`. */
-export function doneRecord (p: Progress | undefined, infoHash: string, name: string): string {
-  return JSON.stringify({ type: 'done', infoHash, name, ...(p === undefined ? {} : { piecesVerified: p.piecesVerified, pieceCount: p.pieceCount, length: p.length, downloaded: p.downloaded, uploaded: p.uploaded, elapsedMs: p.elapsedMs, hashFailures: p.hashFailures }) })
+/**
+ * The final `--json` line once every piece is verified (or, for a seed, once
+ * it stops by a limit): `{"type":"done",...}`, with `stopped` saying why
+ * seeding stopped when a `--seed-ratio`/`--seed-time` limit ended it.
+ */
+export function doneRecord (p: Progress | undefined, infoHash: string, name: string, stopped?: string): string {
+  return JSON.stringify({ type: 'done', infoHash, name, ...(p === undefined ? {} : { piecesVerified: p.piecesVerified, pieceCount: p.pieceCount, length: p.length, downloaded: p.downloaded, uploaded: p.uploaded, elapsedMs: p.elapsedMs, hashFailures: p.hashFailures }), ...(stopped === undefined ? {} : { stopped }) })
 }
 
 /** A `--json` warning line: `{"type":"warning","message":…,"peer"?:…,"code"?:…}`. */

@@ -99,8 +99,7 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
     reporter.error(reasonOf(outcome.error), (outcome.error as { code?: string }).code)
     return exitCodeFor(outcome.error)
   }
-  if (stopReason !== undefined) reporter.note(`${stopReason}; stopped seeding`)
-  reporter.done(torrent.infoHashHex, torrent.name)
+  reporter.done(torrent.infoHashHex, torrent.name, stopReason)
   return EXIT.OK
 }
 

@@ -43,8 +43,9 @@ describeWithClients('seeding limits against a libtorrent leecher', [hasLibtorren
     expect(sending.every((r) => r.uploadRate > 0), JSON.stringify(sending)).toBe(true)
     const allSent = progress.find((r) => r.uploaded >= SIZE)
     expect(allSent?.elapsedMs, JSON.stringify(progress)).toBeGreaterThanOrEqual(4000)
-    const done = seed.json().find((r) => r.type === 'done') as { uploaded: number } | undefined
+    const done = seed.json().find((r) => r.type === 'done') as { uploaded: number, stopped?: string } | undefined
     expect(done?.uploaded).toBeGreaterThanOrEqual(SIZE)
+    expect(done?.stopped).toMatch(/^seed ratio 1 reached: uploaded 3\.0 MiB for 3\.0 MiB \(ratio 1\.00\)$/)
   })
 
   it('download --seed --seed-ratio 1 exits 0 once it has uploaded one torrent size', { timeout: 60_000 }, async () => {

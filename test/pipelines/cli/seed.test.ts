@@ -76,9 +76,10 @@ describe('--seed-time stops seeding by itself with exit 0', { timeout: 20_000 },
   it('seed --seed-time 0.03 (1.8 s)', async () => {
     const io = fakeIo()
     expect(await main(['seed', torrent, '--data', data, '--port', '0', '--host', '127.0.0.1', '--seed-time', '0.03', '--json'], io)).toBe(0)
-    const records = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string, elapsedMs?: number })
+    const records = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string, elapsedMs?: number, stopped?: string })
     expect(records.filter((r) => r.type === 'listening')).toHaveLength(1)
     expect(records.at(-1)?.type).toBe('done')
+    expect(records.at(-1)?.stopped).toBe('seed time reached: seeded 0.03 min, uploaded 0 B')
     const seeding = records.filter((r) => r.type === 'progress')
     expect(seeding.at(-1)?.elapsedMs).toBeGreaterThanOrEqual(1800)
   })
