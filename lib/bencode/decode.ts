@@ -87,6 +87,19 @@ const INT64_MAX = 2n ** 63n - 1n
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true })
 
+/**
+ * An empty dictionary without a prototype. `Object.create(null)` makes a
+ * hash-table object (~200 bytes with two keys); a literal given a null
+ * prototype before any key is set keeps V8's compact layout (~65 bytes),
+ * which matters for a torrent of 100,000 files. Keys such as `__proto__`
+ * are still plain own properties.
+ */
+function emptyDict (): BDict {
+  const dict = {}
+  Object.setPrototypeOf(dict, null)
+  return dict as BDict
+}
+
 interface ListFrame { readonly list: BList, readonly dict?: undefined }
 interface DictFrame {
   readonly list?: undefined
@@ -255,7 +268,7 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
       push({ list: [] }, pos)
       continue
     } else if (c === D) {
-      push({ dict: Object.create(null) as BDict, key: undefined, keep: true, prevKeyStart: -1, prevKeyEnd: -1, valueStart: -1 }, pos)
+      push({ dict: emptyDict(), key: undefined, keep: true, prevKeyStart: -1, prevKeyEnd: -1, valueStart: -1 }, pos)
       continue
     } else {
       throw new BencodeError('unexpected-byte', `unexpected byte 0x${c.toString(16).padStart(2, '0')}`, pos)
