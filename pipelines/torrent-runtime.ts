@@ -13,7 +13,7 @@ import { BufferPool } from '../lib/pieces/buffer-pool.js'
 import { DEFAULT_MAX_BUFFERED_BYTES, PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import { parsePeerId } from '../lib/peer-id/index.js'
 import { emptySwarm, reduceSwarm, type SwarmEvent, type SwarmState } from '../lib/swarm/swarm-state.js'
-import { admittedPeers, chokePeers, duplicateOf, keepsNewDuplicate, pexPeers } from '../lib/swarm/swarm-selectors.js'
+import { admittedPeers, chokePeers, pexPeers, resolveDuplicate } from '../lib/swarm/swarm-selectors.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
@@ -246,20 +246,25 @@ export class TorrentRuntime {
   }
 
   /**
-   * After the handshake: of two connections to one peer id, keep the one
-   * both ends keep (the dial of the greater peer id; the other is closed or
-   * refused with `duplicate-peer`, which is not reported as a warning), then record the peer id and client name (BEP 20).
-   * @throws RxTorrentError `duplicate-peer` [disconnect]
+   * After the handshake: of two connections to one peer id from one host,
+   * keep the one both ends keep (the dial of the greater peer id; the other is
+   * closed or refused with `duplicate-peer`, which is not reported as a
+   * warning); from another host the new one is refused (`duplicate-peer-id`,
+   * warned: a peer id is no proof, so it cannot close a live connection). Then record the peer id and client name (BEP 20).
+   * @throws RxTorrentError `duplicate-peer`, `duplicate-peer-id` [disconnect]
    */
   admit (peer: PeerConnection): void {
     const remoteId = peer.remote?.peerId
     const id = hex(remoteId)
-    const other = duplicateOf(this.swarm, id, peer.key)
-    if (other !== undefined) {
-      // Each side dialed the other: both ends keep the same connection (lib/swarm keepsNewDuplicate).
-      const duplicate = new RxTorrentError('duplicate-peer', `already connected to peer id ${id}`, { disposition: 'disconnect' })
-      if (!keepsNewDuplicate(hex(this.peerId), id, this.swarm.peers.get(peer.key)?.outgoing === true)) throw duplicate
-      this.peers.get(other)?.close(duplicate)
+    // A second connection to this peer id: keep the one both ends keep (lib/swarm resolveDuplicate).
+    const duplicate = resolveDuplicate(this.swarm, hex(this.peerId), peer.key, id)
+    if (duplicate.kind === 'refuse-new' && !duplicate.sameHost) {
+      throw new RxTorrentError('duplicate-peer-id', `peer id ${id} is already connected from another address`, { disposition: 'disconnect' })
+    }
+    if (duplicate.kind !== 'unique') {
+      const err = new RxTorrentError('duplicate-peer', `already connected to peer id ${id}`, { disposition: 'disconnect' })
+      if (duplicate.kind === 'refuse-new') throw err
+      this.peers.get(duplicate.close)?.close(err)
     }
     const parsed = remoteId === undefined ? undefined : parsePeerId(remoteId)
     const client = parsed === undefined ? 'unknown' : parsed.version === undefined ? parsed.client : `${parsed.client} ${parsed.version}`

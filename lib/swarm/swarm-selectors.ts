@@ -107,12 +107,33 @@ export function isConnectedAt (state: SwarmState, key: string): boolean {
   return false
 }
 
-/** The key of another handshaken connection to the peer id `peerIdHex`, if any. */
-export function duplicateOf (state: SwarmState, peerIdHex: string, exceptKey?: string): string | undefined {
+/** What {@link resolveDuplicate} decided for a new connection. */
+export type DuplicateDecision =
+  /** No other connection to that peer id: admit the new one. */
+  | { readonly kind: 'unique' }
+  /** Refuse the new connection; the existing one stays. `sameHost`: both come from one host (a crossed dial, not an impostor). */
+  | { readonly kind: 'refuse-new', readonly sameHost: boolean }
+  /** Admit the new connection and close the existing one, `close`. */
+  | { readonly kind: 'replace', readonly close: string }
+
+/**
+ * A new connection `newKey` has completed its handshake with peer id
+ * `peerIdHex`: is it a second connection to a peer we already have, and if
+ * so which one to keep? Two connections from the same host are one peer
+ * that dialed us while we dialed it: both ends keep the same one, as
+ * libtorrent decides ({@link keepsNewDuplicate}). From another host the
+ * peer id is not trusted to close a live connection: the new one is refused.
+ */
+export function resolveDuplicate (state: SwarmState, ourIdHex: string, newKey: string, peerIdHex: string): DuplicateDecision {
+  let other: SwarmPeer | undefined
   for (const p of state.peers.values()) {
-    if (p.handshake && p.peerId === peerIdHex && p.key !== exceptKey) return p.key
+    if (p.handshake && p.peerId === peerIdHex && p.key !== newKey) { other = p; break }
   }
-  return undefined
+  if (other === undefined) return { kind: 'unique' }
+  const mine = state.peers.get(newKey)
+  const sameHost = mine?.address !== undefined && other.address !== undefined && mine.address.host === other.address.host
+  if (!sameHost || !keepsNewDuplicate(ourIdHex, peerIdHex, mine.outgoing)) return { kind: 'refuse-new', sameHost }
+  return { kind: 'replace', close: other.key }
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { emptySwarm, reduceSwarm, type SwarmEvent } from '../../../lib/swarm/swarm-state.js'
-import { isConnectedAt, keepsNewDuplicate } from '../../../lib/swarm/swarm-selectors.js'
+import { isConnectedAt, keepsNewDuplicate, resolveDuplicate } from '../../../lib/swarm/swarm-selectors.js'
 
 describe('isConnectedAt', () => {
   const events: SwarmEvent[] = [
@@ -39,5 +39,32 @@ describe('keepsNewDuplicate', () => {
     expect(keepsNewDuplicate(a, b, false)).toBe(false) // c2 new at a: refuse
     expect(keepsNewDuplicate(b, a, false)).toBe(true) // c1 new at b: keep
     expect(keepsNewDuplicate(b, a, true)).toBe(false) // c2 new at b: refuse
+  })
+})
+
+describe('resolveDuplicate', () => {
+  const ours = 'ff'.repeat(20)
+  const theirs = '11'.repeat(20)
+  const connected = (key: string, host: string, outgoing: boolean, peerId?: string): SwarmEvent[] => [
+    { type: 'peer-connected', key, outgoing, address: { host, port: Number(key.split(':')[1]) }, at: 0 },
+    ...(peerId === undefined ? [] : [{ type: 'handshake' as const, key, peerId, client: 'x', at: 0 }])
+  ]
+
+  it('a unique peer id is admitted', () => {
+    const s = [...connected('10.0.0.2:6881', '10.0.0.2', true, theirs), ...connected('10.0.0.3:6881', '10.0.0.3', true)].reduce(reduceSwarm, emptySwarm())
+    expect(resolveDuplicate(s, ours, '10.0.0.3:6881', '22'.repeat(20))).toEqual({ kind: 'unique' })
+  })
+
+  it('a crossed dial from one host keeps, at our end, our own dial when our id is greater', () => {
+    // We dialed 10.0.0.2:6881 and it dialed us (from port 50000): keep ours, close or refuse its.
+    const incomingFirst = [...connected('10.0.0.2:50000', '10.0.0.2', false, theirs), ...connected('10.0.0.2:6881', '10.0.0.2', true)].reduce(reduceSwarm, emptySwarm())
+    expect(resolveDuplicate(incomingFirst, ours, '10.0.0.2:6881', theirs)).toEqual({ kind: 'replace', close: '10.0.0.2:50000' })
+    const outgoingFirst = [...connected('10.0.0.2:6881', '10.0.0.2', true, theirs), ...connected('10.0.0.2:50000', '10.0.0.2', false)].reduce(reduceSwarm, emptySwarm())
+    expect(resolveDuplicate(outgoingFirst, ours, '10.0.0.2:50000', theirs)).toEqual({ kind: 'refuse-new', sameHost: true })
+  })
+
+  it('the same peer id from another host never closes the live connection', () => {
+    const s = [...connected('10.0.0.2:50000', '10.0.0.2', false, theirs), ...connected('10.0.0.9:6881', '10.0.0.9', true)].reduce(reduceSwarm, emptySwarm())
+    expect(resolveDuplicate(s, ours, '10.0.0.9:6881', theirs)).toEqual({ kind: 'refuse-new', sameHost: false })
   })
 })
