@@ -323,14 +323,24 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     }
 
     const main = async (): Promise<void> => {
+      // The port is bound before the data is checked, so a port in use fails
+      // at once; peers that connect while the check runs are closed (the
+      // torrent has nothing to offer yet), as libtorrent does.
+      let checked = false
+      const listenPort = options.port ?? (trackersOn ? 0 : undefined)
+      if (listenPort !== undefined) {
+        listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: listenPort, signal }, (conn) => {
+          if (checked) acceptInbound(conn)
+          else conn.close()
+        })
+      }
       await rt.check(signal)
+      checked = true
       if (options.superseed === true) rt.enableSuperseed()
       subscriber.next(rt.progress())
       if (rt.complete) await finish()
       if (rt.complete && options.stopWhenComplete) return
-      const listenPort = options.port ?? (trackersOn ? 0 : undefined)
-      if (listenPort !== undefined) {
-        listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: listenPort, signal }, acceptInbound)
+      if (listener !== undefined) {
         listening = true
         rt.listenAddress = listener.address
         options.onListening?.(listener.address)

@@ -69,11 +69,15 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
   const storage = new FileStorage(torrent, data)
   let checked = false
+  let refused = false
   let stopReason: string | undefined
   const onProgress = (p: Progress): 'stop' | undefined => {
     if (!checked && p.state !== 'checking') {
       checked = true
+      // Nothing verified ends the run; the listening line must not follow.
+      refused = true
       reportCheck(p, torrent, data, reporter, io)
+      refused = false
     }
     reporter.progress(p)
     stopReason = stopper.check(p)
@@ -87,6 +91,7 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
     ...(uploadLimit === undefined ? {} : { uploadLimit }),
     storage,
     onListening: a => {
+      if (refused) return
       if (reporter.mode === 'json') io.stdout.write(JSON.stringify({ type: 'listening', infoHash: torrent.infoHashHex, name: torrent.name, address: formatAddress(a) }) + '\n')
       else if (reporter.mode !== 'quiet') io.stdout.write(`seeding ${torrent.name} (${torrent.infoHashHex}) on ${formatAddress(a)}\n`)
     },
@@ -131,9 +136,11 @@ async function checkDataFolder (data: string): Promise<void> {
 }
 
 /**
- * Bind and release `host:port` before the data is checked, so a port in use
- * fails at once rather than after a long check. Port 0 (any free port) is
- * always free.
+ * Bind and release `host:port` first, so a port in use is reported in words
+ * the user can act on. The pipeline then binds the port for good before it
+ * checks the data (peers that connect during the check are closed), so a
+ * port taken in between still fails before the check. Port 0 (any free
+ * port) is always free.
  * @throws RxTorrentError `port-in-use` (exit 1, an environment problem), `listen-failed`
  */
 async function checkPortFree (host: string, port: number): Promise<void> {
