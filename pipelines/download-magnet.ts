@@ -39,6 +39,8 @@ export function downloadMagnet (magnet: Magnet, options: MagnetDownloadOptions):
         ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning })
       })
       options.onMetadata?.(fetched)
+      // What reading the metadata as libtorrent does had to tolerate, as a .torrent's is reported.
+      for (const line of fetched.torrent.tolerated ?? []) options.onWarning?.({ type: 'warning', message: `metadata: ${line}` })
       return { fetched, port }
     })
     const starting: Progress = {

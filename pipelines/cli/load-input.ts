@@ -87,19 +87,14 @@ function namingTheFile (input: string, e: unknown): unknown {
 
 /**
  * One `rxtorrent: warning: <source>: <what>` line on stderr per entry of
- * `torrent.tolerated`, with control and bidi characters escaped.
+ * `torrent.tolerated` (control and bidi characters escaped by `warningLine`).
  */
 export function printTolerated (torrent: Torrent, source: string, io: CliIo): void {
   for (const line of torrent.tolerated ?? []) {
-    io.stderr.write(warningLine({ type: 'warning', message: escapeControls(`${source}: ${line}`) }) + '\n')
+    io.stderr.write(warningLine({ type: 'warning', message: `${source}: ${line}` }) + '\n')
   }
 }
 
-/** Control and bidi characters as `\uXXXX`, so a hostile name cannot rewrite the terminal. */
-export function escapeControls (text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-}
 
 /**
  * Load a .torrent file, for commands that need the metadata up front (`seed`);

@@ -123,7 +123,13 @@ export function errorRecord (message: string, code?: string): string {
 
 /** The warning line on stderr: `rxtorrent: warning: <message>`. */
 export function warningLine (w: TorrentWarning): string {
-  return `rxtorrent: warning: ${oneLine(w.message)}`
+  return `rxtorrent: warning: ${escapeControls(oneLine(w.message))}`
+}
+
+/** Control and bidi characters as `\uXXXX`, so a hostile name cannot rewrite the terminal. */
+export function escapeControls (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /** Collapse newlines so a message stays on one line. */
