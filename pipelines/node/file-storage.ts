@@ -159,7 +159,7 @@ export class FileStorage implements Storage {
             : directFs === undefined ? 'O_DIRECT is not available on this platform' : undefined
     if (this.#directOff === undefined && directFs !== undefined) {
       this.#direct = new FileHandleCache(directFs, { budget, readOnly: false })
-      this.#aligned = new AlignedAllocator()
+      this.#aligned = new AlignedAllocator({ slabBytes: slabBytesFor(torrent.pieceLength) })
     }
   }
 
@@ -335,6 +335,16 @@ export class FileStorage implements Storage {
     p.then(done, done)
     return p
   }
+}
+
+/**
+ * Slab size of the aligned allocator: four pieces, between 1 and 32 MiB.
+ * Measured: with 32 MiB slabs for 16 KiB pieces, a 100,000-file download
+ * peaked at 390 MiB RSS (V8's heap grew 100 MB more before collecting),
+ * against 260 MiB with 1-4 MiB slabs.
+ */
+function slabBytesFor (pieceLength: number): number {
+  return Math.min(32 * 1024 * 1024, Math.max(1024 * 1024, 4 * pieceLength))
 }
 
 /** `O_DIRECT` where the platform has it (Linux), else `undefined`. */
