@@ -1,16 +1,18 @@
-import { constants, statSync, writeSync } from 'node:fs'
+import { constants, statSync } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'
 import { StorageError } from '../../lib/errors.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { mapRange, type FileSegment } from '../../lib/storage/file-layout.js'
 import type { Storage } from '../../lib/storage/types.js'
 import { AlignedAllocator, DIRECT_IO_ALIGNMENT, isAligned } from './aligned-memory.js'
-import { FileHandleCache, errno, nodeFileSystem, type FileHandleLike, type FileSystemLike } from './file-handle-cache.js'
+import { FileHandleCache, errno, nodeFileSystem, type FileSystemLike } from './file-handle-cache.js'
 import { DEFAULT_MAX_OPEN_FILES, OpenFileBudget } from './open-file-budget.js'
 import { resolveInside, torrentFilePath } from './resolve-inside.js'
+import { readFully, settleAll, sliceChunks, writeFully, writeInline } from './positional-io.js'
 import { toStorageError } from './storage-errors.js'
 
 export { ensureFiles } from './ensure-files.js'
+export { INLINE_WRITE_BYTES } from './positional-io.js'
 
 /** Options of {@link FileStorage}. */
 export interface FileStorageOptions {
@@ -85,8 +87,6 @@ export interface FileStorageOptions {
 /** Files {@link FileStorage.isEmpty} looks at between two turns of the event loop. */
 export const STAT_BATCH = 2048
 
-/** Largest single write in `'inline'` mode: a piece is written in steps of this size. */
-export const INLINE_WRITE_BYTES = 64 * 1024
 
 /**
  * Torrent data in files under a directory, laid out as libtorrent's save path
@@ -372,71 +372,4 @@ function directFileSystem (oDirect: number): FileSystemLike {
 function directSpan (view: Uint8Array, position: number): number {
   if (position % DIRECT_IO_ALIGNMENT !== 0 || !isAligned(view)) return 0
   return view.length - (view.length % DIRECT_IO_ALIGNMENT)
-}
-
-/** Wait for every promise; then reject with the first failure, if any. */
-async function settleAll (ps: Promise<void>[]): Promise<void> {
-  const results = await Promise.allSettled(ps)
-  for (const r of results) if (r.status === 'rejected') throw r.reason
-}
-
-/** Views covering `[start, start + length)` of the concatenation of `chunks`; no copy. */
-function sliceChunks (chunks: readonly Uint8Array[], start: number, length: number): Uint8Array[] {
-  const out: Uint8Array[] = []
-  let skip = start
-  let left = length
-  for (const c of chunks) {
-    if (left === 0) break
-    if (skip >= c.length) { skip -= c.length; continue }
-    const n = Math.min(c.length - skip, left)
-    out.push(c.subarray(skip, skip + n))
-    left -= n
-    skip = 0
-  }
-  return out
-}
-
-/**
- * Write `views` at `position` with synchronous `pwrite`s of at most
- * {@link INLINE_WRITE_BYTES} each. Throws the system error of a failed write
- * (`ENOSPC`, `EIO`…) or StorageError `io` when a write makes no progress.
- */
-function writeInline (fd: number, views: readonly Uint8Array[], position: number): void {
-  let pos = position
-  for (const v of views) {
-    let done = 0
-    while (done < v.length) {
-      const n = writeSync(fd, v, done, Math.min(INLINE_WRITE_BYTES, v.length - done), pos)
-      if (n <= 0) throw new StorageError('io', 'write made no progress', { details: { position: pos } })
-      done += n
-      pos += n
-    }
-  }
-}
-
-async function writeFully (h: FileHandleLike, views: Uint8Array[], position: number): Promise<void> {
-  let left = 0
-  for (const v of views) left += v.length
-  let pos = position
-  while (left > 0) {
-    const { bytesWritten } = await h.writev(views, pos)
-    if (bytesWritten <= 0) throw new StorageError('io', 'write made no progress', { details: { position: pos } })
-    left -= bytesWritten
-    pos += bytesWritten
-    if (left > 0) views = sliceChunks(views, bytesWritten, left)
-  }
-}
-
-async function readFully (h: FileHandleLike, into: Uint8Array, position: number, path: string): Promise<void> {
-  let done = 0
-  while (done < into.length) {
-    const { bytesRead } = await h.read(into, done, into.length - done, position + done)
-    if (bytesRead <= 0) {
-      throw new StorageError('short', `${path} ends before byte ${position + into.length}`, {
-        disposition: 'ignore',
-        details: { path, position, length: into.length, got: done }
-      })
-    }
-    done += bytesRead
-  }
 }
