@@ -9,10 +9,9 @@
  * Only rxtorrent runs here (`rxtorrent seed` as the peer, given with
  * `--peer`), on 127.0.0.1. Wall time is measured, never slept on.
  */
-import { createSocket } from 'node:dgram'
 import { createServer, type Server } from 'node:http'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { canConnect, freePort, spawnCli, stopAll, waitForPort, type ManagedProcess } from './helpers/clients.js'
+import { closedPort, freePort, spawnCli, stopAll, waitForPort, type ManagedProcess } from './helpers/clients.js'
 import { KiB, MiB, makeWorkspace, removeWorkspaces, type Workspace } from './helpers/fixtures.js'
 
 afterEach(async () => {
@@ -23,18 +22,6 @@ afterAll(async () => {
   await stopAll()
   await removeWorkspaces()
 })
-
-/** A port on 127.0.0.1 closed to TCP and UDP (bound a moment ago, then released). */
-async function closedPort (): Promise<number> {
-  for (let i = 0; i < 10; i++) {
-    const socket = createSocket('udp4')
-    await new Promise<void>((resolve) => { socket.bind(0, '127.0.0.1', () => { resolve() }) })
-    const port = socket.address().port
-    await new Promise<void>((resolve) => { socket.close(() => { resolve() }) })
-    if (!(await canConnect(port))) return port
-  }
-  throw new Error('no closed port on 127.0.0.1')
-}
 
 /** Starts `rxtorrent seed` for `ws` on a free port and returns the port. */
 async function startSeed (ws: Workspace): Promise<number> {

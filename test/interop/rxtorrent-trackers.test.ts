@@ -11,11 +11,10 @@
  * `netns.test.ts`. libtorrent clients meeting through `rxtorrent tracker`
  * are covered by `tracker.test.ts` and `tracker-server.test.ts`.
  */
-import { createSocket } from 'node:dgram'
 import { join } from 'node:path'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { aria2Download } from './helpers/aria2-leecher.js'
-import { canConnect, describeWithClients, freePort, hasAria2, hasLibtorrent, hasOpentracker, runCli, spawnCli, stopAll, waitForPort } from './helpers/clients.js'
+import { closedPort, describeWithClients, freePort, hasAria2, hasLibtorrent, hasOpentracker, runCli, spawnCli, stopAll, waitForPort } from './helpers/clients.js'
 import { KiB, MiB, makeWorkspace, removeWorkspaces } from './helpers/fixtures.js'
 import type { Workspace } from './helpers/fixtures.js'
 import { startLtSeeder } from './helpers/lt-peer.js'
@@ -29,25 +28,6 @@ afterAll(async () => {
   await stopAll()
   await removeWorkspaces()
 })
-
-/**
- * A privileged port on 127.0.0.1 with nothing on it over TCP or UDP. A low
- * port (not on the fetch "bad ports" list) stays closed while the test runs,
- * where an ephemeral one could be taken by another process in the meantime.
- */
-async function closedPort (): Promise<number> {
-  for (const port of [2, 3, 4, 5, 6, 8, 10]) {
-    if (await canConnect(port)) continue
-    const socket = createSocket('udp4')
-    const free = await new Promise<boolean>((resolve) => {
-      socket.once('error', () => { resolve(false) })
-      socket.bind(port, '127.0.0.1', () => { resolve(true) })
-    })
-    await new Promise<void>((resolve) => { socket.close(() => { resolve() }) })
-    if (free) return port
-  }
-  throw new Error('no closed low port on 127.0.0.1 (tests run as root in CI)')
-}
 
 /** `rxtorrent info --json` of `ws`'s torrent: its info-hash (what opentracker must whitelist) and tiers. */
 async function infoOf (ws: Workspace): Promise<{ infoHash: string, trackers: string[][] }> {

@@ -7,6 +7,7 @@
  * The bencode writer here is raw on purpose: dictionaries are lists of pairs
  * written in the order given, so the odd encodings can be produced.
  */
+import { seededRandom } from '../../../lib/choke/seeded-random.js'
 
 /** A bencode value whose dictionaries keep their pair order (and duplicates). */
 export type Raw = number | string | Uint8Array | Raw[] | { readonly pairs: ReadonlyArray<readonly [string | Uint8Array, Raw]> }
@@ -42,18 +43,6 @@ export function encodeRaw (v: Raw): Uint8Array {
   }
   walk(v)
   return new Uint8Array(out)
-}
-
-/** mulberry32: a small seeded PRNG. */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** What a generated torrent is, for the test's messages. */
@@ -237,7 +226,7 @@ function hybridTorrent (r: Rand): OddTorrent {
 
 /** `count` odd torrents from `seed`, about one in six a hybrid. */
 export function oddTorrents (seed: number, count: number): OddTorrent[] {
-  const r = prng(seed)
+  const r = seededRandom(seed)
   return Array.from({ length: count }, () => chance(r, 0.17) ? hybridTorrent(r) : v1Torrent(r))
 }
 

@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram'
 /**
  * Child processes for the interop tests: spawned so that they die with the
  * test process, with their stdout split into lines (and JSON lines parsed),
@@ -287,6 +288,25 @@ export async function canConnect (port: number, host = '127.0.0.1'): Promise<boo
     socket.once('error', () => { finish(false) })
     socket.setTimeout(1000, () => { finish(false) })
   })
+}
+
+/**
+ * A privileged port on 127.0.0.1 with nothing on it over TCP or UDP. A low
+ * port (not on the fetch "bad ports" list) stays closed while the test runs,
+ * where an ephemeral one could be taken by another process in the meantime.
+ */
+export async function closedPort (): Promise<number> {
+  for (const port of [2, 3, 4, 5, 6, 8, 10]) {
+    if (await canConnect(port)) continue
+    const socket = createSocket('udp4')
+    const free = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => { resolve(false) })
+      socket.bind(port, '127.0.0.1', () => { resolve(true) })
+    })
+    await new Promise<void>((resolve) => { socket.close(() => { resolve() }) })
+    if (free) return port
+  }
+  throw new Error('no closed low port on 127.0.0.1 (tests run as root in CI)')
 }
 
 /**
