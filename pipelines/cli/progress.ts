@@ -79,7 +79,7 @@ export function formatRatio (p: Progress): string {
   return (p.bytesVerified > 0 ? p.uploaded / p.bytesVerified : 0).toFixed(2)
 }
 
-/** The plain (non-terminal) progress line, printed every few seconds; while seeding it adds bytes uploaded and the share ratio. */
+/** The plain (non-terminal) progress line, printed every few seconds; while seeding, or once anything was uploaded, it adds bytes uploaded and the share ratio. */
 export function formatProgressLine (p: Progress): string {
   const f = progressFraction(p)
   const parts = [
@@ -89,7 +89,8 @@ export function formatProgressLine (p: Progress): string {
     `${formatBytes(p.bytesVerified)}/${formatBytes(p.length)}`,
     `down ${formatRate(p.downloadRate)}`,
     `up ${formatRate(p.uploadRate)}`,
-    ...(p.state === 'seeding' ? [`uploaded ${formatBytes(p.uploaded)}`, `ratio ${formatRatio(p)}`] : []),
+    // A seed, or a partial seed serving what it has: what went up and the share ratio.
+    ...(p.state === 'seeding' || p.uploaded > 0 ? [`uploaded ${formatBytes(p.uploaded)}`, `ratio ${formatRatio(p)}`] : []),
     `peers ${p.peers}`
   ]
   if (p.state === 'downloading') parts.push(`eta ${formatEta(p.eta)}`)

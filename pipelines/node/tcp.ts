@@ -57,7 +57,7 @@ export function tcpTransport (options: TcpTransportOptions = {}): Transport {
         }, connectTimeoutMs)
         const onAbort = (): void => { fail(signal?.reason) }
         const onError = (e: Error): void => {
-          fail(new TransportError('connect-failed', `cannot connect to ${formatAddress(address)}: ${e.message}`, { cause: e, details: { ...address, errno: (e as { code?: string }).code } }))
+          fail(new TransportError('connect-failed', `cannot connect to ${formatAddress(address)}: ${describeSocketError(e)}`, { cause: e, details: { ...address, errno: (e as { code?: string }).code } }))
         }
         function cleanup (): void {
           clearTimeout(timer)
@@ -133,14 +133,14 @@ export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingR
   let closeReason: Error | undefined
   socket.on('error', e => { socketError ??= e })
   const where = remote ?? remoteOf(socket)
-  const label = where === undefined ? 'socket' : formatAddress(where)
 
   const failure = (e?: unknown): Error => {
-    if (closedLocally) return closeReason ?? new TransportError('closed', `connection to ${label} was closed`)
+    if (closedLocally) return closeReason ?? new TransportError('closed', 'the connection was closed here')
     const cause = e ?? socketError
     if (cause instanceof RxTorrentError) return cause
-    const msg = cause instanceof Error ? cause.message : 'connection closed'
-    return new TransportError('socket-error', `${label}: ${msg}`, { cause, details: { errno: (cause as { code?: string } | undefined)?.code } })
+    // The message leaves out the address: whoever reports it names the peer.
+    const msg = cause instanceof Error ? describeSocketError(cause) : 'connection closed'
+    return new TransportError('socket-error', msg, { cause, details: { errno: (cause as { code?: string } | undefined)?.code } })
   }
 
   ring?.attach(socket)
@@ -203,4 +203,29 @@ function remoteOf (socket: Socket): PeerAddress | undefined {
   if (socket.remoteAddress === undefined || socket.remotePort === undefined) return undefined
   const host = socket.remoteAddress.startsWith('::ffff:') ? socket.remoteAddress.slice(7) : socket.remoteAddress
   return { host, port: socket.remotePort }
+}
+
+const SOCKET_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the peer',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'the peer stopped reading (broken pipe)',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available'
+}
+
+/**
+ * A socket error in words, without the address Node puts in its message
+ * (`connect ECONNREFUSED 1.2.3.4:5`), so a warning that already names the peer
+ * does not name it twice: `connection refused (ECONNREFUSED)`.
+ */
+export function describeSocketError (e: Error): string {
+  const code = (e as { code?: unknown }).code
+  if (typeof code === 'string') {
+    const words = SOCKET_ERRORS[code]
+    if (words !== undefined) return `${words} (${code})`
+  }
+  return e.message
 }

@@ -29,5 +29,8 @@ describe('dial warnings', () => {
     })
     expect(warning.message).toMatch(new RegExp(`^cannot connect to 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`))
     expect(warning.message.match(/cannot connect to/g)).toHaveLength(1)
+    // Node's own message names the address again (`connect ECONNREFUSED 127.0.0.1:port`); ours does not.
+    expect(warning.message.split(`127.0.0.1:${port}`)).toHaveLength(2)
+    expect(warning.message).toBe(`cannot connect to 127.0.0.1:${port}: connection refused (ECONNREFUSED)`)
   })
 })

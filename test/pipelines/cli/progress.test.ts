@@ -59,6 +59,8 @@ describe('progress lines', () => {
     expect(formatProgressLine(progress({ state: 'seeding', piecesVerified: 20, bytesVerified: 20 * 16384 }))).toBe('seeding 100.0% 20/20 pieces 320 KiB/320 KiB down 1.5 MiB/s up 0 B/s uploaded 0 B ratio 0.00 peers 3')
     expect(formatProgressLine(progress({ state: 'seeding', piecesVerified: 20, bytesVerified: 20 * 16384, uploaded: 480 * 1024, uploadRate: 2048, peers: 2 }))).toBe('seeding 100.0% 20/20 pieces 320 KiB/320 KiB down 1.5 MiB/s up 2.0 KiB/s uploaded 480 KiB ratio 1.50 peers 2')
     expect(formatProgressBar(progress({ state: 'seeding', piecesVerified: 20, bytesVerified: 20 * 16384, uploaded: 480 * 1024 }), 120)).toMatch(/↑0 B\/s sent 480 KiB ratio 1\.50 peers 3$/)
+    // A seed of partial data serving what verified: what went up is shown too.
+    expect(formatProgressLine(progress({ uploaded: 160 * 1024, uploadRate: 4096 }))).toBe('downloading 25.0% 5/20 pieces 80.0 KiB/320 KiB down 1.5 MiB/s up 4.0 KiB/s uploaded 160 KiB ratio 2.00 peers 3 eta 3m07s')
   })
   it('keeps messages on one line', () => {
     expect(oneLine('a\n  b\r\nc ')).toBe('a b c')

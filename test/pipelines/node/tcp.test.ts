@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { TimeoutError } from '../../../lib/errors.js'
 import type { Duplex, Listener } from '../../../lib/transport/types.js'
-import { socketDuplex, tcpTransport, TransportError } from '../../../pipelines/node/tcp.js'
+import { describeSocketError, socketDuplex, tcpTransport, TransportError } from '../../../pipelines/node/tcp.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -167,5 +167,15 @@ describe('tcpTransport', () => {
     expect(violations).toBe(0)
     expect(got).toBe(chunk * total)
     expect(wrong).toBe(0)
+  })
+})
+
+describe('socket errors in words', () => {
+  it('names the error without the address Node puts in its message', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.2:45599'), { code: 'ECONNREFUSED' })
+    expect(describeSocketError(refused)).toBe('connection refused (ECONNREFUSED)')
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
+    expect(describeSocketError(reset)).toBe('connection reset by the peer (ECONNRESET)')
+    expect(describeSocketError(new Error('something else'))).toBe('something else')
   })
 })
