@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { UsageError } from '../../lib/errors.js'
 import { parsePeerAddress } from '../../lib/magnet/peer-address.js'
@@ -35,13 +36,24 @@ export function wantsJson (argv: readonly string[]): boolean {
 
 /**
  * A folder the command will write into (`--out`): fine when missing (it is
- * created) or a folder; a file there is a usage error, found before any
+ * created) or a folder; a file there, or a file where one of the folders to
+ * create would go (`file.bin/sub`), is a usage error, found before any
  * network work.
  * @throws UsageError `bad-out`
  */
 export async function checkOutFolder (out: string, flag = '--out'): Promise<void> {
   const found = await stat(out).catch(() => undefined)
   if (found !== undefined && !found.isDirectory()) throw new UsageError('bad-out', `${flag} ${out} is a file, not a folder`)
+  if (found !== undefined) return
+  // Missing: the nearest existing ancestor must be a folder for it to be made.
+  for (let dir = dirname(resolve(out)); ; dir = dirname(dir)) {
+    const above = await stat(dir).catch(() => undefined)
+    if (above !== undefined) {
+      if (!above.isDirectory()) throw new UsageError('bad-out', `${flag} ${out} cannot be made: ${dir} is a file, not a folder`)
+      return
+    }
+    if (dirname(dir) === dir) return
+  }
 }
 
 /**

@@ -105,6 +105,10 @@ describe('errors a person can act on', () => {
       const r = await run([command, `${base}/good.torrent`, '--out', good, '--peer', '127.0.0.1:1'])
       expect(r.code, command).toBe(2)
       expect(r.err, command).toBe(`rxtorrent: --out ${good} is a file, not a folder\n`)
+      // A file where a folder to create would go is found before any network work too.
+      const under = await run([command, `${base}/good.torrent`, '--out', join(good, 'sub', 'deeper'), '--peer', '127.0.0.1:1'])
+      expect(under.code, command).toBe(2)
+      expect(under.err, command).toBe(`rxtorrent: --out ${join(good, 'sub', 'deeper')} cannot be made: ${good} is a file, not a folder\n`)
     }
   })
 
