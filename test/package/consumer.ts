@@ -9,8 +9,9 @@
 export const CONSUMER_SOURCE = `
 import { lastValueFrom } from 'rxjs'
 import {
-  download, seed, streamTorrent, parseTorrentFile, sha1, nodeHasher, RxTorrentError, parseByteRange,
-  type DownloadOptions, type SeedOptions, type StreamOptions, type Progress, type Torrent, type PeerAddress, type ByteRange
+  download, seed, streamTorrent, parseTorrentFile, parseMagnet, sha1, nodeHasher, RxTorrentError, parseByteRange,
+  type DownloadOptions, type SeedOptions, type StreamOptions, type Progress, type Torrent, type PeerAddress, type ByteRange,
+  type Magnet, type ParseMagnetOptions, type ParseTorrentOptions, type PiecePicker, type Choker, type Bitfield
 } from 'rxtorrent'
 import { memoryNetwork, decodeFrames, type MemoryNetwork } from 'rxtorrent/operators'
 import { createTorrent, MemoryStorage, FrameDecoder, type Message } from 'rxtorrent/lib'
@@ -39,6 +40,14 @@ if (last.piecesVerified !== 4 || !bytes.every((b, i) => b === data[i])) throw ne
 const frames: Message[] = new FrameDecoder({ maxMessageLength: 1 << 16 }).push(new Uint8Array([0, 0, 0, 1, 2]))
 const range: ByteRange | 'unsatisfiable' | undefined = parseByteRange('bytes=0-9', 100)
 const stream: StreamOptions = { out: '/unused', httpPort: 0 }
+// The types in the root entry's signatures are named from the root entry alone.
+const magnetOptions: ParseMagnetOptions = {}
+const magnet: Magnet = parseMagnet('magnet:?xt=urn:btih:' + torrent.infoHashHex, magnetOptions)
+const parseOptions: ParseTorrentOptions = { sha1 }
+const picker: PiecePicker | undefined = undefined
+const choker: Choker | undefined = undefined
+const have: Bitfield | undefined = undefined
+if (magnet.infoHashHex !== torrent.infoHashHex || parseOptions.sha1 === undefined || picker !== undefined || choker !== undefined || have !== undefined) throw new RxTorrentError('mismatch', 'magnet')
 console.log(JSON.stringify({ pieces: last.piecesVerified, frame: frames[0]?.type, range, decodeFrames: typeof decodeFrames, streamTorrent: typeof streamTorrent, httpPort: stream.httpPort }))
 `
 
