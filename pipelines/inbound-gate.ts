@@ -85,7 +85,10 @@ export class InboundGate {
     }
     this.#live.set(key, { close })
     const idle: Subscription = this.#scheduler.schedule(() => {
-      if (!this.#ledger.isIdle(key, this.#scheduler.now(), this.#idleMs)) return
+      // The timer firing is the deadline: the clock may read a little short
+      // of it (timers count from the event loop's cached time), so only the
+      // bytes received decide.
+      if (!this.#ledger.isIdle(key, Math.max(this.#scheduler.now(), now + this.#idleMs), this.#idleMs)) return
       this.idleClosed++
       close(new TimeoutError('inbound-idle', `sent nothing within ${this.#idleMs} ms of being accepted`, { details: { idleTimeoutMs: this.#idleMs } }))
     }, this.#idleMs)
