@@ -28,7 +28,10 @@ export interface HttpTrackerReply {
  * else is a 404 with a `failure reason`. Every bad request gets a 200 with a
  * `failure reason`, never an exception. The peer's address is the remote
  * address; the `ip` parameter is honoured only when the remote is loopback
- * (a local test swarm or a reverse proxy on the same host). A scrape must name
+ * (a local test swarm or a reverse proxy on the same host), for the address
+ * listed to other peers; the entry still counts against the remote address
+ * in the per-source cap, so one local host cannot fill the tracker by
+ * naming other addresses. A scrape must name
  * its info-hashes (no full scrape).
  * @throws nothing
  * @see BEP 3, BEP 48
@@ -45,7 +48,7 @@ export function serveHttpRequest (
     if (last === 'announce') {
       const q = parseAnnounceQuery(request.rawQuery)
       const host = q.ip !== undefined && isLoopback(remote.host) ? q.ip : remote.host
-      const r = registry.announce(q, { host }, now)
+      const r = registry.announce(q, { host, sender: remote.host }, now)
       const external = normalizeIp(remote.host)
       const body = encodeAnnounceResponse({
         interval: intervals.interval,

@@ -32,7 +32,8 @@ export interface ConnectionIdIssuer {
  * gets a fresh connection id; an announce or scrape with an id the issuer
  * does not accept gets an error reply. Peers are returned in the sender's
  * address family (18-byte entries to an IPv6 sender). The BEP 15 `ip` field
- * is honoured only when the sender is loopback.
+ * is honoured only when the sender is loopback, for the address listed to
+ * other peers; the entry counts against the sender in the per-source cap.
  * @throws nothing
  * @see BEP 15
  */
@@ -71,7 +72,7 @@ export function serveUdpPacket (
     }
     const host = req.request.ip !== undefined && isLoopback(remote.host) ? req.request.ip : remote.host
     if (req.request.port === 0) throw new TrackerError('bad-port', 'port 0')
-    const r = registry.announce(req.request, { host }, now, { family: ipv6 ? 6 : 4 })
+    const r = registry.announce(req.request, { host, sender: remote.host }, now, { family: ipv6 ? 6 : 4 })
     return encodeUdpResponse({
       action: 'announce',
       transactionId,

@@ -120,8 +120,10 @@ export class SwarmRegistry {
   }
 
   /**
-   * Record an announce from `remote` (the address the request came from;
-   * the peer is reachable at `remote.host` and `req.port`) and pick peers
+   * Record an announce from `remote` (the peer is reachable at `remote.host`
+   * and `req.port`; the entry counts against the source of `remote.sender`,
+   * the address the request came from, which defaults to `remote.host` and
+   * differs only when a loopback sender names another address) and pick peers
    * for it: at most `numwant` (default 50, capped at 200), never the
    * requester, only leechers for a seeder, only peers of `family` when given.
    * `stopped` removes the peer and returns no peers; `completed` counts a
@@ -129,9 +131,9 @@ export class SwarmRegistry {
    * @throws TrackerError `refused` (info-hash not on the allow-list; or, for
    *   an announce that would add a peer entry, the tracker already tracks
    *   `maxTorrents` torrents or `maxPeers` peers, or the source already holds
-   *   `maxPeersPerAddress` entries), `bad-request` (remote host not an IP address)
+   *   `maxPeersPerAddress` entries), `bad-request` (remote host or sender not an IP address)
    */
-  announce (req: AnnounceRequest, remote: { readonly host: string }, now: number, filter: { readonly family?: 4 | 6 } = {}): SwarmAnnounceResult {
+  announce (req: AnnounceRequest, remote: { readonly host: string, readonly sender?: string }, now: number, filter: { readonly family?: 4 | 6 } = {}): SwarmAnnounceResult {
     const hash = flatHex(req.infoHash)
     if (this.allow !== undefined && !this.allow.has(hash)) throw new TrackerError('refused', 'info-hash not allowed', { retryIn: 'never' })
     const ip = normalizeIp(remote.host)
@@ -142,8 +144,10 @@ export class SwarmRegistry {
       if (swarm !== undefined) this.remove(hash, swarm, id)
       return { peers: [], complete: swarm?.seeders ?? 0, incomplete: swarm === undefined ? 0 : swarm.peers.size - swarm.seeders }
     }
+    const from = remote.sender === undefined || remote.sender === remote.host ? ip : normalizeIp(remote.sender)
+    if (from === undefined) throw new TrackerError('bad-request', 'sender address is not an IP address')
     const host = formatIp(ip.bytes) as string
-    const source = ip.family === 4 ? host : sourceOf6(ip.bytes)
+    const source = from === ip ? (ip.family === 4 ? host : sourceOf6(ip.bytes)) : sourceOf(from)
     const old = swarm?.peers.get(id)
     if (old === undefined || old.source !== source) this.admit(source)
     if (swarm === undefined) {
@@ -241,7 +245,7 @@ export class SwarmRegistry {
   entriesFrom (host: string): number {
     const ip = normalizeIp(host)
     if (ip === undefined) return 0
-    return this.perSource.get(ip.family === 4 ? formatIp(ip.bytes) as string : sourceOf6(ip.bytes)) ?? 0
+    return this.perSource.get(sourceOf(ip)) ?? 0
   }
 
   /**
@@ -301,6 +305,11 @@ function flatHex (bytes: Uint8Array): string {
   const parts = new Array<string>(bytes.length)
   for (let i = 0; i < bytes.length; i++) parts[i] = HEX_BYTES[bytes[i] as number] as string
   return parts.join('')
+}
+
+/** Whom an entry from `ip` counts against: the IPv4 address, or the IPv6 /64. */
+function sourceOf (ip: { readonly family: 4 | 6, readonly bytes: Uint8Array }): string {
+  return ip.family === 4 ? formatIp(ip.bytes) as string : sourceOf6(ip.bytes)
 }
 
 /** The /64 an IPv6 address belongs to, as `hhhh:hhhh:hhhh:hhhh::/64`. */

@@ -103,6 +103,20 @@ describe('startTracker over loopback HTTP', () => {
     expect(failureOf((await httpGet(buildAnnounceUrl(full, ann(2)))).body)).toBe('tracker is full')
   })
 
+  it('counts announces with a claimed ip against the sender, not the claimed address: one loopback host cannot fill the tracker', async () => {
+    tracker = await startTracker({ httpPort: 0, maxPeersPerAddress: 3 })
+    const url = tracker.httpUrl as string
+    const reasons: Array<string | undefined> = []
+    for (let p = 0; p < 5; p++) {
+      reasons.push(failureOf((await httpGet(buildAnnounceUrl(url, ann(p, { ip: `10.0.${p}.1`, infoHash: hash(1 + (p % 2)) })))).body))
+    }
+    expect(reasons).toEqual([undefined, undefined, undefined, 'too many peers from your address (at most 3)', 'too many peers from your address (at most 3)'])
+    expect(tracker.stats()).toMatchObject({ peers: 3 })
+    // the claimed address is still the one listed to other peers
+    const listed = parseAnnounceResponse((await httpGet(buildAnnounceUrl(url, ann(0, { event: 'none', ip: '10.0.0.1', numwant: 10 })))).body)
+    expect(listed.peers).toEqual([{ host: '10.0.2.1', port: 6002 }])
+  })
+
   it('honours the ip parameter from a loopback client, and answers dictionary peers for compact=0', async () => {
     tracker = await startTracker({ httpPort: 0 })
     const url = tracker.httpUrl as string
@@ -180,6 +194,24 @@ describe('startTracker over loopback UDP (BEP 15)', () => {
     ])
     expect(refused).toEqual({ action: 'error', transactionId: 2, message: 'info-hash not allowed' })
     expect(ok).toMatchObject({ action: 'announce', transactionId: 3, leechers: 1 })
+  })
+
+  it('counts announces with a claimed IP field against the sender, not the claimed address', async () => {
+    tracker = await startTracker({ udpPort: 0, maxPeersPerAddress: 3 })
+    const url = tracker.udpUrl as string
+    let cid = 0n
+    const replies = await udpExchange(url, [
+      () => encodeConnectRequest(1),
+      ...[0, 1, 2, 3, 4].map(p => (prev: UdpResponse | undefined) => {
+        if (p === 0) cid = connId(prev)
+        return encodeAnnounceRequest(cid, 10 + p, ann(p, { ip: `10.0.${p}.1`, infoHash: hash(1 + (p % 2)), numwant: 10 }))
+      })
+    ])
+    expect(replies.slice(1).map(r => r?.action)).toEqual(['announce', 'announce', 'announce', 'error', 'error'])
+    expect(replies[4]).toEqual({ action: 'error', transactionId: 13, message: 'too many peers from your address (at most 3)' })
+    // the claimed address is still the one listed to other peers
+    expect(replies[3]).toMatchObject({ action: 'announce', peers: [{ host: '10.0.0.1', port: 6000 }] })
+    expect(tracker.stats()).toMatchObject({ peers: 3 })
   })
 
   it('a connection id is bound to the client IP address, not its port', async () => {

@@ -76,6 +76,17 @@ describe('SwarmRegistry bounds its memory globally and per source address (issue
     expect(r.stats().peers).toBe(1)
   })
 
+  it('an entry whose listed address differs from its sender counts against the sender', () => {
+    const r = new SwarmRegistry({ maxPeersPerAddress: 2 })
+    r.announce(ann(1, 0), { host: '10.0.0.1', sender: '127.0.0.7' }, 0)
+    r.announce(ann(2, 1), { host: '10.0.0.2', sender: '127.0.0.7' }, 0)
+    expect(codeOf(() => r.announce(ann(3, 2), { host: '10.0.0.3', sender: '127.0.0.7' }, 0))).toMatch(/^refused: too many peers/)
+    expect(r.entriesFrom('127.0.0.7')).toBe(2)
+    expect(r.entriesFrom('10.0.0.1')).toBe(0)
+    expect(r.announce(ann(1, 3, { numwant: 10 }), { host: '10.0.0.1' }, 0).peers).toEqual([{ host: '10.0.0.1', port: 1, peerId: bytes20(0, 2) }])
+    expect(codeOf(() => r.announce(ann(1, 4), { host: '10.0.0.1', sender: 'nope' }, 0))).toBe('bad-request: sender address is not an IP address')
+  })
+
   it('a global cap on peers: the tracker is full for new peers, known ones re-announce', () => {
     const r = new SwarmRegistry({ maxPeers: 1000 })
     for (let i = 0; i < 5000; i++) {
