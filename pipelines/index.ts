@@ -28,6 +28,7 @@ export { FileStorage, ensureFiles, INLINE_WRITE_BYTES, type FileStorageOptions }
 export { FileHandleCache, nodeFileSystem, type FileSystemLike, type FileHandleLike } from './node/file-handle-cache.js'
 export { AlignedAllocator, DIRECT_IO_ALIGNMENT, type AlignedAllocatorOptions } from './node/aligned-memory.js'
 export { OpenFileBudget, DEFAULT_MAX_OPEN_FILES, type Evictable } from './node/open-file-budget.js'
+export { defaultMaxOpenFiles, openFilesFor, parseOpenFilesLimit } from './node/fd-limit.js'
 export { tcpTransport, type TcpTransportOptions } from './node/tcp.js'
 export { nodeHasher, sha1 } from './node/hasher.js'
 export { createTorrentFromPath, type CreateTorrentFromPathOptions } from './node/create-torrent.js'

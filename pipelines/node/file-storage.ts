@@ -6,6 +6,7 @@ import { mapRange, type FileSegment } from '../../lib/storage/file-layout.js'
 import type { Storage } from '../../lib/storage/types.js'
 import { AlignedAllocator, DIRECT_IO_ALIGNMENT, isAligned } from './aligned-memory.js'
 import { FileHandleCache, errno, nodeFileSystem, type FileSystemLike } from './file-handle-cache.js'
+import { defaultMaxOpenFiles } from './fd-limit.js'
 import { DEFAULT_MAX_OPEN_FILES, OpenFileBudget } from './open-file-budget.js'
 import { resolveInside, torrentFilePath } from './resolve-inside.js'
 import { readFully, settleAll, sliceChunks, writeFully, writeInline } from './positional-io.js'
@@ -20,11 +21,12 @@ export interface FileStorageOptions {
   readonly readOnly?: boolean
   /**
    * Most file descriptors open at once, buffered and direct handles together
-   * (counting those being opened and closed); default
-   * {@link DEFAULT_MAX_OPEN_FILES} (128), which leaves room for sockets under
-   * a limit of 256. When full, the least recently used idle handle is
-   * closed (after its `fsync` if written) and the read or write waits for
-   * it. Ignored when `openFiles` is given.
+   * (counting those being opened and closed); default a quarter of the
+   * process's open-file limit, at most {@link DEFAULT_MAX_OPEN_FILES} (128)
+   * and at least 4 (`defaultMaxOpenFiles`), so sockets keep the rest. When
+   * full, the least recently used idle handle is closed (without `fsync`:
+   * `flush` syncs every file written) and the read or write waits for it.
+   * Ignored when `openFiles` is given.
    */
   readonly maxOpenFiles?: number
   /**
@@ -147,7 +149,7 @@ export class FileStorage implements Storage {
     this.#readOnly = options.readOnly === true
     this.#realFs = options.fs === undefined
     this.#inline = (options.writes ?? 'inline') === 'inline'
-    const budget = options.openFiles ?? new OpenFileBudget(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES)
+    const budget = options.openFiles ?? new OpenFileBudget(options.maxOpenFiles ?? defaultMaxOpenFiles())
     this.#cache = new FileHandleCache(options.fs ?? nodeFileSystem, { budget, readOnly: this.#readOnly })
     const directFs = options.directFs ?? (O_DIRECT === undefined ? undefined : directFileSystem(O_DIRECT))
     this.#directOff = this.#readOnly

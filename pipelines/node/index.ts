@@ -12,6 +12,7 @@
 export { FileStorage, ensureFiles, type FileStorageOptions } from './file-storage.js'
 export { FileHandleCache, nodeFileSystem, type FileHandleLike, type FileSystemLike } from './file-handle-cache.js'
 export { OpenFileBudget, DEFAULT_MAX_OPEN_FILES, type Evictable } from './open-file-budget.js'
+export { defaultMaxOpenFiles, openFilesFor, parseOpenFilesLimit } from './fd-limit.js'
 export { resolveInside, torrentFilePath } from './resolve-inside.js'
 export { toStorageError } from './storage-errors.js'
 export { tcpTransport, socketDuplex, TransportError, type TcpTransportOptions } from './tcp.js'
