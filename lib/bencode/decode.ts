@@ -45,12 +45,21 @@ export interface DecodeOptions {
    * The result's `end` says where the value ended. Default `false`.
    */
   readonly allowTrailing?: boolean
+  /**
+   * Accept integers with leading zeros (`i0100e`, `i00e`), negative zero
+   * (`i-0e`, `i-00e`) and string lengths with leading zeros (`05:a.txt`), as
+   * libtorrent 2.0.8 does, each listed in `tolerated`. The limits stay: at
+   * most 20 digits in an integer (zeros included) and 16 in a string length.
+   * For .torrent files and metadata only; wire data keeps the strict rules.
+   * Default `false`.
+   */
+  readonly lenientNumbers?: boolean
 }
 
 /** Something a non-strict decode accepted that the strict rules refuse. */
 export interface ToleratedInput {
-  readonly code: 'unsorted-keys' | 'duplicate-key' | 'trailing-data'
-  /** Byte offset of the key, or of the first trailing byte. */
+  readonly code: 'unsorted-keys' | 'duplicate-key' | 'trailing-data' | 'int-leading-zero' | 'int-negative-zero' | 'string-leading-zero'
+  /** Byte offset of the key, integer or string, or of the first trailing byte. */
   readonly offset: number
 }
 
@@ -81,6 +90,8 @@ const ZERO = 0x30
 const NINE = 0x39
 /** Digits of the longest accepted integer (2^63 has 19; a sign is not a digit). */
 const MAX_INT_DIGITS = 20
+/** Digits of the longest accepted string length, leading zeros included (libtorrent's limit). */
+const MAX_STRING_LENGTH_DIGITS = 16
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 
@@ -127,7 +138,8 @@ type Frame = ListFrame | DictFrame
  *   `int-empty`, `int-leading-zero`, `int-negative-zero`, `int-too-long`,
  *   `int-overflow`, `bad-int`, `string-leading-zero`, `bad-string-length`,
  *   `string-too-long`, `bad-key`, `unsorted-keys`, `duplicate-key`, `missing-value`
- *   (`unsorted-keys` and `duplicate-key` only when strict, `trailing-data` unless `allowTrailing`).
+ *   (`unsorted-keys` and `duplicate-key` only when strict, `trailing-data` unless `allowTrailing`,
+ *   the leading-zero and negative-zero codes unless `lenientNumbers`).
  * @see BEP 3
  */
 export function decode (bytes: Uint8Array, options: DecodeOptions = {}): BValue {
@@ -148,6 +160,7 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
   const strict = options.strict ?? true
   const strictKeys = strict && options.lenientKeys !== true
   const firstWins = !strict && options.duplicateKeys === 'first'
+  const lenientNumbers = options.lenientNumbers === true && !strict
   const tolerated: ToleratedInput[] = []
   const tolerate = (code: ToleratedInput['code'], offset: number): void => {
     if (tolerated.length < MAX_TOLERATED_RECORDS) tolerated.push({ code, offset })
@@ -168,11 +181,14 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
     let p = pos
     let n = 0
     if (bytes[p] === ZERO && p + 1 < len && isDigit(bytes[p + 1] as number)) {
-      throw new BencodeError('string-leading-zero', 'string length with a leading zero', start)
+      if (!lenientNumbers) throw new BencodeError('string-leading-zero', 'string length with a leading zero', start)
+      tolerate('string-leading-zero', start)
     }
     while (p < len) {
       const c = bytes[p] as number
       if (!isDigit(c)) break
+      // only a length padded with zeros gets here: any other is over the limits first
+      if (p - start >= MAX_STRING_LENGTH_DIGITS) throw new BencodeError('bad-string-length', `string length longer than ${MAX_STRING_LENGTH_DIGITS} digits`, start)
       n = n * 10 + (c - ZERO)
       if (n > maxStringLength) throw new BencodeError('string-too-long', `string longer than ${maxStringLength} bytes`, start)
       if (n > len) throw new BencodeError('truncated', `string of ${n} bytes is longer than the input`, start)
@@ -201,16 +217,22 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
     if (bytes[p] !== E) throw new BencodeError('bad-int', 'unexpected byte in an integer', p)
     const digits = p - digitsStart
     if (digits === 0) throw new BencodeError('int-empty', 'integer without digits', start)
-    if (bytes[digitsStart] === ZERO) {
-      if (negative) throw new BencodeError('int-negative-zero', 'negative zero or leading zero', start)
-      if (digits > 1) throw new BencodeError('int-leading-zero', 'integer with a leading zero', start)
+    if (bytes[digitsStart] === ZERO && (negative || digits > 1)) {
+      // lenient: i-0e and i-00e are negative zero, i-03e and i00e leading zeros
+      const code = negative && allZeros(bytes, digitsStart, p) ? 'int-negative-zero' : 'int-leading-zero'
+      if (!lenientNumbers) {
+        if (negative) throw new BencodeError('int-negative-zero', 'negative zero or leading zero', start)
+        throw new BencodeError('int-leading-zero', 'integer with a leading zero', start)
+      }
+      tolerate(code, start)
     }
     token(start)
     pos = p + 1
     if (digits <= 15) {
       let n = 0
       for (let q = digitsStart; q < p; q++) n = n * 10 + ((bytes[q] as number) - ZERO)
-      return negative ? -n : n
+      // 0 - n: negative zero (i-0e) is 0, never -0
+      return negative ? 0 - n : n
     }
     let text = negative ? '-' : ''
     for (let q = digitsStart; q < p; q++) text += String.fromCharCode(bytes[q] as number)
@@ -293,6 +315,11 @@ export function decodeWithInfo (bytes: Uint8Array, options: DecodeOptions = {}):
       parent.key = undefined
     }
   }
+}
+
+function allZeros (b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i] !== ZERO) return false
+  return true
 }
 
 function isDigit (c: number): boolean {

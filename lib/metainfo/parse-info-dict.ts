@@ -41,10 +41,11 @@ export interface InfoLimits {
   readonly windowsPaths?: boolean
   /**
    * `false` (default) reads as libtorrent does: dictionary keys out of order
-   * are accepted, of two equal keys the first is used, and bytes after a
-   * .torrent's root dictionary are ignored; each is reported in `tolerated`.
+   * are accepted, of two equal keys the first is used, bytes after a
+   * .torrent's root dictionary are ignored, and integers and string lengths
+   * may have leading zeros (`i-0e` too); each is reported in `tolerated`.
    * The info-hash is SHA-1 of the `info` bytes as received. `true` refuses
-   * all three (BencodeError), as for data we write ourselves.
+   * all of them (BencodeError), as for data we write ourselves.
    */
   readonly strict?: boolean
 }
@@ -91,6 +92,7 @@ export function bencodeOptions (options: InfoLimits): DecodeOptions {
   return {
     duplicateKeys: 'first',
     allowTrailing: !strict,
+    lenientNumbers: !strict,
     // BEP 52 `piece layers` (in hybrid torrents) is keyed by raw hashes
     lenientKeys: true,
     maxDepth: options.maxBencodeDepth ?? LIMITS.maxBencodeDepth,
@@ -157,6 +159,7 @@ export function readInfo (info: BDict, options: InfoLimits = {}, context: ReadIn
     log.push(`the name "${utf8Lenient(nameBytes)}" is not a usable folder name; the folder is named after the info-hash`)
   }
   if (name === undefined) throw fail('no-name', `the name "${utf8Lenient(nameBytes)}" is not a usable file name`)
+  if (name !== context.infoHashHex && name !== utf8Lenient(nameBytes)) log.push(`name renamed: ${utf8Lenient(nameBytes)} -> ${name}`)
 
   let raw: RawFile[]
   const limits = { maxFileLength, path: pathOptions }

@@ -33,6 +33,21 @@ export interface RawFile {
 const fail = (code: string, message: string, details?: Record<string, unknown>): MetainfoError =>
   new MetainfoError(code, message, details === undefined ? {} : { details })
 
+/**
+ * At most this many `file renamed:` lines for paths changed by sanitising,
+ * and as many again for renames after collisions; one last line counts the rest.
+ */
+export const MAX_RENAME_LINES = 32
+
+/** Logs up to {@link MAX_RENAME_LINES} lines, then counts; `finish` adds `and N more files renamed`. */
+function renameLog (log: ToleratedLog): { add: (line: string) => void, finish: () => void } {
+  let count = 0
+  return {
+    add: (line) => { if (count++ < MAX_RENAME_LINES) log.push(line) },
+    finish: () => { if (count > MAX_RENAME_LINES) log.push(`and ${count - MAX_RENAME_LINES} more files renamed`) }
+  }
+}
+
 /** BitComet's padding files carry no `p` attribute, only this in their name (libtorrent flags them too). */
 const BITCOMET_PAD = '_____padding_file_'
 
@@ -68,15 +83,22 @@ export function readLength (entry: BDict, attr: string, index: number, maxFileLe
 
 /**
  * Read every entry of `info.files`. `name` is the sanitised torrent name, used
- * only for BitComet padding detection.
+ * only for BitComet padding detection. Each path that sanitising changes is
+ * logged (`file renamed: ../evil -> evil`, relative to the torrent folder;
+ * padding files are not), at most {@link MAX_RENAME_LINES} lines.
  * @throws MetainfoError `bad-file`, `bad-file-length`, `missing-path`,
  *   `bad-path`; PathError `path-too-deep`
  */
 export function readFileList (list: readonly BValue[], name: string, limits: FileListLimits, log: ToleratedLog): RawFile[] {
-  return list.map((entry, index) => {
+  const renamed = renameLog(log)
+  const files = list.map((entry, index) => {
     if (!isBDict(entry)) throw fail('bad-file', `file entry is ${typeName(entry)}, not a dictionary`, { file: index })
-    return readEntry(entry, index, name, limits, log)
+    const file = readEntry(entry, index, name, limits, log)
+    if (!file.padding && !sameStrings(file.path, file.originalPath)) renamed.add(`file renamed: ${file.originalPath.join('/')} -> ${file.path.join('/')}`)
+    return file
   })
+  renamed.finish()
+  return files
 }
 
 function readEntry (entry: BDict, index: number, name: string, limits: FileListLimits, log: ToleratedLog): RawFile {
@@ -172,9 +194,11 @@ function foldCase (path: string): string {
  * directory (padding files' directories included; ASCII case ignored), as
  * libtorrent does: `dir/bar.txt` becomes `dir/bar.1.txt`, then `.2`…, the
  * number going before the last extension. Padding files themselves are left
- * alone (they are never written). Each rename is logged.
+ * alone (they are never written). Each rename is logged, at most
+ * {@link MAX_RENAME_LINES} lines.
  */
 export function renameCollisions (files: RawFile[], log: ToleratedLog): void {
+  const renamed = renameLog(log)
   const taken = new Set<string>()
   for (const f of files) {
     for (let i = 1; i < f.path.length; i++) taken.add(foldCase(f.path.slice(0, i).join('/')))
@@ -193,11 +217,12 @@ export function renameCollisions (files: RawFile[], log: ToleratedLog): void {
       const k = candidate.join('/')
       if (taken.has(foldCase(k))) continue
       taken.add(foldCase(k))
-      log.push(`file renamed: ${key} -> ${k}`)
+      renamed.add(`file renamed: ${key} -> ${k}`)
       f.path.splice(0, f.path.length, ...candidate)
       break
     }
   }
+  renamed.finish()
 }
 
 /**

@@ -26,15 +26,18 @@ function compare (a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
-/** Encode, keeping dictionary pair order. */
-export function encodeRaw (v: Raw): Uint8Array {
+/** Rewrites the digits of an integer or a string length (to pad them with zeros). */
+export type NumberStyle = (kind: 'int' | 'str', digits: string) => string
+
+/** Encode, keeping dictionary pair order; `style` may rewrite each number's digits. */
+export function encodeRaw (v: Raw, style: NumberStyle = (_, d) => d): Uint8Array {
   const out: number[] = []
   const put = (b: Uint8Array): void => { for (const x of b) out.push(x) }
   const walk = (x: Raw): void => {
-    if (typeof x === 'number') put(te.encode(`i${x}e`))
+    if (typeof x === 'number') put(te.encode(`i${x < 0 ? '-' : ''}${style('int', String(Math.abs(x)))}e`))
     else if (typeof x === 'string' || x instanceof Uint8Array) {
       const b = typeof x === 'string' ? te.encode(x) : x
-      put(te.encode(`${b.length}:`)); put(b)
+      put(te.encode(`${style('str', String(b.length))}:`)); put(b)
     } else if (Array.isArray(x)) { out.push(0x6c); x.forEach(walk); out.push(0x65) } else {
       out.push(0x64)
       for (const [k, val] of x.pairs) { walk(k); walk(val) }
@@ -155,13 +158,36 @@ function wrongType (r: Rand, info: Record<string, Raw | undefined>, tags: string
   tags.push(`wrong type ${key}`)
 }
 
+/**
+ * Numbers as libtorrent 2.0.8 reads them but BEP 3 forbids: integers and
+ * string lengths padded with zeros (up to and past libtorrent's 20 and 16
+ * digits), negative zero (`i-0e`, `i-00e`); a few tokens or all of them.
+ */
+function numberStyle (r: Rand, tags: string[]): NumberStyle | undefined {
+  if (!chance(r, 0.15)) return undefined
+  const kind = pick(r, ['int', 'str', 'both', 'neg-zero', 'int-limit', 'str-limit'] as const)
+  tags.push(`zeros ${kind}`)
+  const p = pick(r, [0.1, 0.5, 1])
+  const pad = (digits: string, width: number): string => '0'.repeat(Math.max(0, width - digits.length)) + digits
+  return (k, digits) => {
+    if (!chance(r, p)) return digits
+    if (kind === 'neg-zero') return k === 'int' && digits === '0' ? pick(r, ['-0', '-00', '00']) : digits
+    if (kind === 'int-limit') return k === 'int' ? pad(digits, pick(r, [19, 20, 21])) : digits
+    if (kind === 'str-limit') return k === 'str' ? pad(digits, pick(r, [15, 16, 17])) : digits
+    if (kind !== 'both' && kind !== k) return digits
+    return '0'.repeat(1 + Math.floor(r() * 3)) + digits
+  }
+}
+
 function finish (r: Rand, info: Raw, tags: string[]): OddTorrent {
   const unsorted = chance(r, 0.2)
+  const style = numberStyle(r, tags)
+  const zero = style === undefined ? {} : { 'x zero': 0 }
   const outer = unsorted
-    ? { pairs: [['info', info], ['announce', 'http://127.0.0.1:1/announce']] as const }
-    : dict({ announce: 'http://127.0.0.1:1/announce', info })
+    ? { pairs: [['info', info], ['announce', 'http://127.0.0.1:1/announce'], ...Object.entries(zero)] as const }
+    : dict({ announce: 'http://127.0.0.1:1/announce', info, ...zero })
   if (unsorted) tags.push('unsorted outer')
-  let bytes = encodeRaw(outer)
+  let bytes = encodeRaw(outer, style)
   if (chance(r, 0.15)) {
     const tail = pick(r, ['\n', '\r\n', 'garbage', 'e', 'd1:ai1ee'])
     bytes = new Uint8Array([...bytes, ...te.encode(tail)])

@@ -223,3 +223,55 @@ describe('decode: reading as libtorrent does (duplicateKeys, allowTrailing, tole
     expect(r.tolerated).toHaveLength(MAX_TOLERATED_RECORDS)
   })
 })
+
+describe('decode: lenientNumbers (leading zeros and negative zero, as libtorrent 2.0.8)', () => {
+  const lenient: DecodeOptions = { strict: false, lenientNumbers: true }
+
+  it('accepts integers with leading zeros and negative zero, and lists each case', () => {
+    expect(decode(b('i0100e'), lenient)).toBe(100)
+    expect(decode(b('i00e'), lenient)).toBe(0)
+    expect(Object.is(decode(b('i-0e'), lenient), 0)).toBe(true)
+    expect(Object.is(decode(b('i-00e'), lenient), 0)).toBe(true)
+    expect(decode(b('i-0100e'), lenient)).toBe(-100)
+    // 20 digits, zeros included, as libtorrent allows; the sign is not a digit
+    expect(decode(b('i' + '0'.repeat(17) + '100e'), lenient)).toBe(100)
+    expect(decode(b('i-' + '0'.repeat(20) + 'e'), lenient)).toBe(0)
+    expect(decode(b('i09223372036854775807e'), lenient)).toBe(2n ** 63n - 1n)
+    expect(decodeWithInfo(b('li0100ei-0ei-00ei00ee'), lenient).tolerated).toEqual([
+      { code: 'int-leading-zero', offset: 1 },
+      { code: 'int-negative-zero', offset: 7 },
+      { code: 'int-negative-zero', offset: 11 },
+      { code: 'int-leading-zero', offset: 16 }
+    ])
+  })
+
+  it('keeps the digit limit and every other integer rule', () => {
+    fails('i' + '0'.repeat(18) + '100e', 'int-too-long', lenient)
+    fails('i' + '0'.repeat(100_000) + 'e', 'int-too-long', lenient)
+    fails('ie', 'int-empty', lenient)
+    fails('i-e', 'int-empty', lenient)
+    fails('i0x1e', 'bad-int', lenient)
+  })
+
+  it('accepts string lengths with leading zeros, at most 16 digits as libtorrent', () => {
+    expect(decode(b('05:a.txt'), lenient)).toEqual(b('a.txt'))
+    expect(decode(b('00:'), lenient)).toEqual(b(''))
+    expect(decode(b('0'.repeat(15) + '5:a.txt'), lenient)).toEqual(b('a.txt'))
+    expect((decode(b('d01:ai1ee'), lenient) as BDict).a).toBe(1)
+    expect(decodeWithInfo(b('l05:a.txt2:ab0:e'), lenient).tolerated).toEqual([{ code: 'string-leading-zero', offset: 1 }])
+    fails('0'.repeat(16) + '5:a.txt', 'bad-string-length', lenient)
+    // a length of absurdly many zeros is refused at the 17th digit, not scanned to its end
+    const huge = new Uint8Array(10_000_000).fill(0x30)
+    expect(fails(huge, 'bad-string-length', lenient).offset).toBeLessThanOrEqual(16)
+    fails('010:a', 'truncated', lenient)
+  })
+
+  it('strict and strict: false without lenientNumbers still refuse them', () => {
+    for (const options of [{}, { strict: false }]) {
+      fails('i0100e', 'int-leading-zero', options)
+      fails('i-0e', 'int-negative-zero', options)
+      fails('05:a.txt', 'string-leading-zero', options)
+    }
+    fails('i0100e', 'int-leading-zero', { lenientNumbers: true })
+  })
+})

@@ -50,8 +50,12 @@ describe('odd-lt.torrent, read as libtorrent reads it', () => {
       'duplicate keys in info (the first is used)',
       'trailing bytes after the torrent (ignored)',
       'the name ".." is not a usable folder name; the folder is named after the info-hash',
+      'file renamed: a/b/trail   -> ab/trail  ',
+      `file renamed: ${'x'.repeat(300)}.mkv -> ${'x'.repeat(240)}.mkv`,
+      'file renamed: c\u0001\u0000d/e\ufffd\ufffda/\u202eevil.exe -> c_d/e__/evil.exe',
       'padding file #5 has no path',
       'symlink #7 states a length of 7; it takes no room',
+      'file renamed: /./../sub/f -> _/sub/f',
       'symlink dangling points outside the torrent (nowhere); it is an empty file',
       'file renamed: Dir/BAR.txt -> Dir/BAR.1.txt'
     ])
