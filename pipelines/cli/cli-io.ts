@@ -32,6 +32,13 @@ export interface CliIo {
 
 /** The real process: stdout, stderr, node:fs, process signals. */
 export function nodeIo (): CliIo {
+  // A reader that went away (`rxtorrent info x.torrent | head`): stop
+  // quietly, as a command killed by SIGPIPE would, instead of an unhandled
+  // EPIPE error with its stack.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0)
+    throw err
+  })
   return {
     stdout: { write: t => { process.stdout.write(t) }, isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
     stderr: { write: t => { process.stderr.write(t) }, isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },

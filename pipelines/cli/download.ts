@@ -4,7 +4,7 @@ import { FileStorage } from '../node/file-storage.js'
 import { checkOutFolder, parsePeer, parsePort, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT, exitCodeFor, exitCodeForSignal, reasonOf } from './exit-codes.js'
-import { loadInput } from './load-input.js'
+import { loadInput, reportTolerated } from './load-input.js'
 import { downloadMagnet } from '../download-magnet.js'
 import type { TorrentWarning } from '../types.js'
 import { chooseMode, ProgressReporter } from './progress-reporter.js'
@@ -59,8 +59,9 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   const seeding = (values.seed === true || hasSeedLimits(limits)) && limits.minutes !== 0
   const stopper = new SeedStopper(limits)
   await checkOutFolder(values.out)
-  const loaded = await loadInput(input, io)
+  const loaded = await loadInput(input, io, { warn: false })
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
+  if (loaded.kind === 'torrent') reportTolerated(loaded.torrent, input, reporter, io)
   // What the magnet parser tolerated (a dropped tracker, a skipped `so` item).
   if (loaded.kind === 'magnet') for (const message of loaded.magnet.warnings ?? []) reporter.warning({ type: 'warning', message: `magnet: ${message}` })
   // Direct writes where the file system allows them (FileStorageOptions.directIo), unless turned off.

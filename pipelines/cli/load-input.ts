@@ -8,6 +8,7 @@ import { sha1 } from '../node/hasher.js'
 import type { CliIo } from './cli-io.js'
 import { fetchTorrentFile, isHttpUrl } from './fetch-torrent-file.js'
 import { warningLine } from './progress.js'
+import type { ProgressReporter } from './progress-reporter.js'
 
 /** A command's input: a parsed .torrent file or a magnet link. */
 export type LoadedInput =
@@ -95,14 +96,24 @@ export function printTolerated (torrent: Torrent, source: string, io: CliIo): vo
   }
 }
 
+/**
+ * Each entry of `torrent.tolerated` as a warning: a `{"type":"warning"}`
+ * record on stdout with `--json`, else a `rxtorrent: warning:` line on stderr
+ * (with `--quiet` too: it is about the user's own file).
+ */
+export function reportTolerated (torrent: Torrent, source: string, reporter: ProgressReporter, io: CliIo): void {
+  if (reporter.mode !== 'json') { printTolerated(torrent, source, io); return }
+  for (const line of torrent.tolerated ?? []) reporter.warning({ type: 'warning', message: `${source}: ${line}` })
+}
+
 
 /**
  * Load a .torrent file, for commands that need the metadata up front (`seed`);
  * a magnet link is refused with a hint to fetch it first.
  * @throws UsageError `magnet-unsupported`, and as {@link loadInput}
  */
-export async function loadTorrent (input: string, io: CliIo): Promise<Torrent> {
-  const loaded = await loadInput(input, io)
+export async function loadTorrent (input: string, io: CliIo, options: LoadInputOptions = {}): Promise<Torrent> {
+  const loaded = await loadInput(input, io, options)
   if (loaded.kind === 'magnet') {
     throw new UsageError('magnet-unsupported', 'this command needs a .torrent file; fetch one from a magnet link with `rxtorrent info <magnet> --fetch -o file.torrent`')
   }

@@ -10,7 +10,7 @@ import { parsePort, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { parseRate } from './download.js'
 import { EXIT, exitCodeFor, reasonOf } from './exit-codes.js'
-import { loadTorrent } from './load-input.js'
+import { loadTorrent, reportTolerated } from './load-input.js'
 import { formatBytes } from './progress.js'
 import { chooseMode, ProgressReporter } from './progress-reporter.js'
 import { runUntilStopped } from './run-until-stopped.js'
@@ -62,11 +62,12 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
   const uploadLimit = values['upload-limit'] === undefined ? undefined : parseRate(values['upload-limit'], '--upload-limit')
   const stopper = new SeedStopper(parseSeedLimits(values['seed-ratio'], values['seed-time']))
   const host = values.host ?? '0.0.0.0'
-  const torrent = await loadTorrent(input, io)
+  const torrent = await loadTorrent(input, io, { warn: false })
   await checkDataFolder(data)
   await checkPortFree(host, port)
 
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
+  reportTolerated(torrent, input, reporter, io)
   const storage = new FileStorage(torrent, data)
   let checked = false
   let refused = false

@@ -9,7 +9,7 @@ import { parseRate } from './download.js'
 import { checkOutFolder, parsePeer, parsePort, parseStrict, positionals } from './args.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT, exitCodeFor, reasonOf } from './exit-codes.js'
-import { loadInput } from './load-input.js'
+import { loadInput, reportTolerated } from './load-input.js'
 import { chooseMode, ProgressReporter } from './progress-reporter.js'
 import { runUntilStopped } from './run-until-stopped.js'
 import { STREAM_USAGE } from './usage.js'
@@ -63,13 +63,14 @@ export async function streamCommand (argv: readonly string[], io: CliIo): Promis
   const downloadLimit = values['download-limit'] === undefined ? undefined : parseRate(values['download-limit'], '--download-limit')
   const uploadLimit = values['upload-limit'] === undefined ? undefined : parseRate(values['upload-limit'], '--upload-limit')
   if (values.out !== undefined) await checkOutFolder(values.out)
-  const loaded = await loadInput(input, io)
+  const loaded = await loadInput(input, io, { warn: false })
   if (loaded.kind === 'torrent' && fileIndex !== undefined) checkFileIndex(loaded.torrent, fileIndex)
 
   const tempDir = values.out === undefined ? await mkdtemp(join(tmpdir(), 'rxtorrent-stream-')) : undefined
   const out = values.out ?? tempDir as string
   const mode = chooseMode(values, io.stderr)
   const reporter = new ProgressReporter(mode, io.stdout, io.stderr)
+  if (loaded.kind === 'torrent') reportTolerated(loaded.torrent, input, reporter, io)
   // What the magnet parser tolerated (a dropped tracker, a skipped `so` item).
   if (loaded.kind === 'magnet') for (const message of loaded.magnet.warnings ?? []) reporter.warning({ type: 'warning', message: `magnet: ${message}` })
   // Direct writes where the file system allows them (FileStorageOptions.directIo), unless turned off.

@@ -76,6 +76,14 @@ describe('CLI: odd torrents read as libtorrent reads them', { timeout: 30_000 },
     expect(io.err()).toBe(`rxtorrent: warning: ${trailing}: trailing bytes after the torrent (ignored)\n`)
   })
 
+  it('download --json gives each tolerated thing as a warning record on stdout, not a line on stderr', async () => {
+    const io = fakeIo()
+    expect(await main(['download', trailing, '--out', join(root, 'data'), '--json'], io)).toBe(0)
+    const records = io.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string, message?: string })
+    expect(records.filter((r) => r.type === 'warning')).toEqual([{ type: 'warning', message: `${trailing}: trailing bytes after the torrent (ignored)` }])
+    expect(io.err()).toBe('')
+  })
+
   it('seed prints the warnings and serves', async () => {
     const io = fakeIo()
     const seeding = main(['seed', trailing, '--data', join(root, 'data'), '--port', '0', '--host', '127.0.0.1'], io)
