@@ -28,8 +28,8 @@ export const TRACKER_LIMITS = {
   maxTorrents: 10_000,
   /** Most peers a tracker server keeps per torrent. */
   maxPeersPerTorrent: 5000,
-  /** Most peers a tracker server keeps over all torrents (≈ 250 bytes of heap each, about 100 MiB; see SwarmRegistry). */
-  maxPeers: 400_000,
+  /** Most peers a tracker server keeps over all torrents (≈ 300–450 bytes of heap each, under 100 MiB of RSS at the cap; see SwarmRegistry). */
+  maxPeers: 150_000,
   /** Most peer entries one source (IPv4 address or IPv6 /64) may hold in a tracker server, over all torrents. */
   maxPeersPerAddress: 1000
 } as const
