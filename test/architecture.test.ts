@@ -47,7 +47,8 @@ describe('layering', () => {
         bad.push(`${rel}: ${spec}`)
       }
       const body = code(src)
-      if (/\b(Date\.now|Math\.random|setTimeout|setInterval|performance\.now)\s*\(/.test(body)) bad.push(`${rel}: clock, timer or randomness`)
+      if (/\b(Date\.now|Math\.random|setTimeout|setInterval|setImmediate|queueMicrotask|performance\.now|getRandomValues)\s*\(/.test(body)) bad.push(`${rel}: clock, timer or randomness`)
+      if (/\bnew\s+Date\b/.test(body)) bad.push(`${rel}: new Date`)
       if (/\bawait\b/.test(body)) bad.push(`${rel}: await`)
     }
     expect(bad).toEqual([])
@@ -63,8 +64,42 @@ describe('layering', () => {
         if (spec.startsWith('.') && /(^|\/)pipelines\//.test(join(rel, '..', spec))) bad.push(`${rel}: ${spec}`)
       }
       const body = code(src)
-      if (/\b(Date\.now|Math\.random|setTimeout|setInterval|performance\.now)\s*\(/.test(body)) bad.push(`${rel}: clock, timer or randomness`)
+      if (/\b(Date\.now|Math\.random|setTimeout|setInterval|setImmediate|queueMicrotask|performance\.now|getRandomValues)\s*\(/.test(body)) bad.push(`${rel}: clock, timer or randomness`)
+      if (/\bnew\s+Date\b/.test(body)) bad.push(`${rel}: new Date`)
     }
     expect(bad).toEqual([])
+  })
+
+  it('no module imports itself through a chain of value imports', () => {
+    // Edges: relative imports and re-exports that bring values (`import type`
+    // and `export type` lines are left out: they vanish at run time).
+    const graph = new Map<string, string[]>()
+    for (const dir of ['lib', 'operators', 'pipelines']) {
+      for (const f of tsFiles(join(root, dir))) {
+        const body = code(readFileSync(f, 'utf8'))
+        const deps: string[] = []
+        for (const m of body.matchAll(/(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
+          if (/^(import|export)\s+type\b/.test(m[0])) continue
+          deps.push(join(f, '..', (m[1] as string).replace(/\.js$/, '.ts')))
+        }
+        graph.set(f, deps)
+      }
+    }
+    const cycles: string[] = []
+    const state = new Map<string, 'open' | 'done'>()
+    const stack: string[] = []
+    const visit = (f: string): void => {
+      state.set(f, 'open')
+      stack.push(f)
+      for (const d of graph.get(f) ?? []) {
+        if (!graph.has(d)) continue
+        if (state.get(d) === 'open') cycles.push(stack.slice(stack.indexOf(d)).map((x) => relative(root, x)).join(' -> '))
+        else if (!state.has(d)) visit(d)
+      }
+      stack.pop()
+      state.set(f, 'done')
+    }
+    for (const f of graph.keys()) if (!state.has(f)) visit(f)
+    expect(cycles).toEqual([])
   })
 })
