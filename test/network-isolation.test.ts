@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
 import { networkInterfaces } from 'node:os'
@@ -8,9 +9,10 @@ import { describe, expect, it } from 'vitest'
  * loopback (and sets RXTORRENT_REQUIRE_ISOLATION=1), so no test can send a
  * packet off the machine. This checks that the namespace is really there.
  *
- * The probes only ever run when the process sees no interface but `lo`: on a
- * machine with a network they would leave it, so outside the namespace the
- * suite is skipped (or fails, when isolation is required) without sending.
+ * The probes in this process only ever run when it sees no interface but
+ * `lo`: on a machine with a network they would leave it. Outside the
+ * namespace the same probe runs in a child inside a fresh one (or this
+ * suite fails, when isolation is required), never from here.
  */
 const required = process.env.RXTORRENT_REQUIRE_ISOLATION === '1'
 const interfaces = Object.keys(networkInterfaces())
@@ -39,9 +41,31 @@ function udpOutcome (host: string, port: number): Promise<string> {
   })
 }
 
+/**
+ * The probe, run in a child inside a fresh `unshare --net` namespace when
+ * this process is not in one: what `.ci/run` relies on, shown from outside.
+ */
+const CHILD_PROBE = `
+const { connect } = require('node:net')
+const { networkInterfaces } = require('node:os')
+const names = Object.keys(networkInterfaces())
+if (names.some((n) => n !== 'lo')) { console.log(JSON.stringify({ names })); process.exit(0) }
+const s = connect({ host: '${OUTSIDE}', port: 80 })
+s.on('error', (e) => { console.log(JSON.stringify({ names, code: e.code })) })
+s.on('connect', () => { console.log(JSON.stringify({ names, code: 'connected' })); s.destroy() })
+`
+
 describe('network isolation of the test run', () => {
   if (!isolated && !required) {
-    it.skip(`not inside a loopback-only namespace (interfaces: ${interfaces.join(', ')}); .ci/run runs the suite inside one`, () => {})
+    const probe = spawnSync('unshare', ['--net', '--', process.execPath, '-e', CHILD_PROBE], { encoding: 'utf8', timeout: 10_000 })
+    if (probe.status !== 0) {
+      it.skip(`cannot make a network namespace here (unshare --net: ${(probe.stderr || probe.error?.message || 'failed').trim()}); needs root, as .ci/run has`, () => {})
+      return
+    }
+    it('in a namespace like the one .ci/run makes, only lo is seen and a connection out fails at once', () => {
+      // A fresh namespace has only `lo`, still down, so Node lists no interface at all.
+      expect(JSON.parse(probe.stdout)).toEqual({ names: [], code: 'ENETUNREACH' })
+    })
     return
   }
 
