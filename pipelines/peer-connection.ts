@@ -4,7 +4,7 @@ import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { RateMeter } from '../lib/stats/rate-meter.js'
 import { Bitfield } from '../lib/pieces/bitfield.js'
-import { allowedFastSet } from '../lib/swarm/allowed-fast.js'
+import { allowedFastOffer } from '../lib/swarm/allowed-fast.js'
 import { sha1 } from './node/hasher.js'
 import { PeerSession, type PeerEvent } from '../lib/peer/peer-session.js'
 import type { BlockRef } from '../lib/pieces/geometry.js'
@@ -26,9 +26,6 @@ import type { TorrentRuntime } from './torrent-runtime.js'
 
 /** What we call ourselves in the extended handshake (`v`). */
 export const CLIENT_VERSION = 'rxtorrent 0.1.0'
-
-/** Size of the allowed-fast set we offer (BEP 6 suggests 10). */
-const ALLOWED_FAST_K = 10
 
 /** Options of {@link PeerConnection}. */
 export interface PeerConnectionOptions {
@@ -133,7 +130,7 @@ export class PeerConnection {
       // Superseeding (BEP 16): we look empty and offer pieces one at a time.
       const ss = rt.superSeeder
       this.#push(...session.announce(ss === undefined ? rt.have : new Bitfield(rt.torrent.pieceCount)))
-      if (ss === undefined) this.#push(...session.allowFast(this.#allowedFast()))
+      if (ss === undefined) this.#push(...session.allowFast(allowedFastOffer({ host: this.conn.remote?.host, infoHash: this.#runtime.torrent.infoHash, pieceCount: this.#runtime.torrent.pieceCount, has: (i) => this.#runtime.have.has(i), sha1 })))
       if (hs.capabilities.extended) this.#startExtensions()
       rt.peerReady(this)
       if (ss !== undefined) rt.sendOffers(ss.peerJoined(this.key, session.peerHas))
@@ -242,23 +239,6 @@ export class PeerConnection {
         rt.dispatch({ type: 'interest-changed', key: this.key, side: 'am', interested: m.type === 'interested' })
         break
       default: break
-    }
-  }
-
-  /**
-   * BEP 6: the pieces this peer may fetch while choked, by the spec's
-   * algorithm over its IPv4 address (none for IPv6 or small torrents), and
-   * only those we have.
-   */
-  #allowedFast (): number[] {
-    const rt = this.#runtime
-    const host = this.conn.remote?.host
-    if (host === undefined || rt.torrent.pieceCount <= 2 * ALLOWED_FAST_K) return []
-    try {
-      return allowedFastSet({ ip: host, infoHash: rt.torrent.infoHash, pieceCount: rt.torrent.pieceCount, k: ALLOWED_FAST_K, sha1 })
-        .filter((i) => rt.have.has(i))
-    } catch {
-      return [] // not an IPv4 address (a memory-network host name): no allowed-fast set
     }
   }
 

@@ -89,3 +89,23 @@ function checkCount (name: string, value: number, max: number): void {
     throw new UsageError('bad-count', `${name} must be an integer in [0, ${max}], got ${value}`, { details: { [name]: value } })
   }
 }
+
+/** How many pieces a peer is offered to fetch while choked (BEP 6 suggests 10). */
+export const ALLOWED_FAST_K = 10
+
+/**
+ * BEP 6, what we offer a peer that connects from `host`: its allowed-fast
+ * set of `k` pieces by the spec's algorithm, keeping only those `has` says
+ * we hold. Nothing for a torrent of `2k` pieces or fewer (the set would be
+ * most of it) or for a host that is not an IPv4 address (IPv6, or a name on
+ * the memory network).
+ */
+export function allowedFastOffer (options: { host: string | undefined, infoHash: Uint8Array, pieceCount: number, has: (index: number) => boolean, sha1: (data: Uint8Array) => Uint8Array, k?: number }): number[] {
+  const k = options.k ?? ALLOWED_FAST_K
+  if (options.host === undefined || options.pieceCount <= 2 * k) return []
+  try {
+    return allowedFastSet({ ip: options.host, infoHash: options.infoHash, pieceCount: options.pieceCount, k, sha1: options.sha1 }).filter(options.has)
+  } catch {
+    return []
+  }
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, it, expect } from 'vitest'
-import { allowedFastSet } from '../../../lib/swarm/allowed-fast.js'
+import { allowedFastOffer, allowedFastSet } from '../../../lib/swarm/allowed-fast.js'
 import { UsageError } from '../../../lib/errors.js'
 
 const sha1 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha1').update(data).digest())
@@ -86,5 +86,19 @@ describe('allowedFastSet', () => {
     expect(code(() => allowedFastSet({ ...base, pieceCount: Number.NaN, k: 7 }))).toBe('bad-count')
     expect(code(() => allowedFastSet({ ...base, pieceCount: 2 ** 32 + 1, k: 7 }))).toBe('bad-count')
     expect(code(() => allowedFastSet({ ...base, k: 7, sha1: () => new Uint8Array(16) }))).toBe('bad-sha1')
+  })
+})
+
+describe('allowedFastOffer', () => {
+  const offer = { host: '80.4.4.200', infoHash: AA, pieceCount: 1313, sha1, k: 7 }
+  it('offers the spec set, only the pieces we have', () => {
+    expect(allowedFastOffer({ ...offer, has: () => true })).toEqual([1059, 431, 808, 1217, 287, 376, 1188])
+    expect(allowedFastOffer({ ...offer, has: (i) => i < 1000 })).toEqual([431, 808, 287, 376])
+  })
+  it('offers nothing to a small torrent, an unknown host, a host name or an IPv6 address', () => {
+    expect(allowedFastOffer({ ...offer, pieceCount: 14, has: () => true })).toEqual([])
+    expect(allowedFastOffer({ ...offer, host: undefined, has: () => true })).toEqual([])
+    expect(allowedFastOffer({ ...offer, host: 'seed', has: () => true })).toEqual([])
+    expect(allowedFastOffer({ ...offer, host: '2001:db8::1', has: () => true })).toEqual([])
   })
 })
