@@ -25,8 +25,8 @@ import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
 import { chokeRounds } from '../operators/choke-rounds.js'
 import { chokerByRole, leecherChoker, seedChoker } from '../lib/choke/index.js'
-import { webSeedBlocks } from './node/web-seed.js'
-import { Bitfield } from '../lib/pieces/bitfield.js'
+import { startWebSeeds } from './web-seed-sources.js'
+import type { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
 
 /** Options of {@link runTorrent}. */
@@ -297,27 +297,6 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
 
     // BEP 19 web seeds: the torrent's url-list and any given, each a block
     // source through the same planner, assembly and verification as peers.
-    const startWebSeeds = (): void => {
-      if (rt.complete) return
-      const urls = [...new Set([...torrent.urlList, ...(options.webSeeds ?? [])])].filter((u) => /^https?:\/\//i.test(u)).slice(0, 10)
-      const everything = Bitfield.full(torrent.pieceCount)
-      for (const url of urls) {
-        const key = `ws:${url}`
-        sourcesLive++
-        void rt.ingestBlocks(key, webSeedBlocks({
-          url,
-          torrent,
-          key,
-          signal,
-          next: (max) => (rt.complete || rt.policy.isBanned(key) ? [] : rt.planner.next(key, everything, max)),
-          release: (refs) => { for (const r of refs) rt.planner.release(key, r) },
-          onWarning: (message) => { if (!signal.aborted) options.onWarning?.({ type: 'warning', message: `web seed ${url}: ${message}`, peer: key }) }
-        })).catch((e: unknown) => {
-          if (!signal.aborted) options.onWarning?.({ type: 'warning', message: `web seed ${url}: ${e instanceof Error ? e.message : String(e)}`, peer: key })
-        }).finally(() => { sourcesLive--; pump() })
-      }
-    }
-
     const addPeer = (address: PeerAddress, source: PeerSource): void => {
       if (queue.add(address, source, scheduler.now())) pump()
     }
@@ -347,7 +326,10 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       }
       for (const p of options.peers ?? []) addPeer(p, 'manual')
       if (trackersOn) startTrackers()
-      startWebSeeds()
+      for (const seeding of startWebSeeds(rt, options.webSeeds ?? [], signal, options.onWarning)) {
+        sourcesLive++
+        void seeding.finally(() => { sourcesLive--; pump() })
+      }
       for (const source$ of options.peerSources ?? []) {
         sourcesLive++
         sourceSubs.push(source$.subscribe({
