@@ -13,7 +13,7 @@ import { BufferPool } from '../lib/pieces/buffer-pool.js'
 import { DEFAULT_MAX_BUFFERED_BYTES, PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import { parsePeerId } from '../lib/peer-id/index.js'
 import { emptySwarm, reduceSwarm, type SwarmEvent, type SwarmState } from '../lib/swarm/swarm-state.js'
-import { admittedPeers, chokePeers, pexPeers, resolveDuplicate } from '../lib/swarm/swarm-selectors.js'
+import { chokePeers, pexPeers, resolveDuplicate } from '../lib/swarm/swarm-selectors.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import { RequestPlanner } from '../lib/pieces/request-planner.js'
@@ -22,7 +22,6 @@ import { TokenBucket } from '../lib/stats/token-bucket.js'
 import { encodeUploadOnly } from '../lib/extensions/upload-only.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
-import { checkPieces } from '../operators/check-pieces.js'
 import { PieceReadCache } from '../operators/piece-read-cache.js'
 import type { Extension } from '../operators/extension.js'
 import { verifyPieces, type VerifiedPiece } from '../operators/verify-pieces.js'
@@ -31,6 +30,7 @@ import { writePieces } from '../operators/write-pieces.js'
 import { pipe } from 'it-pipe'
 import { PeerConnection } from './peer-connection.js'
 import { PeerPolicy } from './peer-policy.js'
+import { checkRuntime, runtimeProgress } from './runtime-status.js'
 import type { Progress, TorrentWarning } from './types.js'
 
 /** The window of the rates in `Progress`: the last second, as the progress line promises. */
@@ -188,25 +188,10 @@ export class TorrentRuntime {
 
   /**
    * Re-verify whatever data the storage already holds, so a finished download
-   * is not fetched again and a partial one resumes.
+   * is not fetched again and a partial one resumes (`checkRuntime`).
    */
   async check (signal?: AbortSignal): Promise<void> {
-    this.state = 'checking'
-    if (await this.storage.isEmpty?.() === true) {
-      // Nothing on disk yet: every piece is missing, no need to read them.
-      this.piecesChecked = this.torrent.pieceCount
-      this.state = this.complete ? 'seeding' : 'downloading'
-      this.verified$.next(this.have.count)
-      return
-    }
-    for await (const { index, ok } of checkPieces({
-      geometry: this.geometry, pieceHashes: this.torrent.pieceHashes, storage: this.storage, hasher: this.hasher, ...(signal === undefined ? {} : { signal })
-    })) {
-      this.piecesChecked++
-      if (ok) this.planner.pieceVerified(index)
-    }
-    this.state = this.complete ? 'seeding' : 'downloading'
-    this.verified$.next(this.have.count)
+    await checkRuntime(this, signal)
   }
 
   /**
@@ -501,42 +486,9 @@ export class TorrentRuntime {
   /** Count `bytes` sent to a peer in the upload rate. */
   countUpload (bytes: number): void { this.up.add(bytes, this.scheduler.now()) }
 
-  /** A snapshot for the user. */
+  /** A snapshot for the user (`runtimeProgress`). */
   progress (): Progress {
-    const now = this.scheduler.now()
-    this.flushTransfers()
-    const swarm = this.swarm
-    const admitted = admittedPeers(swarm)
-    const downloadRate = this.down.rate(now)
-    let bytesVerified = this.have.count * this.torrent.pieceLength
-    if (this.have.has(this.torrent.pieceCount - 1)) bytesVerified -= this.torrent.pieceLength * this.torrent.pieceCount - this.torrent.length
-    const left = this.torrent.length - bytesVerified
-    return {
-      state: this.state,
-      infoHash: this.torrent.infoHashHex,
-      name: this.torrent.name,
-      piecesVerified: this.have.count,
-      pieceCount: this.torrent.pieceCount,
-      piecesChecked: this.piecesChecked,
-      bytesVerified,
-      length: this.torrent.length,
-      downloaded: this.down.total,
-      uploaded: this.up.total,
-      downloadRate,
-      uploadRate: this.up.rate(now),
-      peers: admitted.length,
-      eta: left === 0 ? 0 : downloadRate > 0 ? Math.round(left / downloadRate) : null,
-      hashFailures: this.hashFailures,
-      elapsedMs: now - this.startedAt,
-      peerStats: admitted.map((p) => ({
-        address: p.key,
-        client: p.client,
-        downloadRate: this.peers.get(p.key)?.downRate.rate(now) ?? 0,
-        uploadRate: this.peers.get(p.key)?.upRate.rate(now) ?? 0,
-        downloaded: p.downloaded,
-        uploaded: p.uploaded
-      }))
-    }
+    return runtimeProgress(this)
   }
 
   /** Close every connection. */
