@@ -2,15 +2,12 @@ import { pipe } from 'it-pipe'
 import { Subject, interval, type SchedulerLike, type Subscription } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
-import { RateMeter } from '../lib/stats/rate-meter.js'
-import { Bitfield } from '../lib/pieces/bitfield.js'
-import { allowedFastOffer } from '../lib/swarm/allowed-fast.js'
-import { sha1 } from './node/hasher.js'
-import { PeerSession, type PeerEvent } from '../lib/peer/peer-session.js'
+import type { RateMeter } from '../lib/stats/rate-meter.js'
+import type { PeerSession, PeerEvent } from '../lib/peer/peer-session.js'
 import type { BlockRef } from '../lib/pieces/geometry.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
 import { encodePieceHeader, makeReserved } from '../lib/wire/index.js'
-import type { Capabilities, Handshake, Message } from '../lib/wire/types.js'
+import type { Capabilities, Handshake } from '../lib/wire/types.js'
 import { demuxMessageBatches } from '../operators/demux-messages.js'
 import { decodeFrames } from '../operators/decode-frames.js'
 import { encodeFrames } from '../operators/encode-frames.js'
@@ -44,9 +41,12 @@ export interface PeerConnectionOptions {
 /**
  * One peer, assembled from operators:
  *
- *     socket.source ─► handshake ─► decodeFrames ─► demuxMessages ─► assemblePieces ─► verifyPieces ─► writePieces ─► runtime
- *                                                        └─► PeerEvent ─► events$ ─► runtime (interest, requests, choking)
- *     socket.sink ◄── encodeFrames ◄── OutboundQueue ◄── commands, and blocks read from storage when the writer is ready
+ *     socket.source ─► handshake ─► decodeFrames ─► demuxMessages ─► assemblePieces ─► verifyPieces ─► writePieces ─► engine (piece-verified)
+ *                                                        └─► PeerEvent ─► engine inputs (lib/torrent step) ─► effects
+ *     socket.sink ◄── encodeFrames ◄── OutboundQueue ◄── the engine's sends, and blocks read from storage when the writer is ready
+ *
+ * The connection makes no protocol decision: it turns bytes into engine
+ * inputs and carries out what the runtime sends back.
  *
  * `run()` resolves when the connection ends, normally or not; the error that
  * ended it (if any) is returned, never thrown, so one peer never takes the
@@ -63,23 +63,11 @@ export class PeerConnection {
   readonly #sent$ = new Subject<void>()
   readonly #received$ = new Subject<void>()
   readonly #subs: Subscription[] = []
-  #session: PeerSession | undefined
   #remote: Handshake | undefined
   #caps: Capabilities | undefined
   #closed = false
   #error: Error | undefined
   #extensions: ExtensionChannel | undefined
-  /**
-   * Payload bytes and the last block's time since the last `transfer` event:
-   * the block path only adds here, `flushTransfer` reports them to the
-   * runtime's swarm state.
-   */
-  #pendingDown = 0
-  #pendingUp = 0
-  #pendingBlockAt = 0
-  /** Payload rates from and to this peer, for the choker (sliding windows fed per block). */
-  readonly downRate = new RateMeter()
-  readonly upRate = new RateMeter()
 
   constructor (runtime: TorrentRuntime, conn: Duplex, key: string, options: PeerConnectionOptions) {
     this.#runtime = runtime
@@ -91,7 +79,11 @@ export class PeerConnection {
     this.#out = new OutboundQueue({ maxQueued: LIMITS.maxOutboundQueue + options.requestQueueDepth })
   }
 
-  get session (): PeerSession | undefined { return this.#session }
+  /** The peer's protocol state, kept by the engine once the connection is open. */
+  get session (): PeerSession | undefined { return this.#runtime.engine.peers.get(this.key)?.session }
+  /** Payload rates from and to this peer (kept by the engine). */
+  get downRate (): RateMeter | undefined { return this.#runtime.engine.peers.get(this.key)?.downRate }
+  get upRate (): RateMeter | undefined { return this.#runtime.engine.peers.get(this.key)?.upRate }
   get remote (): Handshake | undefined { return this.#remote }
   get capabilities (): Capabilities | undefined { return this.#caps }
 
@@ -121,19 +113,16 @@ export class PeerConnection {
       })
       this.#remote = hs.remote
       this.#caps = hs.capabilities
-      rt.admit(this)
+      const refused = rt.input({ type: 'peer-handshaken', peer: this.key, peerId: hs.remote.peerId, fast: hs.capabilities.fast, extended: hs.capabilities.extended }).refused
+      if (refused !== undefined) throw refused
       this.#options.onHandshake?.(this)
-      const session = new PeerSession({ geometry: rt.geometry, fast: hs.capabilities.fast, extended: hs.capabilities.extended, ourHave: rt.have })
-      this.#session = session
+      rt.input({ type: 'peer-open', peer: this.key })
+      const session = this.session
+      if (session === undefined) throw new RxTorrentError('closed', `${this.key} closed before it opened`, { disposition: 'ignore' })
       this.#startTimers(scheduler)
       this.#out.setBlockSource(() => this.#nextUpload())
-      // Superseeding (BEP 16): we look empty and offer pieces one at a time.
-      const ss = rt.superSeeder
-      this.#push(...session.announce(ss === undefined ? rt.have : new Bitfield(rt.torrent.pieceCount)))
-      if (ss === undefined) this.#push(...session.allowFast(allowedFastOffer({ host: this.conn.remote?.host, infoHash: this.#runtime.torrent.infoHash, pieceCount: this.#runtime.torrent.pieceCount, has: (i) => this.#runtime.have.has(i), sha1 })))
       if (hs.capabilities.extended) this.#startExtensions()
-      rt.peerReady(this)
-      if (ss !== undefined) rt.sendOffers(ss.peerJoined(this.key, session.peerHas))
+      rt.input({ type: 'peer-ready', peer: this.key })
 
       const results = pipe(
         rt.downloadBuckets.length === 0 ? hs.source : rateLimitedSource(hs.source, rt.downloadBuckets, limit),
@@ -143,20 +132,13 @@ export class PeerConnection {
         demuxMessageBatches(this.key, session, {
           now: () => scheduler.now(),
           onEvent: (event) => { this.#received$.next(); this.#onEvent(event) },
-          acceptBlock: (index, begin, length) => {
-            const now = scheduler.now()
-            this.#pendingDown += length
-            this.#pendingBlockAt = now
-            this.downRate.add(length, now)
-            return rt.acceptBlock(this, { index, begin, length })
-          },
-          onBatch: () => { this.#received$.next(); this.#flushSession(); rt.topUp(this) }
+          acceptBlock: (index, begin, length) => rt.input({ type: 'block', peer: this.key, ref: { index, begin, length } }).accepted === true,
+          onBatch: () => { this.#received$.next(); rt.input({ type: 'batch-end', peer: this.key }) }
         }),
         rt.piecePath(inFlight)
       )
       for await (const piece of results) {
         inFlight.delete(piece.index)
-        this.flushTransfer()
         rt.pieceDone(piece, this)
       }
       this.close()
@@ -175,28 +157,9 @@ export class PeerConnection {
     this.#push(...messages)
   }
 
-  /**
-   * Tell the peer we have a verified piece; a seed, which will never ask for
-   * it, is not told (one small write per piece spared on both ends of a
-   * download from seeds).
-   */
-  announceHave (index: number): void {
-    const s = this.#session
-    if (s === undefined || this.#closed || s.peerHas.complete) return
-    this.#push(...s.have(index))
-  }
-
-  /**
-   * Report the bytes counted since the last report as one `transfer` event
-   * (nothing when there are none).
-   */
-  flushTransfer (): void {
-    if (this.#pendingDown === 0 && this.#pendingUp === 0) return
-    const down = this.#pendingDown
-    const up = this.#pendingUp
-    this.#pendingDown = 0
-    this.#pendingUp = 0
-    this.#runtime.dispatch({ type: 'transfer', key: this.key, down, up, at: down > 0 ? this.#pendingBlockAt : this.#options.scheduler.now() })
+  /** The engine queued requests from the peer: let the writer pull the next block. */
+  wake (): void {
+    if (!this.#closed) this.#out.wake()
   }
 
   /** Tear the connection down. The first error wins. */
@@ -204,8 +167,7 @@ export class PeerConnection {
     if (this.#closed) return
     this.#closed = true
     this.#error = err
-    this.flushTransfer()
-    this.#runtime.dispatch({ type: 'peer-closed', key: this.key, reason: closeReason(err), at: this.#options.scheduler.now() })
+    this.#runtime.peerClosed(this, err)
     for (const sub of this.#subs) sub.unsubscribe()
     this.#extensions?.stop()
     this.#out.end()
@@ -218,27 +180,10 @@ export class PeerConnection {
   #push (...messages: Parameters<OutboundQueue['push']>[0][]): void {
     if (this.#closed) return
     try {
-      for (const m of messages) {
-        this.#out.push(m)
-        if (!(m instanceof Uint8Array)) this.#observeSent(m)
-      }
+      for (const m of messages) this.#out.push(m)
       this.#sent$.next()
     } catch (err) {
       this.close(asError(err))
-    }
-  }
-
-  /** Our choke and interest changes, as they are queued, go to the swarm state. */
-  #observeSent (m: Message): void {
-    const rt = this.#runtime
-    switch (m.type) {
-      case 'choke': case 'unchoke':
-        rt.dispatch({ type: 'choke-changed', key: this.key, side: 'am', choking: m.type === 'choke', at: this.#options.scheduler.now() })
-        break
-      case 'interested': case 'not-interested':
-        rt.dispatch({ type: 'interest-changed', key: this.key, side: 'am', interested: m.type === 'interested' })
-        break
-      default: break
     }
   }
 
@@ -285,74 +230,28 @@ export class PeerConnection {
     return this.#extensions?.send(name, payload) ?? false
   }
 
-  #flushSession (): void {
-    const s = this.#session
-    if (s === undefined) return
-    const out = s.drainOutgoing()
-    if (out.length > 0) this.#push(...out)
-    const dropped = s.takeDropped()
-    for (const ref of dropped) this.#runtime.planner.release(this.key, ref)
-    if (this.#session?.pendingRequests !== undefined && this.#session.pendingRequests > 0) this.#out.wake()
-  }
-
   #onEvent (event: PeerEvent): void {
     const rt = this.#runtime
-    switch (event.type) {
-      case 'bitfield':
-        this.#haveCount()
-        rt.planner.peerHas(this.key, event.bitfield)
-        rt.updateInterest(this)
-        if (rt.superSeeder !== undefined) rt.sendOffers(rt.superSeeder.peerBitfield(this.key, event.bitfield))
-        break
-      case 'have':
-        this.#haveCount()
-        rt.planner.peerHave(this.key, event.index)
-        rt.updateInterest(this)
-        if (rt.superSeeder !== undefined) rt.sendOffers(rt.superSeeder.peerHas(this.key, event.index))
-        break
-      case 'rejected': rt.planner.release(this.key, event.ref); break
-      case 'suggest': rt.planner.suggest(this.key, event.index); break
-      case 'choked': case 'unchoked':
-        rt.dispatch({ type: 'choke-changed', key: this.key, side: 'peer', choking: event.type === 'choked', at: this.#options.scheduler.now() })
-        break
-      case 'interested': case 'not-interested':
-        rt.dispatch({ type: 'interest-changed', key: this.key, side: 'peer', interested: event.type === 'interested' })
-        rt.chokeRound()
-        break
-      case 'unwanted-block': rt.wasted += event.length; break
-      case 'extended':
-        this.#extensions?.handle(event.id, event.payload)
-        if (event.id === 0) {
-          const reachable = this.reachableAddress
-          if (reachable !== undefined) rt.dispatch({ type: 'reachable', key: this.key, address: reachable })
-        }
-        break
-      default: break
+    rt.input({ type: 'peer-event', peer: this.key, event })
+    if (event.type === 'extended') {
+      this.#extensions?.handle(event.id, event.payload)
+      const remote = this.#extensions?.remote
+      if (event.id === 0 && remote !== undefined) {
+        const reachable = this.reachableAddress
+        if (reachable !== undefined) rt.input({ type: 'extension', peer: this.key, event: { type: 'reachable', address: reachable } })
+        if (remote.reqq !== undefined) rt.input({ type: 'extension', peer: this.key, event: { type: 'request-limit', reqq: remote.reqq } })
+      }
     }
     this.events$.next(event)
   }
 
-  /** The peer's bitfield summary (piece count, seed) to the swarm state. */
-  #haveCount (): void {
-    const has = this.#session?.peerHas
-    if (has !== undefined) this.#runtime.dispatch({ type: 'have-count', key: this.key, count: has.count, seed: has.complete })
-  }
-
   async #nextUpload (): Promise<Array<Uint8Array> | undefined> {
-    const s = this.#session
-    if (s === undefined || this.#closed) return undefined
+    if (this.#closed) return undefined
     const rt = this.#runtime
-    let ref: BlockRef | undefined = s.takeRequest()
-    // Superseeding: only the pieces offered to this peer are served; others are refused.
-    while (ref !== undefined && rt.superSeeder !== undefined && !rt.superSeeder.allowed(this.key, ref.index)) {
-      if (s.fast) this.#push({ type: 'reject-request', index: ref.index, begin: ref.begin, length: ref.length })
-      ref = s.takeRequest()
-    }
+    // The engine picks the request to serve (superseeding refuses pieces not offered).
+    const ref = rt.input({ type: 'upload-next', peer: this.key }).serve
     if (ref === undefined) return undefined
     const data = await rt.readCache.read(ref.index, ref.begin, ref.length)
-    this.#pendingUp += ref.length
-    this.upRate.add(ref.length, rt.scheduler.now())
-    rt.countUpload(ref.length)
     this.#sent$.next()
     return [encodePieceHeader(ref.index, ref.begin, ref.length), data]
   }
@@ -360,23 +259,10 @@ export class PeerConnection {
   #startTimers (scheduler: SchedulerLike): void {
     this.#subs.push(
       keepAlives(this.#sent$, { intervalMs: LIMITS.keepAliveIntervalMs, scheduler }).subscribe((ka) => { this.#push(ka) }),
-      this.#received$.pipe(idleTimeout({ timeoutMs: LIMITS.idleTimeoutMs, scheduler })).subscribe({ error: (err: unknown) => { this.close(asError(err)) } }),
-      interval(5000, scheduler).subscribe(() => {
-        const s = this.#session
-        if (s === undefined) return
-        const expired = s.expire(scheduler.now(), LIMITS.requestTimeoutMs)
-        for (const ref of expired) this.#runtime.planner.release(this.key, ref)
-        if (expired.length > 0) this.#runtime.topUpAll()
-      })
+      this.#received$.pipe(idleTimeout({ timeoutMs: LIMITS.idleTimeoutMs, scheduler })).subscribe({ error: (err: unknown) => { this.close(asError(err)) } })
     )
     this.#received$.next()
   }
-}
-
-/** The reason a connection ended, as the swarm state records it: the error's code or name, `'closed'` without one. */
-function closeReason (err: Error | undefined): string {
-  if (err === undefined) return 'closed'
-  return err instanceof RxTorrentError ? err.code : err.name
 }
 
 function asError (err: unknown): Error {

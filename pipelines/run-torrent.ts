@@ -23,8 +23,7 @@ import { ltTex } from '../operators/extensions/lt-tex.js'
 import { ltDonthave, uploadOnly } from '../operators/extensions/peer-state.js'
 import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
-import { chokeRounds } from '../operators/choke-rounds.js'
-import { chokerByRole, leecherChoker, seedChoker } from '../lib/choke/index.js'
+import { superseeding } from '../lib/torrent/strategies.js'
 import { startWebSeeds } from './web-seed-sources.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
@@ -80,6 +79,15 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       ...(options.downloadLimit === undefined ? {} : { downloadLimit: options.downloadLimit }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
       onFatal: (err) => { settleFatal?.(err) },
+      // The engine's strategies (lib/torrent): the choker decides every unchoke, rounds every 10 s and early ones on interest changes.
+      strategies: {
+        ...(options.choker === undefined ? {} : { choker: options.choker }),
+        ...(options.interest === undefined ? {} : { interest: options.interest }),
+        ...(options.requestDepth === undefined ? {} : { requestDepth: options.requestDepth }),
+        ...(options.peerFilter === undefined ? {} : { peerFilter: options.peerFilter }),
+        ...(options.seedingMode !== undefined ? { seeding: options.seedingMode } : options.superseed === true ? { seeding: superseeding() } : {})
+      },
+      ...(options.wanted === undefined ? {} : { wanted: options.wanted }),
       extensions: [
         // BEP 27: a private torrent's metadata is not offered at all.
         ...(torrent.private ? [] : [utMetadataServe({ metadata: () => torrent.infoBytes })]),
@@ -107,7 +115,6 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       signal
     })
     rtRef = rt
-    if (options.wanted !== undefined) rt.planner.setWanted(options.wanted)
     options.onRuntime?.(rt)
     let listener: Listener | undefined
     let settleFatal: ((err: Error) => void) | undefined
@@ -115,20 +122,6 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     fatal.catch(() => {})
     const sourceSubs: Subscription[] = []
     const ticker = interval(options.progressIntervalMs ?? 1000, scheduler).subscribe(() => { subscriber.next(rt.progress()) })
-    // Choking (lib/choke): tit-for-tat while leeching, rotation while seeding,
-    // re-decided every 10 s; a strategy that throws stops the torrent cleanly.
-    const choking = chokeRounds({
-      peers: () => rt.chokeSnapshot(),
-      choker: options.choker ?? chokerByRole(leecherChoker(), seedChoker()),
-      seeding: () => rt.complete,
-      slots: rt.uploadSlots,
-      scheduler,
-      random
-    }).subscribe({
-      next: (d) => { rt.applyChokeDecision(d.unchoke) },
-      error: (err: unknown) => { settleFatal?.(err instanceof Error ? err : new Error(String(err))) }
-    })
-
     const finish = async (): Promise<void> => {
       // Every piece is written (handed to the OS) before it counts as verified.
       // fsync only on request: a crash of the machine loses at most what the
@@ -165,7 +158,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       if (newcomer === undefined) return false
       const now = scheduler.now()
       const peers = [...rt.peers.values()].flatMap((p) => p.closed || p.conn === conn || p.conn.remote === undefined ? [] : [{
-        key: p.key, address: p.conn.remote, downloadRate: p.downRate.rate(now), seed: p.session?.peerHas.complete === true || rt.swarm.peers.get(p.key)?.uploadOnly === true
+        key: p.key, address: p.conn.remote, downloadRate: p.downRate?.rate(now) ?? 0, seed: p.session?.peerHas.complete === true || rt.swarm.peers.get(p.key)?.uploadOnly === true
       }])
       const d = connectionLimitDecision({ self: self(), newcomer, peers, used: queue.connectedCount + queue.dialing, limit: maxConnections, seeding: rt.complete })
       if (typeof d !== 'object') return d === 'accept'
@@ -315,7 +308,6 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       }
       await rt.check(signal)
       checked = true
-      if (options.superseed === true) rt.enableSuperseed()
       subscriber.next(rt.progress())
       if (rt.complete) await finish()
       if (rt.complete && options.stopWhenComplete) return
@@ -368,7 +360,6 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
 
     return () => {
       ticker.unsubscribe()
-      choking.unsubscribe()
       wake?.unsubscribe()
       for (const sub of sourceSubs) sub.unsubscribe()
       // The `stopped` announce goes out on unsubscribe; close the client after it had its chance.

@@ -36,8 +36,8 @@ export function runtimeProgress (rt: TorrentRuntime): Progress {
     peerStats: admitted.map((p) => ({
       address: p.key,
       client: p.client,
-      downloadRate: rt.peers.get(p.key)?.downRate.rate(now) ?? 0,
-      uploadRate: rt.peers.get(p.key)?.upRate.rate(now) ?? 0,
+      downloadRate: rt.engine.peers.get(p.key)?.downRate.rate(now) ?? 0,
+      uploadRate: rt.engine.peers.get(p.key)?.upRate.rate(now) ?? 0,
       downloaded: p.downloaded,
       uploaded: p.uploaded
     }))

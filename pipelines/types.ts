@@ -8,6 +8,7 @@ import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import type { Choker } from '../lib/choke/types.js'
+import type { InterestPolicy, PeerFilter, RequestDepthPolicy, SeedingMode } from '../lib/torrent/strategies.js'
 
 /** A peer address found by a source (tracker, PEX, DHT…). */
 export interface FoundPeer {
@@ -123,8 +124,21 @@ export interface CommonOptions {
   readonly downloadLimit?: number
   /** Regular unchoke slots (an optimistic one comes on top); default 4. */
   readonly uploadSlots?: number
-  /** The choking strategy; default tit-for-tat while leeching and rotation while seeding (lib/choke). */
+  /**
+   * The choking strategy; default tit-for-tat while leeching and rotation
+   * while seeding (lib/choke). It alone decides who is unchoked: every 10 s,
+   * and in an early round (`ChokeContext.early`) when a peer's interest
+   * changes or an unchoked peer leaves.
+   */
   readonly choker?: Choker
+  /** When we are interested in a peer; default: it has a piece we want (lib/torrent `wantedPiecesInterest`). */
+  readonly interest?: InterestPolicy
+  /** How many requests to keep outstanding to a peer; default 3 s of its rate (lib/torrent `rateRequestDepth`). */
+  readonly requestDepth?: RequestDepthPolicy
+  /** Which peers to refuse or drop, by address, client or behaviour; default every peer is kept. */
+  readonly peerFilter?: PeerFilter
+  /** How a complete torrent seeds: `normalSeeding` (default) or `superseeding()` (BEP 16). */
+  readonly seedingMode?: SeedingMode
   readonly transport?: Transport
   /** Timers; default the async scheduler. */
   readonly scheduler?: SchedulerLike

@@ -14,7 +14,7 @@ export interface OptimisticOptions {
 /**
  * The optimistic unchoke of a round. The previous optimistic peer
  * (`ctx.optimistic`) keeps the slot until the round number is a multiple of
- * `rounds`, as long as it is still connected, interested and not given a
+ * `rounds` (in an early round it keeps it), as long as it is still connected, interested and not given a
  * regular slot. Otherwise a new one is drawn with `ctx.random` among
  * interested peers that we choke and that hold no regular slot; peers
  * connected for less than `newPeerMs` are `newPeerWeight` times likelier to
@@ -32,7 +32,7 @@ export function pickOptimistic (peers: readonly ChokePeer[], regular: ReadonlySe
   const newPeerWeight = Math.max(1, options.newPeerWeight ?? 3)
   const current = ctx.optimistic === undefined ? undefined : peers.find((p) => p.id === ctx.optimistic)
   const currentValid = current !== undefined && current.interested && !regular.has(current.id)
-  if (currentValid && ctx.round % rounds !== 0) return current.id
+  if (currentValid && (ctx.early === true || ctx.round % rounds !== 0)) return current.id
 
   const pool = peers
     .filter((p) => p.interested && p.choked && !regular.has(p.id) && p.id !== ctx.optimistic)

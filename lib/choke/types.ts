@@ -40,6 +40,12 @@ export interface ChokeContext {
   readonly random: () => number
   /** The optimistic peer chosen by the previous round, if any. */
   readonly optimistic?: string
+  /**
+   * An early round, between the regular ones: a peer's interest changed or
+   * a slot freed. `round` is the last regular round's number; the optimistic
+   * peer keeps its slot.
+   */
+  readonly early?: boolean
 }
 
 /** The result of a round: who is unchoked; everyone else is choked. */

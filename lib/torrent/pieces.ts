@@ -1,0 +1,101 @@
+/**
+ * Blocks and pieces: a block counts as downloaded and goes on only while
+ * it is still wanted; a verified piece is announced to every peer that
+ * lacks it and may change our interest; a failed piece is fetched again,
+ * and only a sole source of it is blamed (a piece mixed from several
+ * sources strikes none of them, so an honest peer is never banned for
+ * sharing a piece with a liar; the liar's own pieces convict it).
+ * @see BEP 3, BEP 21 (upload only once complete)
+ */
+import { HashMismatchError } from '../errors.js'
+import { encodeUploadOnly } from '../extensions/upload-only.js'
+import type { BlockRef } from '../pieces/geometry.js'
+import { sendCancels, topUpAll, updateInterest } from './requests.js'
+import { isComplete, type TorrentState } from './state.js'
+import { callStrategy } from './strategy-call.js'
+import type { TorrentEffect } from './types.js'
+
+/** A block arrived from `key` (a peer or another source): true when still wanted. */
+export function blockReceived (state: TorrentState, key: string, ref: BlockRef, now: number, effects: TorrentEffect[]): boolean {
+  const p = state.peers.get(key)
+  if (p !== undefined) {
+    p.pendingDown += ref.length
+    p.pendingBlockAt = now
+    p.downRate.add(ref.length, now)
+  }
+  state.down.add(ref.length, now)
+  const verdict = state.planner.receive(key, ref)
+  sendCancels(state, effects)
+  if (verdict === 'accepted') return true
+  state.wasted += ref.length
+  return false
+}
+
+/** The peer's writer is ready: the next request to serve (others the seeding mode refuses are rejected). */
+export function nextUpload (state: TorrentState, key: string, now: number, effects: TorrentEffect[]): BlockRef | undefined {
+  const p = state.peers.get(key)
+  const s = p?.session
+  if (p === undefined || s === undefined) return undefined
+  const run = state.seedingRun
+  let ref = s.takeRequest()
+  while (ref !== undefined && run !== undefined && !callStrategy('seeding mode', state.strategies.seeding.name, () => run.mayServe(key, (ref as BlockRef).index))) {
+    if (s.fast) effects.push({ type: 'send', peer: key, messages: [{ type: 'reject-request', index: ref.index, begin: ref.begin, length: ref.length }] })
+    ref = s.takeRequest()
+  }
+  if (ref === undefined) return undefined
+  p.pendingUp += ref.length
+  p.upRate.add(ref.length, now)
+  state.up.add(ref.length, now)
+  return ref
+}
+
+/** A piece passed or failed its hash check. */
+export function pieceVerified (state: TorrentState, index: number, ok: boolean, from: string, now: number, effects: TorrentEffect[]): void {
+  if (ok) { pieceGood(state, index, now, effects); return }
+  pieceBad(state, index, from, effects)
+  topUpAll(state, now, effects)
+}
+
+function pieceGood (state: TorrentState, index: number, now: number, effects: TorrentEffect[]): void {
+  state.planner.pieceVerified(index)
+  for (const p of state.peers.values()) {
+    const s = p.session
+    if (s === undefined) continue
+    // A seed will never ask for it: one small write per piece spared on both ends.
+    if (!s.peerHas.complete) effects.push({ type: 'send', peer: p.key, messages: s.have(index) })
+    updateInterest(state, p, now, effects)
+  }
+  effects.push({ type: 'verified', index })
+  if (!isComplete(state) || state.completed) return
+  state.completed = true
+  // BEP 21: once everything we want is here we only upload; say so to peers that understand it.
+  const payload = encodeUploadOnly(true)
+  for (const p of state.peers.values()) if (p.session !== undefined) effects.push({ type: 'send-extension', peer: p.key, name: 'upload_only', payload })
+  effects.push({ type: 'complete' })
+}
+
+function pieceBad (state: TorrentState, index: number, from: string, effects: TorrentEffect[]): void {
+  state.hashFailures++
+  const sources = [...new Set(state.planner.pieceFailed(index))]
+  effects.push({ type: 'warning', message: `piece ${index} failed its hash check (from ${sources.join(', ')})`, peer: sources.length === 1 ? sources[0] as string : from, error: new HashMismatchError(index) })
+  if (sources.length !== 1) return
+  const key = sources[0] as string
+  const p = state.peers.get(key)
+  // A source that is not a connection (a web seed) is struck by its key.
+  const strikeKey = p?.banKey ?? key
+  const strikes = (state.hashStrikes.get(strikeKey) ?? 0) + 1
+  state.hashStrikes.set(strikeKey, strikes)
+  if (strikes < state.maxHashFailures) return
+  state.bans.add(strikeKey)
+  effects.push({ type: 'ban', host: strikeKey })
+  if (p !== undefined) effects.push({ type: 'close', peer: key, error: new HashMismatchError(index, { disposition: 'ban' }) })
+}
+
+/** The data was checked: the torrent runs; a complete one starts its seeding mode. */
+export function checked (state: TorrentState, random: () => number): void {
+  state.started = true
+  state.completed = isComplete(state)
+  if (!state.completed) return
+  const mode = state.strategies.seeding
+  state.seedingRun = callStrategy('seeding mode', mode.name, () => mode.start({ pieceCount: state.geometry.pieceCount, random }))
+}

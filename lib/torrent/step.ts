@@ -1,0 +1,69 @@
+/**
+ * The torrent engine: `step(state, input, ctx) → { state, effects }`. Every
+ * protocol decision of a running torrent is made here, from the input, the
+ * state and the context (time and randomness), by the rules in this folder
+ * and the strategies in the state. Nothing here does I/O or reads a clock;
+ * the pipelines turn effects into sends, closes and timers.
+ *
+ * @example
+ * let state = createTorrentState({ geometry, infoHash, peerId })
+ * ;({ state } = step(state, { type: 'checked' }, ctx))
+ * const r = step(state, { type: 'peer-connecting', peer: '10.0.0.2:6881', outgoing: true }, ctx)
+ * // r.refused === undefined: admitted; r.effects: what to do now
+ */
+import { LIMITS } from '../constants.js'
+import { isRxTorrentError } from '../errors.js'
+import { chokeRound } from './choking.js'
+import { judgePeers, peerBatchEnd, peerClosed, peerReleased, peerConnecting, peerEvent, peerExtension, peerHandshaken, peerOpen, peerReady } from './peers.js'
+import { blockReceived, checked, nextUpload, pieceVerified } from './pieces.js'
+import { expireRequests } from './requests.js'
+import type { TorrentState } from './state.js'
+import type { TorrentContext, TorrentEffect, TorrentInput, TorrentStep } from './types.js'
+
+/**
+ * Apply one input. A strategy that throws stops the torrent: the step
+ * returns a single `stop` effect with `strategy-failed` and every later
+ * step returns nothing.
+ * @throws nothing for peer input; programming errors in the engine propagate
+ */
+export function step (state: TorrentState, input: TorrentInput, ctx: TorrentContext): TorrentStep<TorrentState> {
+  if (state.stopped !== undefined) return input.type === 'block' ? { state, effects: [], accepted: false } : { state, effects: [] }
+  const effects: TorrentEffect[] = []
+  try {
+    return { ...apply(state, input, ctx, effects), state, effects }
+  } catch (err) {
+    if (!isRxTorrentError(err) || err.code !== 'strategy-failed') throw err
+    state.stopped = err
+    return { state, effects: [{ type: 'stop', error: err }] }
+  }
+}
+
+type Reply = Omit<TorrentStep<TorrentState>, 'state' | 'effects'>
+
+function apply (state: TorrentState, input: TorrentInput, ctx: TorrentContext, effects: TorrentEffect[]): Reply {
+  const now = ctx.now
+  switch (input.type) {
+    case 'checked': checked(state, ctx.random); return {}
+    case 'peer-connecting': return refusal(peerConnecting(state, input, now, effects))
+    case 'peer-handshaken': return refusal(peerHandshaken(state, input, now, effects))
+    case 'peer-open': peerOpen(state, input.peer, effects); return {}
+    case 'peer-ready': peerReady(state, input.peer, now, effects); return {}
+    case 'peer-event': peerEvent(state, input.peer, input.event, now, effects); return {}
+    case 'block': return { accepted: blockReceived(state, input.peer, input.ref, now, effects) }
+    case 'batch-end': peerBatchEnd(state, input.peer, now, effects); return {}
+    case 'upload-next': { const serve = nextUpload(state, input.peer, now, effects); return serve === undefined ? {} : { serve } }
+    case 'piece-verified': pieceVerified(state, input.index, input.ok, input.from, now, effects); return {}
+    case 'extension': peerExtension(state, input.peer, input.event, now, effects); return {}
+    case 'peer-closed': peerClosed(state, input, now, effects); return {}
+    case 'peer-released': peerReleased(state, input, now, effects); return {}
+    case 'choke-round':
+      if (!input.early) judgePeers(state, now, effects)
+      effects.push(...chokeRound(state, input.early, ctx))
+      return {}
+    case 'request-expiry': expireRequests(state, now, LIMITS.requestTimeoutMs, effects); return {}
+  }
+}
+
+function refusal (err: ReturnType<typeof peerConnecting>): Reply {
+  return err === undefined ? {} : { refused: err }
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import { fixedRequestDepth, superseeding, type InterestPolicy } from '../../../lib/torrent/strategies.js'
+import type { TorrentState } from '../../../lib/torrent/state.js'
+import { announce, bits, clock, connect, message, run, sent, started } from './helpers.js'
+
+/** Requests the engine sent to `key`, as `index/begin`. */
+const requested = (effects: ReturnType<typeof run>['effects'], key: string): string[] =>
+  effects.flatMap((e) => e.type === 'send' && e.peer === key ? e.messages.flatMap((m) => m.type === 'request' ? [`${m.index}/${m.begin}`] : []) : [])
+
+/** Unchoke us and return the requests that follow. */
+function unchoked (state: TorrentState, key: string): string[] {
+  const fx = [...message(state, key, { type: 'unchoke' }), ...run(state, { type: 'batch-end', peer: key }).effects]
+  return requested(fx, key)
+}
+
+/** Deliver a whole piece (two blocks of 16 KiB) from `key`. */
+function deliver (state: TorrentState, key: string, index: number): boolean[] {
+  return [0, 16384].map((begin) => {
+    state.peers.get(key)?.session?.handle({ type: 'piece', index, begin, block: new Uint8Array(16384) }, clock.t)
+    return run(state, { type: 'block', peer: key, ref: { index, begin, length: 16384 } }).accepted === true
+  })
+}
+
+describe('blocks and pieces (lib/torrent)', () => {
+  it('requests follow the request-depth policy', () => {
+    const state = started(16, { strategies: { requestDepth: fixedRequestDepth(3) } })
+    connect(state, '10.0.0.2:1')
+    announce(state, '10.0.0.2:1', bits(16, 'all'))
+    expect(unchoked(state, '10.0.0.2:1')).toHaveLength(3)
+  })
+
+  it('the interest policy decides interest: a policy that is never interested sends no request', () => {
+    const never: InterestPolicy = { name: 'never', interested: () => false }
+    const state = started(16, { strategies: { interest: never } })
+    connect(state, '10.0.0.2:1')
+    const fx = announce(state, '10.0.0.2:1', bits(16, 'all'))
+    expect(sent(fx, '10.0.0.2:1')).not.toContain('interested')
+    expect(unchoked(state, '10.0.0.2:1')).toEqual([])
+  })
+
+  it('a verified piece is announced to peers that lack it, never to seeds; completion says upload_only', () => {
+    const state = started(1)
+    connect(state, '10.0.0.2:1')
+    connect(state, '10.0.0.3:1')
+    announce(state, '10.0.0.2:1', bits(1, 'all'))
+    expect(unchoked(state, '10.0.0.2:1')).toEqual(['0/0', '0/16384'])
+    expect(deliver(state, '10.0.0.2:1', 0)).toEqual([true, true])
+    const fx = run(state, { type: 'piece-verified', index: 0, ok: true, from: '10.0.0.2:1' }).effects
+    expect(sent(fx, '10.0.0.3:1')).toContain('have')
+    expect(sent(fx, '10.0.0.2:1')).not.toContain('have')
+    expect(fx).toContainEqual({ type: 'verified', index: 0 })
+    expect(fx).toContainEqual({ type: 'complete' })
+    expect(fx.filter((e) => e.type === 'send-extension').map((e) => e.type === 'send-extension' && e.peer)).toEqual(['10.0.0.2:1', '10.0.0.3:1'])
+  })
+
+  it('a block nobody asked for is refused and counted as waste', () => {
+    const state = started(4)
+    connect(state, '10.0.0.2:1')
+    expect(run(state, { type: 'block', peer: '10.0.0.2:1', ref: { index: 1, begin: 0, length: 16384 } }).accepted).toBe(false)
+    expect(state.wasted).toBe(16384)
+  })
+
+  it('a sole source of bad pieces is struck each time and banned at the third; a mixed piece strikes nobody', () => {
+    const state = started(8)
+    connect(state, '10.0.0.2:1')
+    connect(state, '10.0.0.3:1')
+    announce(state, '10.0.0.2:1', bits(8, 'all'))
+    unchoked(state, '10.0.0.2:1')
+    const fails: Array<ReturnType<typeof run>['effects']> = []
+    const outstanding = [...state.peers.get('10.0.0.2:1')?.session?.outstanding.values() ?? []]
+    for (const index of [...new Set(outstanding.map((o) => o.ref.index))]) {
+      deliver(state, '10.0.0.2:1', index)
+      fails.push(run(state, { type: 'piece-verified', index, ok: false, from: '10.0.0.2:1' }).effects)
+      if (fails.length === 3) break
+    }
+    expect(fails).toHaveLength(3)
+    expect(fails[0]?.filter((e) => e.type === 'ban')).toEqual([])
+    expect(fails[2]).toContainEqual({ type: 'ban', host: '10.0.0.2' })
+    expect(fails[2]?.find((e) => e.type === 'close')).toMatchObject({ peer: '10.0.0.2:1', error: { code: 'hash-mismatch', disposition: 'ban' } })
+    expect(state.hashFailures).toBe(3)
+  })
+
+  it('superseeding as the seeding mode: we look empty, offer one piece, and refuse requests for pieces not offered', () => {
+    const state = started(8, { have: [0, 1, 2, 3, 4, 5, 6, 7], strategies: { seeding: superseeding(), choker: { name: 'all', decide: (peers) => ({ unchoke: new Set(peers.map((p) => p.id)) }) } } })
+    const fx = connect(state, '10.0.0.2:1', { fast: true })
+    const types = sent(fx, '10.0.0.2:1')
+    expect(types[0]).toBe('have-none')
+    const offered = fx.flatMap((e) => e.type === 'send' ? e.messages.flatMap((m) => m.type === 'have' ? [m.index] : []) : [])
+    expect(offered).toHaveLength(1)
+    message(state, '10.0.0.2:1', { type: 'interested' })
+    run(state, { type: 'choke-round', early: true })
+    const other = (offered[0] as number + 1) % 8
+    message(state, '10.0.0.2:1', { type: 'request', index: other, begin: 0, length: 16384 })
+    message(state, '10.0.0.2:1', { type: 'request', index: offered[0], begin: 0, length: 16384 })
+    const first = run(state, { type: 'upload-next', peer: '10.0.0.2:1' })
+    expect(first.serve).toEqual({ index: offered[0], begin: 0, length: 16384 })
+    expect(sent(first.effects, '10.0.0.2:1')).toEqual(['reject-request'])
+    expect(run(state, { type: 'upload-next', peer: '10.0.0.2:1' }).serve).toBeUndefined()
+  })
+
+  it('requests older than the timeout are planned again', () => {
+    const state = started(4, { strategies: { requestDepth: fixedRequestDepth(2) } })
+    connect(state, '10.0.0.2:1')
+    connect(state, '10.0.0.3:1')
+    announce(state, '10.0.0.2:1', bits(4, 'all'))
+    announce(state, '10.0.0.3:1', bits(4, 'all'))
+    const first = unchoked(state, '10.0.0.2:1')
+    const second = unchoked(state, '10.0.0.3:1')
+    expect(second.some((r) => first.includes(r))).toBe(false)
+    clock.t += 61_000
+    const fx = run(state, { type: 'request-expiry' }).effects
+    expect(requested(fx, '10.0.0.2:1').length + requested(fx, '10.0.0.3:1').length).toBeGreaterThan(0)
+    clock.t -= 61_000
+  })
+})
