@@ -26,7 +26,7 @@ export { memoryDuplexPair, type MemoryDuplexOptions } from './memory-transport.j
 export { memoryNetwork, type MemoryNetwork } from './memory-network.js'
 export { announceSchedule, type AnnounceOutcome, type AnnounceScheduleOptions, type AnnounceClient, type CompletedSettlement } from './announce-schedule.js'
 export { trackerPeers, torrentTrackerPeers, type TorrentTrackerPeersOptions, type AnnounceStats } from './tracker-peers.js'
-export { chokeRounds, type ChokeRoundsOptions } from './choke-rounds.js'
+export { torrentTicks, type TorrentTicksOptions } from './torrent-ticks.js'
 export { ExtensionChannel, type Extension, type ExtensionPeer, type ExtensionChannelOptions } from './extension.js'
 export { utMetadataServe, utMetadataFetch, requestMetadataPiece, type MetadataPieceEvent, type UtMetadataServeOptions } from './extensions/ut-metadata.js'
 export { utPex, type UtPexOptions, type PexPeersEvent } from './extensions/ut-pex.js'

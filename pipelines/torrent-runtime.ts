@@ -1,4 +1,4 @@
-import { BehaviorSubject, interval, type SchedulerLike, type Subscription } from 'rxjs'
+import { BehaviorSubject, type SchedulerLike, type Subscription } from 'rxjs'
 import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
@@ -20,6 +20,7 @@ import type { TorrentEffect, TorrentExtensionEvent, TorrentInput, TorrentStep } 
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { PieceReadCache } from '../operators/piece-read-cache.js'
+import { torrentTicks } from '../operators/torrent-ticks.js'
 import type { Extension } from '../operators/extension.js'
 import type { BlockIn } from '../operators/assemble-pieces.js'
 import { PeerConnection } from './peer-connection.js'
@@ -30,9 +31,6 @@ import type { VerifiedPiece } from '../operators/verify-pieces.js'
 
 /** The window of the rates in `Progress`: the last second, as the progress line promises. */
 export const PROGRESS_RATE_WINDOW_MS = 1000
-
-/** How often requests are checked for expiry. */
-const EXPIRY_TICK_MS = 5000
 
 /** Options of {@link TorrentRuntime}. */
 export interface TorrentRuntimeOptions {
@@ -245,12 +243,8 @@ export class TorrentRuntime {
   async check (signal?: AbortSignal): Promise<void> {
     await checkRuntime(this, signal)
     this.input({ type: 'checked' })
-    const roundMs = this.#options.chokeRoundMs ?? 10_000
-    this.input({ type: 'choke-round', early: false })
-    this.#timers.push(
-      interval(roundMs, this.scheduler).subscribe(() => { this.input({ type: 'choke-round', early: false }) }),
-      interval(EXPIRY_TICK_MS, this.scheduler).subscribe(() => { this.input({ type: 'request-expiry' }) })
-    )
+    const ticks = torrentTicks({ scheduler: this.scheduler, ...(this.#options.chokeRoundMs === undefined ? {} : { chokeRoundMs: this.#options.chokeRoundMs }) })
+    this.#timers.push(ticks.subscribe((tick) => { this.input(tick) }))
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Choking strategies: pure functions from a snapshot of peers to the set of
- * peers to unchoke this round. Pass one to `chokeRounds` (operators) or call
+ * peers to unchoke this round. Pass one to a torrent (`choker` option; the engine in lib/torrent runs its rounds) or call
  * `decide` yourself in a simulation.
  *
  * @example

@@ -22,6 +22,7 @@ import { emptySwarm, type SwarmState } from '../swarm/swarm-state.js'
 import { formatAddress, type PeerAddress } from '../transport/types.js'
 import { keepAllPeers, normalSeeding, rateRequestDepth, wantedPiecesInterest, type InterestPolicy, type PeerFilter, type RequestDepthPolicy, type SeedingMode, type SeedingRun } from './strategies.js'
 import { chokerByRole } from '../choke/choker-by-role.js'
+import { guardPicker, type GuardedPicker } from './guarded-picker.js'
 import { leecherChoker } from '../choke/leecher-choker.js'
 import { seedChoker } from '../choke/seed-choker.js'
 
@@ -78,6 +79,8 @@ export interface TorrentState {
   readonly ourPeerId: string
   readonly have: Bitfield
   readonly planner: RequestPlanner
+  /** The piece picker the planner runs, guarded (lib/torrent/guarded-picker). */
+  readonly picker: GuardedPicker
   readonly peers: Map<string, EnginePeer>
   /** Connections closed whose in-flight work is not yet released (`peer-released`). */
   readonly closing: Set<string>
@@ -135,7 +138,8 @@ export const defaultChoker = (): Choker => chokerByRole(leecherChoker(), seedCho
 /** A torrent that has nothing yet and knows no peer. */
 export function createTorrentState (options: TorrentStateOptions): TorrentState {
   const have = new Bitfield(options.geometry.pieceCount)
-  const planner = new RequestPlanner(options.geometry, { have, picker: options.picker ?? rarestFirst(options.random === undefined ? {} : { random: options.random }) })
+  const picker = guardPicker(options.picker ?? rarestFirst(options.random === undefined ? {} : { random: options.random }))
+  const planner = new RequestPlanner(options.geometry, { have, picker })
   if (options.wanted !== undefined) planner.setWanted(options.wanted)
   const s = options.strategies ?? {}
   return {
@@ -144,6 +148,7 @@ export function createTorrentState (options: TorrentStateOptions): TorrentState 
     ourPeerId: hex(options.peerId),
     have,
     planner,
+    picker,
     peers: new Map(),
     closing: new Set(),
     swarm: emptySwarm(),

@@ -57,7 +57,7 @@ function apply (state: TorrentState, input: TorrentInput, ctx: TorrentContext, e
     case 'peer-closed': peerClosed(state, input, now, effects); return {}
     case 'peer-released': peerReleased(state, input, now, effects); return {}
     case 'choke-round':
-      if (!input.early) judgePeers(state, now, effects)
+      if (!input.early) { judgePeers(state, now, effects); pickerWarning(state, effects) }
       effects.push(...chokeRound(state, input.early, ctx))
       return {}
     case 'request-expiry': expireRequests(state, now, LIMITS.requestTimeoutMs, effects); return {}
@@ -66,4 +66,10 @@ function apply (state: TorrentState, input: TorrentInput, ctx: TorrentContext, e
 
 function refusal (err: ReturnType<typeof peerConnecting>): Reply {
   return err === undefined ? {} : { refused: err }
+}
+
+/** Picks the planner could not use since the last regular round: one warning. */
+function pickerWarning (state: TorrentState, effects: TorrentEffect[]): void {
+  const n = state.picker.takeIgnored()
+  if (n > 0) effects.push({ type: 'warning', message: `the piece picker returned ${n} piece(s) that cannot be fetched (held, missing at the peer, unwanted or in progress); ignored` })
 }

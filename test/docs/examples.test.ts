@@ -8,6 +8,7 @@ import { fetchFromOnePeer } from '../../docs/examples/custom-pipeline.js'
 import { inOrder } from '../../docs/examples/sequential-picker.js'
 import { notes, type NoteEvent } from '../../docs/examples/custom-extension.js'
 import { oldestFirst } from '../../docs/examples/custom-choker.js'
+import { seedsOnly, shallow, strict } from '../../docs/examples/strategies.js'
 import { filledStorage, makeData, makeTorrent } from '../pipelines/swarm-helpers.js'
 
 /** The examples in docs/guide.md, run as written. */
@@ -79,5 +80,33 @@ describe('docs/examples', () => {
     await lastValueFrom(download(torrent, { out: '', storage: out, transport: net.transport('10.0.0.2'), peers: [addr], hasher: nodeHasher }))
     sub.unsubscribe()
     expect(Buffer.compare(await out.read(0, data.length), data)).toBe(0)
+  })
+
+  it('the interest, request-depth, peer-filter and seeding-mode strategies are obeyed', async () => {
+    // A seeds-only, shallow downloader against an ordinary seed: interested (the seed has every piece), at most 4 requests deep.
+    const plain = await seeded(6)
+    let deepest = 0
+    const out = new MemoryStorage(plain.data.length)
+    const counting = { ...shallow, depth: (i: Parameters<typeof shallow.depth>[0]) => { const d = shallow.depth(i); deepest = Math.max(deepest, d); return d } }
+    await lastValueFrom(download(plain.torrent, { out: '', storage: out, transport: plain.net.transport('10.0.0.2'), peers: [plain.addr], hasher: nodeHasher, interest: seedsOnly, requestDepth: counting }))
+    plain.stop()
+    expect(deepest).toBe(4)
+    expect(Buffer.compare(await out.read(0, plain.data.length), plain.data)).toBe(0)
+  })
+
+  it('a seed with the strict peer filter serves a peer it keeps', async () => {
+    const data = makeData(6 * 16384, 24)
+    const torrent = makeTorrent(data, 16384)
+    const net = memoryNetwork()
+    let resolve!: (a: PeerAddress) => void
+    const listening = new Promise<PeerAddress>((r) => { resolve = r })
+    const sub = seed(torrent, { data: '', storage: await filledStorage(data), transport: net.transport('10.0.0.1'), port: 0, hasher: nodeHasher, onListening: resolve, peerFilter: strict }).subscribe()
+    const addr = await listening
+    const got = new MemoryStorage(data.length)
+    await lastValueFrom(download(torrent, { out: '', storage: got, transport: net.transport('10.0.0.3'), peers: [addr], hasher: nodeHasher }))
+    sub.unsubscribe()
+    expect(Buffer.compare(await got.read(0, data.length), data)).toBe(0)
+    expect(strict.judge({ stage: 'connecting', key: '10.66.1.1:1', outgoing: false, address: { host: '10.66.1.1', port: 1 } })).toBe('ban')
+    expect(strict.judge({ stage: 'round', key: 'x', outgoing: true, connectedMs: 200_000, downloaded: 0, uploaded: 0 })).toBe('drop')
   })
 })

@@ -113,3 +113,24 @@ describe('blocks and pieces (lib/torrent)', () => {
     clock.t -= 61_000
   })
 })
+
+describe('a piece picker that misbehaves (lib/torrent)', () => {
+  it('picks that cannot be fetched are ignored, with one warning at the next round', () => {
+    const state = started(8, { have: [0], picker: { pick: () => [0, 99, -1, 2.5, 'x' as never, 3, 3] } })
+    connect(state, '10.0.0.2:1')
+    announce(state, '10.0.0.2:1', bits(8, [0, 1, 2]))
+    expect(unchoked(state, '10.0.0.2:1')).toEqual([])
+    const warnings = run(state, { type: 'choke-round', early: false }).effects.filter((e) => e.type === 'warning')
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatchObject({ message: expect.stringContaining('cannot be fetched') })
+    expect(run(state, { type: 'choke-round', early: false }).effects.filter((e) => e.type === 'warning')).toEqual([])
+  })
+
+  it('a picker that throws stops the torrent with strategy-failed', () => {
+    const state = started(8, { picker: { pick: () => { throw new Error('bad pick') } } })
+    connect(state, '10.0.0.2:1')
+    announce(state, '10.0.0.2:1', bits(8, 'all'))
+    const fx = [...message(state, '10.0.0.2:1', { type: 'unchoke' }), ...run(state, { type: 'batch-end', peer: '10.0.0.2:1' }).effects]
+    expect(fx).toMatchObject([{ type: 'stop', error: { code: 'strategy-failed', message: expect.stringContaining('bad pick') } }])
+  })
+})
