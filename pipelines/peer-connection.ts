@@ -1,34 +1,61 @@
 import { pipe } from 'it-pipe'
-import { Subject, interval, type SchedulerLike, type Subscription } from 'rxjs'
+import { Subject, type SchedulerLike, type Subscription } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
 import { RxTorrentError } from '../lib/errors.js'
 import type { RateMeter } from '../lib/stats/rate-meter.js'
+import type { TokenBucket } from '../lib/stats/token-bucket.js'
 import type { PeerSession, PeerEvent } from '../lib/peer/peer-session.js'
-import type { BlockRef } from '../lib/pieces/geometry.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
-import { encodePieceHeader, makeReserved } from '../lib/wire/index.js'
+import type { TorrentInput } from '../lib/torrent/types.js'
+import type { BlockRef } from '../lib/pieces/geometry.js'
+import { encodePieceHeader } from '../lib/wire/index.js'
 import type { Capabilities, Handshake } from '../lib/wire/types.js'
 import { demuxMessageBatches } from '../operators/demux-messages.js'
 import { decodeFrames } from '../operators/decode-frames.js'
-import { encodeFrames } from '../operators/encode-frames.js'
-import { handshake } from '../operators/handshake.js'
 import { idleTimeout } from '../operators/idle-timeout.js'
 import { keepAlives } from '../operators/keep-alive.js'
-import { OutboundQueue } from '../operators/outbound-queue.js'
-import { rateLimit, rateLimitedSource } from '../operators/rate-limit.js'
-import { ExtensionChannel } from '../operators/extension.js'
+import type { OutboundQueue } from '../operators/outbound-queue.js'
+import { rateLimitedSource } from '../operators/rate-limit.js'
+import { ExtensionChannel, type Extension } from '../operators/extension.js'
+import type { BlockIn } from '../operators/assemble-pieces.js'
+import type { VerifiedPiece } from '../operators/verify-pieces.js'
 import type { ExtendedHandshake } from '../lib/extensions/extended-handshake.js'
 import { normalizeIp } from '../lib/tracker/ip-address.js'
-import type { TorrentRuntime } from './torrent-runtime.js'
+import { asError, type HandshakenConnection } from './peer-handshake.js'
 
 /** What we call ourselves in the extended handshake (`v`). */
 export const CLIENT_VERSION = 'rxtorrent 0.1.0'
 
+/**
+ * What a connection needs from the torrent it serves (`TorrentRuntime`
+ * provides it): the engine to step, the data plane, the extensions.
+ */
+export interface ConnectionHost {
+  /** Step the engine with one input, carrying out its effects; the replies some inputs have. */
+  input: (input: TorrentInput) => { readonly accepted?: boolean, readonly serve?: BlockRef }
+  /** What the engine keeps of each peer (its session and rates). */
+  readonly engine: { readonly peers: ReadonlyMap<string, { readonly session?: PeerSession, readonly downRate: RateMeter, readonly upRate: RateMeter }> }
+  /** Token buckets inbound bytes pass (download limits). */
+  readonly downloadBuckets: readonly TokenBucket[]
+  /** Block reads for uploads. */
+  readonly readCache: { read: (index: number, begin: number, length: number) => Promise<Uint8Array> }
+  readonly extensions: ReadonlyArray<Extension>
+  readonly listenAddress: PeerAddress | undefined
+  /** An extension's event. */
+  extensionEvent: (peer: PeerConnection, name: string, event: unknown) => void
+  /** Blocks into verified, written pieces (`piecePath`). */
+  piecePath: (inFlight: Set<number>) => (blocks: AsyncIterable<BlockIn | readonly BlockIn[]>) => AsyncIterable<VerifiedPiece>
+  /** A piece went through verification. */
+  pieceDone: (piece: VerifiedPiece, from: { readonly key: string }) => void
+  /** The connection closed (the engine's `peer-closed`). */
+  peerClosed: (peer: PeerConnection, error: Error | undefined) => void
+  /** The connection's data path is done (the engine's `peer-released`). */
+  peerGone: (peer: PeerConnection, unfinished: ReadonlySet<number>) => void
+}
+
 /** Options of {@link PeerConnection}. */
 export interface PeerConnectionOptions {
-  readonly role: 'initiator' | 'responder'
   readonly scheduler: SchedulerLike
-  readonly requestQueueDepth: number
   /**
    * Called once the handshake is done and the peer admitted, before any
    * message is sent; throwing closes the connection with that error (e.g. the
@@ -39,7 +66,7 @@ export interface PeerConnectionOptions {
 }
 
 /**
- * One peer, assembled from operators:
+ * One peer whose handshake is done (`handshakeConnection`), assembled from operators:
  *
  *     socket.source ─► handshake ─► decodeFrames ─► demuxMessages ─► assemblePieces ─► verifyPieces ─► writePieces ─► engine (piece-verified)
  *                                                        └─► PeerEvent ─► engine inputs (lib/torrent step) ─► effects
@@ -57,26 +84,25 @@ export class PeerConnection {
   readonly host: string
   readonly conn: Duplex
   readonly events$ = new Subject<PeerEvent>()
-  readonly #runtime: TorrentRuntime
+  readonly #runtime: ConnectionHost
   readonly #options: PeerConnectionOptions
+  readonly #hs: HandshakenConnection
   readonly #out: OutboundQueue
   readonly #sent$ = new Subject<void>()
   readonly #received$ = new Subject<void>()
   readonly #subs: Subscription[] = []
-  #remote: Handshake | undefined
-  #caps: Capabilities | undefined
   #closed = false
   #error: Error | undefined
   #extensions: ExtensionChannel | undefined
 
-  constructor (runtime: TorrentRuntime, conn: Duplex, key: string, options: PeerConnectionOptions) {
-    this.#runtime = runtime
-    this.conn = conn
+  constructor (host: ConnectionHost, hs: HandshakenConnection, key: string, options: PeerConnectionOptions) {
+    this.#runtime = host
+    this.#hs = hs
+    this.conn = hs.conn
     this.key = key
-    this.host = conn.remote?.host ?? key
+    this.host = hs.conn.remote?.host ?? key
     this.#options = options
-    // Room for a full window of requests on top of the control messages.
-    this.#out = new OutboundQueue({ maxQueued: LIMITS.maxOutboundQueue + options.requestQueueDepth })
+    this.#out = hs.out
   }
 
   /** The peer's protocol state, kept by the engine once the connection is open. */
@@ -84,8 +110,8 @@ export class PeerConnection {
   /** Payload rates from and to this peer (kept by the engine). */
   get downRate (): RateMeter | undefined { return this.#runtime.engine.peers.get(this.key)?.downRate }
   get upRate (): RateMeter | undefined { return this.#runtime.engine.peers.get(this.key)?.upRate }
-  get remote (): Handshake | undefined { return this.#remote }
-  get capabilities (): Capabilities | undefined { return this.#caps }
+  get remote (): Handshake { return this.#hs.remote }
+  get capabilities (): Capabilities { return this.#hs.capabilities }
 
   /** Runs the connection to its end; resolves with the error that ended it, if any. */
   async run (): Promise<Error | undefined> {
@@ -95,25 +121,11 @@ export class PeerConnection {
     this.#options.signal?.addEventListener('abort', onAbort, { once: true })
     // Pieces assembled from this connection's blocks but not yet verified and written.
     const inFlight = new Set<number>()
-    // Rate limits (operators/rate-limit): outbound bytes against the upload
-    // buckets; inbound chunks are pulled no faster than the download buckets
-    // allow, so a limited download closes the peer's TCP window.
+    const hs = this.#hs
     const limit = { scheduler, ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal }) }
-    const outbound = rt.uploadBuckets.length === 0 ? pipe(this.#out, encodeFrames()) : pipe(this.#out, encodeFrames(), (src: AsyncIterable<Uint8Array>) => rateLimit(rt.uploadBuckets, limit)(src))
-    const sinkDone = this.conn.sink(outbound).catch((err: unknown) => { this.close(asError(err)) })
+    void hs.sinkDone.then((err) => { if (err !== undefined) this.close(err) })
     try {
-      const hs = await handshake({ source: this.conn.source, write: (b) => { this.#push(b) } }, {
-        role: this.#options.role,
-        infoHash: rt.torrent.infoHash,
-        peerId: rt.peerId,
-        reserved: makeReserved({ fast: true, extended: true, dht: false }),
-        timeoutMs: LIMITS.handshakeTimeoutMs,
-        scheduler,
-        signal: this.#options.signal
-      })
-      this.#remote = hs.remote
-      this.#caps = hs.capabilities
-      const refused = rt.input({ type: 'peer-handshaken', peer: this.key, peerId: hs.remote.peerId, fast: hs.capabilities.fast, extended: hs.capabilities.extended }).refused
+      const refused = (rt.input({ type: 'peer-handshaken', peer: this.key, peerId: hs.remote.peerId, fast: hs.capabilities.fast, extended: hs.capabilities.extended }) as { refused?: Error }).refused
       if (refused !== undefined) throw refused
       this.#options.onHandshake?.(this)
       rt.input({ type: 'peer-open', peer: this.key })
@@ -125,7 +137,7 @@ export class PeerConnection {
       rt.input({ type: 'peer-ready', peer: this.key })
 
       const results = pipe(
-        rt.downloadBuckets.length === 0 ? hs.source : rateLimitedSource(hs.source, rt.downloadBuckets, limit),
+        rt.downloadBuckets.length === 0 ? hs.source : rateLimitedSource(hs.source, [...rt.downloadBuckets], limit),
         // Borrowed chunks (reused read buffers): blocks are copied into their
         // piece's buffer by the assembler before the next chunk is read.
         decodeFrames({ maxMessageLength: LIMITS.maxMessageLength, borrowedChunks: this.conn.borrowedChunks === true }),
@@ -146,7 +158,7 @@ export class PeerConnection {
       this.close(asError(err))
     } finally {
       this.#options.signal?.removeEventListener('abort', onAbort)
-      await sinkDone
+      await hs.sinkDone
       rt.peerGone(this, inFlight)
     }
     return this.#error
@@ -217,13 +229,13 @@ export class PeerConnection {
   get reachableAddress (): PeerAddress | undefined {
     const remote = this.conn.remote
     if (remote === undefined) return undefined
-    if (this.#options.role === 'initiator') return remote
+    if (this.#hs.role === 'initiator') return remote
     const p = this.#extensions?.remote?.p
     return p === undefined ? undefined : { host: remote.host, port: p }
   }
 
   /** True when we dialed this peer. */
-  get outgoing (): boolean { return this.#options.role === 'initiator' }
+  get outgoing (): boolean { return this.#hs.role === 'initiator' }
 
   /** Send a payload under extension `name`; false when the peer lacks it. */
   sendExtension (name: string, payload: Uint8Array): boolean {
@@ -264,9 +276,3 @@ export class PeerConnection {
     this.#received$.next()
   }
 }
-
-function asError (err: unknown): Error {
-  if (err instanceof Error) return err
-  return new RxTorrentError('unknown', String(err), { disposition: 'disconnect' })
-}
-

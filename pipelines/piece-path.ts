@@ -2,7 +2,23 @@ import { pipe } from 'it-pipe'
 import { assemblePieces, type BlockIn } from '../operators/assemble-pieces.js'
 import { verifyPieces, type VerifiedPiece } from '../operators/verify-pieces.js'
 import { writePieces } from '../operators/write-pieces.js'
-import type { TorrentRuntime } from './torrent-runtime.js'
+import type { Hasher, Storage } from '../lib/storage/types.js'
+import type { Torrent } from '../lib/metainfo/types.js'
+import type { PieceAssembler } from '../lib/pieces/piece-assembler.js'
+import type { BlockRef } from '../lib/pieces/geometry.js'
+import type { TorrentInput } from '../lib/torrent/types.js'
+
+/** What the block path needs of a torrent (`TorrentRuntime` provides it). */
+export interface PiecePathHost {
+  readonly torrent: Pick<Torrent, 'pieceHashes' | 'pieceLength'>
+  readonly assembler: PieceAssembler
+  readonly hasher: Hasher
+  readonly storage: Storage
+  /** Step the engine (`block`, `peer-released`). */
+  input: (input: TorrentInput) => { readonly accepted?: boolean, readonly serve?: BlockRef }
+  /** A piece went through verification. */
+  pieceDone: (piece: VerifiedPiece, from: { readonly key: string }) => void
+}
 
 /**
  * The block path every source shares: blocks into pieces (one assembler for
@@ -11,7 +27,7 @@ import type { TorrentRuntime } from './torrent-runtime.js'
  * and written are kept in `inFlight`, so a source that dies can give them
  * back (the engine's `peer-closed`).
  */
-export function piecePath (rt: TorrentRuntime, inFlight: Set<number>): (blocks: AsyncIterable<BlockIn | readonly BlockIn[]>) => AsyncIterable<VerifiedPiece> {
+export function piecePath (rt: PiecePathHost, inFlight: Set<number>): (blocks: AsyncIterable<BlockIn | readonly BlockIn[]>) => AsyncIterable<VerifiedPiece> {
   return (blocks) => pipe(
     blocks,
     assemblePieces(rt.assembler),
@@ -28,7 +44,7 @@ export function piecePath (rt: TorrentRuntime, inFlight: Set<number>): (blocks: 
  * (`block`). Resolves when the source ends; what it left unfinished is
  * freed for others.
  */
-export async function ingestBlocks (rt: TorrentRuntime, key: string, source: AsyncIterable<BlockIn>): Promise<void> {
+export async function ingestBlocks (rt: PiecePathHost, key: string, source: AsyncIterable<BlockIn>): Promise<void> {
   const inFlight = new Set<number>()
   const accepted = async function * (blocks: AsyncIterable<BlockIn>): AsyncGenerator<BlockIn> {
     for await (const b of blocks) {

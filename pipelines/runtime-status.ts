@@ -1,13 +1,43 @@
 import { admittedPeers } from '../lib/swarm/swarm-selectors.js'
 import { checkPieces } from '../operators/check-pieces.js'
-import type { TorrentRuntime } from './torrent-runtime.js'
-import type { Progress } from './types.js'
+import type { Torrent } from '../lib/metainfo/types.js'
+import type { Bitfield } from '../lib/pieces/bitfield.js'
+import type { PieceGeometry } from '../lib/pieces/geometry.js'
+import type { RequestPlanner } from '../lib/pieces/request-planner.js'
+import type { RateMeter } from '../lib/stats/rate-meter.js'
+import type { Hasher, Storage } from '../lib/storage/types.js'
+import type { SwarmState } from '../lib/swarm/swarm-state.js'
+import type { BehaviorSubject, SchedulerLike } from 'rxjs'
+import type { Progress } from './progress-types.js'
+
+/** What the progress snapshot and the re-check read of a running torrent (`TorrentRuntime` provides it). */
+export interface RuntimeView {
+  readonly torrent: Torrent
+  readonly geometry: PieceGeometry
+  readonly storage: Storage
+  readonly hasher: Hasher
+  readonly scheduler: SchedulerLike
+  readonly have: Bitfield
+  readonly planner: RequestPlanner
+  readonly complete: boolean
+  readonly swarm: SwarmState
+  readonly down: RateMeter
+  readonly up: RateMeter
+  readonly hashFailures: number
+  readonly startedAt: number
+  readonly engine: { readonly peers: ReadonlyMap<string, { readonly downRate: RateMeter, readonly upRate: RateMeter }> }
+  readonly verified$: BehaviorSubject<number>
+  state: Progress['state']
+  piecesChecked: number
+  /** Report every connection's pending bytes to the swarm state. */
+  flushTransfers: () => void
+}
 
 /**
  * What the user sees of a torrent now: pieces and bytes verified, rates over
  * the last second, the peers admitted with their own rates and totals.
  */
-export function runtimeProgress (rt: TorrentRuntime): Progress {
+export function runtimeProgress (rt: RuntimeView): Progress {
   const now = rt.scheduler.now()
   rt.flushTransfers()
   const swarm = rt.swarm
@@ -49,7 +79,7 @@ export function runtimeProgress (rt: TorrentRuntime): Progress {
  * is not fetched again and a partial one resumes; an empty storage is not
  * read at all.
  */
-export async function checkRuntime (rt: TorrentRuntime, signal?: AbortSignal): Promise<void> {
+export async function checkRuntime (rt: RuntimeView, signal?: AbortSignal): Promise<void> {
   rt.state = 'checking'
   if (await rt.storage.isEmpty?.() === true) {
     // Nothing on disk yet: every piece is missing, no need to read them.

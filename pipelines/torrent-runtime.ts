@@ -24,9 +24,11 @@ import { torrentTicks } from '../operators/torrent-ticks.js'
 import type { Extension } from '../operators/extension.js'
 import type { BlockIn } from '../operators/assemble-pieces.js'
 import { PeerConnection } from './peer-connection.js'
+import { asError, handshakeConnection, type HandshakenConnection } from './peer-handshake.js'
+import { LIMITS } from '../lib/constants.js'
 import { ingestBlocks, piecePath } from './piece-path.js'
 import { checkRuntime, runtimeProgress } from './runtime-status.js'
-import type { Progress, TorrentWarning } from './types.js'
+import type { Progress, TorrentWarning } from './progress-types.js'
 import type { VerifiedPiece } from '../operators/verify-pieces.js'
 
 /** The window of the rates in `Progress`: the last second, as the progress line promises. */
@@ -256,10 +258,34 @@ export class TorrentRuntime {
     const key = conn.remote === undefined ? `peer-${this.swarm.opened}-${this.scheduler.now()}` : formatAddress(conn.remote)
     const refused = this.input({ type: 'peer-connecting', peer: key, outgoing: role === 'initiator', ...(conn.remote === undefined ? {} : { address: conn.remote }) }).refused
     if (refused !== undefined) { conn.close(); return refused }
-    const peer = new PeerConnection(this, conn, key, {
-      role,
+    let hs: HandshakenConnection
+    try {
+      hs = await handshakeConnection(conn, {
+        role,
+        infoHash: this.torrent.infoHash,
+        peerId: this.peerId,
+        scheduler: this.scheduler,
+        // Room for a full window of requests on top of the control messages.
+        maxQueued: LIMITS.maxOutboundQueue + this.#engine.maxDepth,
+        uploadBuckets: this.uploadBuckets,
+        ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
+      })
+    } catch (e) {
+      const err = asError(e)
+      this.input({ type: 'peer-closed', peer: key, ...(this.#options.signal?.aborted === true ? {} : { error: err }) })
+      this.input({ type: 'peer-released', peer: key })
+      return err
+    }
+    return await this.addHandshaken(hs, key, options)
+  }
+
+  /**
+   * Run a connection whose handshake is done (for this torrent) to its end,
+   * once the engine admitted it (`peer-connecting`). Never rejects.
+   */
+  async addHandshaken (hs: HandshakenConnection, key: string, options: { onHandshake?: (peer: PeerConnection) => void } = {}): Promise<Error | undefined> {
+    const peer = new PeerConnection(this, hs, key, {
       scheduler: this.scheduler,
-      requestQueueDepth: this.#engine.maxDepth,
       ...(options.onHandshake === undefined ? {} : { onHandshake: options.onHandshake }),
       ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
     })

@@ -8,6 +8,7 @@ import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import type { Choker } from '../lib/choke/types.js'
+import type { Progress, TorrentWarning } from './progress-types.js'
 import type { InterestPolicy, PeerFilter, RequestDepthPolicy, SeedingMode } from '../lib/torrent/strategies.js'
 
 /** A peer address found by a source (tracker, PEX, DHT…). */
@@ -16,56 +17,7 @@ export interface FoundPeer {
   readonly source: PeerSource
 }
 
-/** A snapshot of a torrent's progress, emitted by `download` and `seed`. */
-export interface Progress {
-  /** `metadata`: fetching a magnet link's metadata; `checking`: re-verifying existing data; `downloading`; `seeding`: every piece verified. */
-  readonly state: 'metadata' | 'checking' | 'downloading' | 'seeding'
-  readonly infoHash: string
-  readonly name: string
-  /** Pieces verified on disk. */
-  readonly piecesVerified: number
-  readonly pieceCount: number
-  /** Pieces re-checked so far while `state` is `checking`. */
-  readonly piecesChecked: number
-  /** Bytes of verified pieces. */
-  readonly bytesVerified: number
-  /** Total bytes of the torrent. */
-  readonly length: number
-  /** Payload bytes received and sent since start. */
-  readonly downloaded: number
-  readonly uploaded: number
-  /** Bytes per second over the last second. */
-  readonly downloadRate: number
-  readonly uploadRate: number
-  /** Connected peers (handshake done). */
-  readonly peers: number
-  /** Seconds left at the current rate, `null` when unknown. */
-  readonly eta: number | null
-  /** Pieces that failed their hash since start. */
-  readonly hashFailures: number
-  /** Milliseconds since start, from the scheduler. */
-  readonly elapsedMs: number
-  /** Each connected peer: address, client (from its peer id), rates and payload bytes. */
-  readonly peerStats?: ReadonlyArray<PeerStats>
-}
-
-/** One connected peer in {@link Progress.peerStats}: its address, client and rates. */
-export interface PeerStats {
-  readonly address: string
-  readonly client: string
-  readonly downloadRate: number
-  readonly uploadRate: number
-  readonly downloaded: number
-  readonly uploaded: number
-}
-
-/** Something worth telling the user that does not stop the torrent. */
-export interface TorrentWarning {
-  readonly type: 'warning'
-  readonly message: string
-  readonly peer?: string
-  readonly error?: Error
-}
+export type { Progress, PeerStats, TorrentWarning } from './progress-types.js'
 
 /** Options shared by {@link download}, {@link seed} and the pipelines built on them. */
 export interface CommonOptions {
