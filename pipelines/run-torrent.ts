@@ -24,6 +24,7 @@ import { ltDonthave, uploadOnly } from '../operators/extensions/peer-state.js'
 import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
 import { superseeding } from '../lib/torrent/strategies.js'
+import { sharingFor } from '../lib/torrent/sharing.js'
 import { startWebSeeds } from './web-seed-sources.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
@@ -65,6 +66,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const transport: Transport = options.transport ?? tcpTransport({ ringReads: true })
     // Extension callbacks run only once the runtime exists.
     let rtRef: TorrentRuntime | undefined
+    const sharing = sharingFor(torrent, { ...(options.pex === false ? { pex: false } : {}), ...(options.trackers === false ? { trackers: false } : {}) })
     const rt = new TorrentRuntime({
       torrent,
       storage,
@@ -89,12 +91,12 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       },
       ...(options.wanted === undefined ? {} : { wanted: options.wanted }),
       extensions: [
-        // BEP 27: a private torrent's metadata is not offered at all.
-        ...(torrent.private ? [] : [utMetadataServe({ metadata: () => torrent.infoBytes })]),
+        // BEP 27 (lib/torrent/sharing): a private torrent's metadata is not offered at all.
+        ...(sharing.serveMetadata ? [utMetadataServe({ metadata: () => torrent.infoBytes })] : []),
         uploadOnly(() => rtRef?.complete === true),
         ltDonthave(() => torrent.pieceCount),
         // BEP 27: a private torrent's peers come from its trackers only.
-        ...(torrent.private || options.pex === false ? [] : [
+        ...(!sharing.peerExchange ? [] : [
           utPex({
             peers: () => rtRef?.pexPeers() ?? [],
             self: () => rtRef?.listenAddress === undefined ? [] : [rtRef.listenAddress],
@@ -279,7 +281,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const extraTrackers = new Set<string>()
     const knownTrackers = (): string[] => [...torrent.announce.flat(), ...extraTrackers]
     const learnTrackers = (urls: readonly string[]): void => {
-      if (torrent.private || options.trackers === false) return
+      if (!sharing.trackerExchange) return
       for (const url of urls) {
         if (extraTrackers.size >= 10 || knownTrackers().includes(url)) continue
         extraTrackers.add(url)

@@ -8,3 +8,4 @@ export { createTorrentState, defaultChoker, isComplete, banKeyOf, TORRENT_RATE_W
 export { step } from './step.js'
 export { chokeSnapshot, applyChokeDecision, flushTransfers } from './choking.js'
 export { callStrategy } from './strategy-call.js'
+export { sharingFor, type TorrentSharing, type SharingOptions } from './sharing.js'

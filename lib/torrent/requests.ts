@@ -10,12 +10,15 @@ import { planRequests } from '../peer/request-pipeline.js'
 import { reduceSwarm } from '../swarm/swarm-state.js'
 import { isComplete, type EnginePeer, type TorrentState } from './state.js'
 import type { TorrentEffect } from './types.js'
+import { callStrategy } from './strategy-call.js'
 
 /** Bring our interest in `p` in line with the interest policy; top its requests up when interested. */
 export function updateInterest (state: TorrentState, p: EnginePeer, now: number, effects: TorrentEffect[]): void {
   const s = p.session
   if (s === undefined) return
-  const want = state.strategies.interest.interested({ hasWanted: state.planner.isInteresting(s.peerHas), peerHas: s.peerHas, complete: isComplete(state) })
+  const policy = state.strategies.interest
+  const input = { hasWanted: state.planner.isInteresting(s.peerHas), peerHas: s.peerHas, complete: isComplete(state) }
+  const want = callStrategy('interest policy', policy.name, () => policy.interested(input)) === true
   if (want !== s.amInterested) {
     effects.push({ type: 'send', peer: p.key, messages: want ? s.interested() : s.notInterested() })
     state.swarm = reduceSwarm(state.swarm, { type: 'interest-changed', key: p.key, side: 'am', interested: want })
@@ -25,7 +28,9 @@ export function updateInterest (state: TorrentState, p: EnginePeer, now: number,
 
 /** The depth for `p` from the policy, a whole number in [1, maxDepth]. */
 export function depthFor (state: TorrentState, p: EnginePeer, now: number): number {
-  const raw = state.strategies.requestDepth.depth({ rate: p.downRate.rate(now), reqq: p.reqq, max: state.maxDepth })
+  const policy = state.strategies.requestDepth
+  const input = { rate: p.downRate.rate(now), reqq: p.reqq, max: state.maxDepth }
+  const raw = callStrategy('request depth', policy.name, () => policy.depth(input))
   const n = Number.isFinite(raw) ? Math.floor(raw) : 1
   return Math.min(state.maxDepth, Math.max(1, n))
 }

@@ -134,3 +134,22 @@ describe('a piece picker that misbehaves (lib/torrent)', () => {
     expect(fx).toMatchObject([{ type: 'stop', error: { code: 'strategy-failed', message: expect.stringContaining('bad pick') } }])
   })
 })
+
+describe('interest and depth policies that misbehave (lib/torrent)', () => {
+  it('an interest policy or a request-depth policy that throws stops the torrent with strategy-failed', () => {
+    const a = started(8, { strategies: { interest: { name: 'bad-interest', interested: () => { throw new Error('x') } } } })
+    // Asked at once when the peer is ready.
+    expect(connect(a, '10.0.0.2:1').filter((e) => e.type === 'stop')).toMatchObject([{ type: 'stop', error: { code: 'strategy-failed', message: expect.stringContaining('interest policy bad-interest') } }])
+    expect(a.stopped).toBeDefined()
+    const b = started(8, { strategies: { requestDepth: { name: 'bad-depth', depth: () => { throw new Error('y') } } } })
+    connect(b, '10.0.0.2:1')
+    expect(announce(b, '10.0.0.2:1', bits(8, 'all'))).toMatchObject([{ type: 'stop', error: { code: 'strategy-failed' } }])
+  })
+
+  it('a depth that is not a number counts as 1; a huge one is capped at the torrent ceiling', () => {
+    const state = started(64, { requestQueueDepth: 6, strategies: { requestDepth: { name: 'odd', depth: ({ rate }) => (rate === 0 ? Number.NaN : 1e9) } } })
+    connect(state, '10.0.0.2:1')
+    announce(state, '10.0.0.2:1', bits(64, 'all'))
+    expect(unchoked(state, '10.0.0.2:1')).toHaveLength(1)
+  })
+})
