@@ -38,7 +38,10 @@ export interface ConnectionHost {
   /** Token buckets inbound bytes pass (download limits). */
   readonly downloadBuckets: readonly TokenBucket[]
   /** Block reads for uploads. */
-  readonly readCache: { read: (index: number, begin: number, length: number) => Promise<Uint8Array> }
+  readonly readCache: {
+    /** The bytes of block `begin..begin+length` of piece `index`. */
+    read: (index: number, begin: number, length: number) => Promise<Uint8Array>
+  }
   readonly extensions: ReadonlyArray<Extension>
   readonly listenAddress: PeerAddress | undefined
   /** An extension's event. */
