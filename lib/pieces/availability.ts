@@ -16,6 +16,7 @@ export class PeerAvailability {
   readonly #pieceCount: number
   readonly #peers = new Map<PeerKey, Bitfield>()
 
+  /** Nobody has anything yet, in a torrent of `pieceCount` pieces. */
   constructor (pieceCount: number) {
     this.#pieceCount = pieceCount
     this.counts = new Uint32Array(pieceCount)

@@ -21,6 +21,7 @@ export class CancelQueue {
   readonly #max: number
   #queued: PlannedCancel[] = []
 
+  /** An empty queue that keeps at most `max` cancels. */
   constructor (max: number) {
     this.#max = max
   }
