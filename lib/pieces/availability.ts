@@ -7,7 +7,7 @@
  * @see BEP 3, BEP 6
  */
 import { Bitfield } from './bitfield.js'
-import type { PeerKey } from './request-planner.js'
+import type { PeerKey } from './peer-key.js'
 
 /** Each peer's pieces and the per-piece count of peers having it. */
 export class PeerAvailability {

@@ -14,7 +14,7 @@ import {
   FREE, RECEIVED, REQUESTED, addHolder, contributorsOf, dropHolder, isIdle, newPartialPiece,
   receiveBlock, requestBlock, unreceiveBlock, type PartialPiece
 } from './partial-piece.js'
-import type { PeerKey } from './request-planner.js'
+import type { PeerKey } from './peer-key.js'
 
 /** Pieces in progress and the blocks outstanding to each peer. */
 export class BlockLedger {

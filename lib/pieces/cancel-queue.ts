@@ -6,7 +6,7 @@
  * @see BEP 3 ("end game")
  */
 import type { BlockRef } from './geometry.js'
-import type { PeerKey } from './request-planner.js'
+import type { PeerKey } from './peer-key.js'
 
 /** A request to withdraw: the block arrived from another peer first. */
 export interface PlannedCancel {

@@ -8,7 +8,7 @@
  * keeps `free` and `received` equal to the number of blocks in those states.
  * The functions run per block allocate nothing but an endgame holder list.
  */
-import type { PeerKey } from './request-planner.js'
+import type { PeerKey } from './peer-key.js'
 
 /** Block state: nobody holds the block. */
 export const FREE = 0

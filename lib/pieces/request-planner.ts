@@ -7,14 +7,13 @@ import { CancelQueue, type PlannedCancel } from './cancel-queue.js'
 import type { BlockRef, PieceGeometry } from './geometry.js'
 import { isValidBlockRequest } from './geometry.js'
 import { DEFAULT_MAX_DUPLICATES, endgameCandidates, isEndgame, pickEndgame } from './endgame.js'
+import type { PeerKey } from './peer-key.js'
 import type { PickerView, PiecePicker } from './piece-picker.js'
 import { rarestFirst } from './rarest-first.js'
 import { DEFAULT_MAX_SUGGESTIONS_PER_PEER, SuggestedPieces } from './suggested-pieces.js'
 
 export type { PlannedCancel } from './cancel-queue.js'
-
-/** How a peer is identified in the planner (e.g. its `host:port`). */
-export type PeerKey = string
+export type { PeerKey } from './peer-key.js'
 
 /** Default cap on pieces being downloaded at once (bounds the assembler's memory with it). */
 export const DEFAULT_MAX_PIECES_IN_PROGRESS = 512

@@ -1,5 +1,4 @@
-/** How a peer is identified (the request planner's `PeerKey`). */
-type PeerKey = string
+import type { PeerKey } from './peer-key.js'
 
 /** Default number of suggestions remembered per peer. */
 export const DEFAULT_MAX_SUGGESTIONS_PER_PEER = 16
