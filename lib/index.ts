@@ -33,6 +33,7 @@ export { emptySwarm, reduceSwarm, SWARM_CLOSED_HISTORY, type SwarmState, type Sw
 export { admittedPeers, chokePeers, pexPeers, isDuplicate, SNUB_AFTER_MS, type PeerMeasures, type SwarmPexPeer } from './swarm/swarm-selectors.js'
 export * from './choke/index.js'
 export * from './torrent/index.js'
+export * from './session/index.js'
 export type { Duplex, PeerAddress, Transport, Listener } from './transport/types.js'
 export { formatAddress } from './transport/types.js'
 export type { Message, MessageType, Handshake, Capabilities } from './wire/types.js'

@@ -1,0 +1,3 @@
+/** What a session keeps between runs: resume records and what a restart may trust. */
+export { encodeResume, decodeResume, ResumeDataError, RESUME_FORMAT_VERSION, type ResumeRecord, type ResumeFile, type ResumeTarget } from './resume-data.js'
+export { resumePlan, type ResumePlan, type PlanFile } from './resume-plan.js'
