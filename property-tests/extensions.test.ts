@@ -1,13 +1,10 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
-import { createHash } from 'node:crypto'
 import { decodeExtendedHandshake, encodeExtendedHandshake, type ExtendedHandshake } from '../lib/extensions/extended-handshake.js'
 import { decodeMetadataMessage, encodeMetadataMessage, metadataPieceCount, metadataPieceLength, type MetadataMessage } from '../lib/extensions/ut-metadata.js'
-import { MetadataAssembler } from '../lib/extensions/metadata-assembler.js'
 import { encode, type BEncodable } from '../lib/bencode/index.js'
 import { ProtocolError } from '../lib/errors.js'
 
-const sha1 = (d: Uint8Array): Uint8Array => new Uint8Array(createHash('sha1').update(d).digest())
 const P = 16384
 
 const handshakeArb: fc.Arbitrary<ExtendedHandshake> = fc.record({
@@ -89,46 +86,5 @@ describe('ut_metadata codec properties', () => {
       const m = decodeMetadataMessage(payload)
       if (m.msgType === 'data') expect(m.data.length).toBe(metadataPieceLength(m.totalSize, m.piece))
     })))
-  })
-})
-
-describe('metadata assembler properties', () => {
-  const delivery = fc.uint8Array({ minLength: 1, maxLength: 5 * P + 100 }).chain((metadata) => {
-    const n = metadataPieceCount(metadata.length)
-    const indices = Array.from({ length: n }, (_, i) => i)
-    return fc.record({
-      metadata: fc.constant(metadata),
-      order: fc.shuffledSubarray(indices, { minLength: n, maxLength: n }),
-      duplicates: fc.array(fc.nat({ max: n - 1 }), { maxLength: 3 }),
-      peers: fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: n, maxLength: n })
-    })
-  })
-
-  it('yields exactly the original bytes for any delivery order, with duplicates and several peers', () => {
-    fc.assert(fc.property(delivery, ({ metadata, order, duplicates, peers }) => {
-      const a = new MetadataAssembler({ infoHash: sha1(metadata), size: metadata.length, sha1 })
-      const slice = (i: number): Uint8Array => metadata.subarray(i * P, Math.min(metadata.length, (i + 1) * P))
-      // Early deliveries from another peer; the later copies of those pieces are ignored.
-      for (const d of duplicates) expect(a.receive('dup', d, metadata.length, slice(d))).not.toHaveProperty('failed')
-      let last: ReturnType<MetadataAssembler['receive']> = 'more'
-      order.forEach((i, k) => {
-        if (last === 'more') last = a.receive(peers[k] ?? 'a', i, metadata.length, slice(i))
-      })
-      expect(last).toEqual({ done: metadata })
-      expect(a.progress).toBe(1)
-    }), { numRuns: 60 })
-  })
-
-  it('never completes with bytes that do not hash to the info-hash', () => {
-    fc.assert(fc.property(delivery, fc.nat(), ({ metadata, order }, flip) => {
-      const a = new MetadataAssembler({ infoHash: sha1(metadata), size: metadata.length, sha1 })
-      const forged = metadata.slice()
-      const at = flip % forged.length
-      forged[at] = (forged[at] ?? 0) ^ 0xff
-      let last: ReturnType<MetadataAssembler['receive']> = 'more'
-      for (const i of order) last = a.receive('m', i, metadata.length, forged.subarray(i * P, Math.min(forged.length, (i + 1) * P)))
-      expect(last).toEqual({ failed: ['m'] })
-      expect(a.progress).toBe(0)
-    }), { numRuns: 40 })
   })
 })

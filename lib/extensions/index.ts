@@ -1,8 +1,7 @@
 /**
  * The extension protocol (BEP 10) and metadata exchange (BEP 9): the extended
  * handshake codec, per-connection extension ids, the `ut_metadata` codec,
- * a metadata assembler and the candidate-size tracker used to fetch a magnet's
- * metadata.
+ * and the candidate-size tracker that assembles a magnet's metadata.
  *
  * @example
  * ```ts
@@ -26,7 +25,6 @@ export {
   type MetadataMessage, type MetadataRequest, type MetadataData, type MetadataReject, type MetadataUnknown,
   type MetadataMessageOptions
 } from './ut-metadata.js'
-export { MetadataAssembler, type MetadataAssemblerOptions, type MetadataReceiveResult } from './metadata-assembler.js'
 export { MetadataCandidate } from './metadata-candidate.js'
 export {
   MetadataCandidates, type MetadataCandidatesOptions, type MetadataCandidateResult, type MetadataCandidateSummary

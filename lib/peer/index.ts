@@ -1,7 +1,7 @@
 /**
  * The per-peer protocol core: a pure state machine fed the peer's messages
  * and our commands, with the time passed in, plus the small rules that drive
- * it (request pipelining, interest, seed unchoking).
+ * it (request pipelining, request depth, interest).
  *
  * @example
  * ```ts
@@ -22,5 +22,3 @@ export { requestDepth } from './request-depth.js'
 export type { RequestDepthInput } from './request-depth.js'
 export type { BlockPlanner, PlanRequestsOptions, RequestStep, RequestStepOptions } from './request-pipeline.js'
 export { peerIsInteresting, updateInterest } from './interest.js'
-export { seedUnchoke } from './seed-unchoke.js'
-export type { SeedPeer, UnchokeChanges } from './seed-unchoke.js'

@@ -3,7 +3,7 @@
  * request planner (which blocks to ask whom for) and the piece assembler
  * (block bytes until a piece is whole). Pure and synchronous; the stream
  * stages that drive them (`assemblePieces`, `verifyPieces`, `writePieces`,
- * `checkPieces`, `readBlocks`) live in `operators/`.
+ * `checkPieces`) live in `operators/`.
  *
  * @example
  * ```ts
