@@ -1,6 +1,13 @@
 import { timer, type SchedulerLike, type Subscription } from 'rxjs'
 
 /**
+ * How long the pipelines wait for one announce before trying the next
+ * tracker: long enough for two UDP sends (BEP 15: 0 s and 15 s), short enough
+ * that a dead first tier does not hold up the second for a minute.
+ */
+export const ANNOUNCE_TIMEOUT_MS = 20_000
+
+/**
  * The most a finished download waits for its `completed` announce before it
  * stops (and sends `stopped`): a tracker that takes the request and never
  * answers (a UDP tracker dropping packets, an HTTP tracker that accepts the

@@ -2,7 +2,8 @@ import { createServer } from 'node:net'
 import { Observable, concat, defer, from, mergeMap, of } from 'rxjs'
 import type { Magnet } from '../lib/magnet/types.js'
 import { download } from './download.js'
-import { fetchMetadata, type FetchedMetadata } from './fetch-metadata.js'
+import type { FetchedMetadata } from './fetch-metadata.js'
+import { fetchMetadata } from './magnet-metadata.js'
 import type { DownloadOptions, Progress } from './types.js'
 
 /** Options of {@link downloadMagnet}: those of `download`, and the metadata fetch's. */

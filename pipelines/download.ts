@@ -1,6 +1,7 @@
 import { defer, type Observable } from 'rxjs'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { selectFiles, wantedPieces } from '../lib/pieces/file-priorities.js'
+import { nodeRunDefaults } from './node/defaults.js'
 import { runTorrent } from './run-torrent.js'
 import type { DownloadOptions, Progress } from './types.js'
 
@@ -26,7 +27,8 @@ export function download (torrent: Torrent, options: DownloadOptions): Observabl
     const chosen = only.length === 0 ? undefined : selectFiles(torrent.files.map((f) => ({ path: torrent.multiFile ? f.path : [torrent.name], padding: f.padding })), only)
     return runTorrent(torrent, {
       ...options,
-      dir: options.out,
+      // Files under `out`, TCP, node:crypto SHA-1, the Node tracker client: whatever `options` leaves out.
+      ...nodeRunDefaults(torrent, options.out, options),
       stopWhenComplete: options.seed !== true,
       ...(chosen === undefined ? {} : { wanted: wantedPieces(torrent, (i) => chosen.has(i)) })
     })

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { pipe } from 'it-pipe'
 import { Subscription, asyncScheduler, timer, type SchedulerLike } from 'rxjs'
 import { LIMITS } from '../lib/constants.js'
@@ -8,9 +7,8 @@ import { encode } from '../lib/bencode/index.js'
 import { MetadataCandidates } from '../lib/extensions/metadata-candidates.js'
 import { parseInfoDict } from '../lib/metainfo/parse-info-dict.js'
 import type { Torrent } from '../lib/metainfo/types.js'
-import { generatePeerId } from '../lib/peer-id/index.js'
-import { ConnectQueue } from '../lib/swarm/connect-queue.js'
-import { formatAddress, type PeerAddress, type Transport } from '../lib/transport/types.js'
+import { peerIdFromRandom } from '../lib/peer-id/index.js'
+import { formatAddress, type Duplex, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { makeReserved } from '../lib/wire/index.js'
 import { decodeFrames } from '../operators/decode-frames.js'
 import { encodeFrames } from '../operators/encode-frames.js'
@@ -19,11 +17,10 @@ import { requestMetadataPiece, utMetadataFetch, type MetadataPieceEvent } from '
 import { handshake } from '../operators/handshake.js'
 import { OutboundQueue } from '../operators/outbound-queue.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
-import { ANNOUNCE_TIMEOUT_MS } from './node/tracker-client.js'
-import { sha1 } from './node/hasher.js'
-import { tcpTransport } from './node/tcp.js'
-import { nodeTrackerClient } from './node/tracker-client.js'
+import { ANNOUNCE_TIMEOUT_MS } from './completed-announce-wait.js'
 import { CLIENT_VERSION } from './peer-connection.js'
+import { PeerDialer, type DialOutcome } from './peer-dialer.js'
+import type { OwnedTrackerClient } from './run-torrent.js'
 import type { TorrentWarning } from './types.js'
 
 /** Options of {@link fetchMetadata}. */
@@ -48,6 +45,24 @@ export interface FetchMetadataOptions {
   readonly signal?: AbortSignal
 }
 
+/**
+ * Options of {@link fetchMetadataWith}: those of `fetchMetadata`, with the
+ * platform injected (`nodeMetadataDefaults` in `pipelines/node/defaults.ts`
+ * gives Node's).
+ */
+export interface FetchMetadataWithOptions extends FetchMetadataOptions {
+  /** Dials the peers. */
+  readonly transport: Transport
+  /** SHA-1, to check the metadata against the info-hash. */
+  readonly sha1: (data: Uint8Array) => Uint8Array
+  /** Makes the tracker client when `trackers` are given; closed 5 s after the fetch ends. Without it, trackers are not asked. */
+  readonly makeTrackerClient?: () => OwnedTrackerClient
+  /** Sanitise file names with Windows' rules as well; default false. */
+  readonly windowsPaths?: boolean
+  /** Uniform numbers in [0, 1): tracker shuffles, and the peer id when none is given; default `Math.random`. */
+  readonly random?: () => number
+}
+
 /** What {@link fetchMetadata} resolves with. */
 export interface FetchedMetadata {
   /** The torrent, with the magnet's trackers as its announce list. */
@@ -61,9 +76,11 @@ export interface FetchedMetadata {
 }
 
 /**
- * Fetch a torrent's metadata (its info dictionary) from peers by BEP 9
- * `ut_metadata`, given only its info-hash: peers from the list and from the
- * trackers are dialed through a connect queue; each that offers the metadata
+ * The engine behind `fetchMetadata`, on the platform it is given
+ * (transport, SHA-1, tracker client): fetch a torrent's metadata (its info
+ * dictionary) from peers by BEP 9 `ut_metadata`, given only its info-hash.
+ * Peers from the list and from the trackers are dialed through the same
+ * {@link PeerDialer} as a download's (connect queue, limits, backoff); each that offers the metadata
  * states its size, and is asked (two pieces at a time) for pieces of that
  * size only: peers that disagree are fetched side by side
  * ({@link MetadataCandidates}), so one that states a huge size and then
@@ -77,15 +94,15 @@ export interface FetchedMetadata {
  * with the signal's reason.
  * @see BEP 9, BEP 10
  */
-export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadataOptions = {}): Promise<FetchedMetadata> {
+export async function fetchMetadataWith (infoHash: Uint8Array, options: FetchMetadataWithOptions): Promise<FetchedMetadata> {
   const scheduler = options.scheduler ?? asyncScheduler
-  const transport = options.transport ?? tcpTransport({ ringReads: true })
-  const peerId = options.peerId ?? generatePeerId(randomBytes(12))
+  const random = options.random ?? Math.random
+  const sha1 = options.sha1
+  const peerId = options.peerId ?? peerIdFromRandom(random)
   const ac = new AbortController()
   const signal = ac.signal
   const onOuterAbort = (): void => { ac.abort(options.signal?.reason) }
   options.signal?.addEventListener('abort', onOuterAbort, { once: true })
-  const queue = new ConnectQueue({ maxConnections: 20 })
   const subs: Subscription[] = []
   const known = new Map<string, PeerAddress>()
   const closers = new Map<string, (err?: Error) => void>()
@@ -95,17 +112,18 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
     ...(options.maxMetadataSize === undefined ? {} : { maxSize: options.maxMetadataSize }),
     ...(options.maxMetadataCandidates === undefined ? {} : { maxCandidates: options.maxMetadataCandidates })
   })
-  let sourcesLive = 0
   let lastError: string | undefined
   const askers = new Set<() => void>()
 
   return await new Promise<FetchedMetadata>((resolve, reject) => {
     let settled = false
+    let dialer: PeerDialer | undefined
     const finish = (err: Error | undefined, result?: FetchedMetadata): void => {
       if (settled) return
       settled = true
       ac.abort()
       options.signal?.removeEventListener('abort', onOuterAbort)
+      dialer?.stop()
       for (const s of subs) s.unsubscribe()
       for (const close of closers.values()) close()
       if (err !== undefined) reject(err)
@@ -118,7 +136,7 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
       let torrent: Torrent
       try {
         // Names are sanitised as a .torrent's are, with Windows' rules on Windows.
-        torrent = parseInfoDict(bytes, sha1, { windowsPaths: process.platform === 'win32' })
+        torrent = parseInfoDict(bytes, sha1, { windowsPaths: options.windowsPaths === true })
       } catch (err) {
         finish(err instanceof Error ? err : new RxTorrentError('bad-metadata', String(err)))
         return
@@ -131,26 +149,9 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
       finish(undefined, { torrent, torrentFile: torrentFileOf(bytes, announce), peers: peersOf([...from, ...agreed]), banned })
     }
 
-    const pump = (): void => {
-      if (settled) return
-      for (const peer of queue.due(scheduler.now())) void run(peer)
-      const at = queue.nextRetryAt()
-      if (at !== undefined) subs.push(timer(Math.max(0, at - scheduler.now()), scheduler).subscribe(pump))
-      if (queue.exhausted && sourcesLive === 0) finish(new RxTorrentError('no-peers', lastError === undefined ? 'no peer to fetch the metadata from' : `no peer gave the metadata (last: ${lastError})`, { disposition: 'fatal' }))
-    }
-
-    const run = async (peer: PeerAddress): Promise<void> => {
+    /** One dialed peer, from the connection to its end: what the dialer should do with its address. */
+    const run = async (conn: Duplex, peer: PeerAddress): Promise<DialOutcome> => {
       const key = formatAddress(peer)
-      let conn
-      try {
-        conn = await transport.dial(peer, { signal })
-      } catch (e) {
-        lastError = `${key}: ${e instanceof Error ? e.message : String(e)}`
-        queue.failed(peer, scheduler.now())
-        pump()
-        return
-      }
-      queue.connected(peer)
       known.set(key, peer)
       const out = new OutboundQueue()
       let closed = false
@@ -248,36 +249,43 @@ export async function fetchMetadata (infoHash: Uint8Array, options: FetchMetadat
         close()
         closers.delete(key)
         await sinkDone
-        queue.closed(peer, scheduler.now(), { useful, retry: !settled && !hopeless })
-        if (!settled) { requestElsewhere(); pump() }
+        if (!settled) requestElsewhere()
       }
+      return { useful, retry: !settled && !hopeless }
     }
     // Pieces freed by a peer that left (or by a failed hash) are asked of the others.
     const requestElsewhere = (): void => { for (const ask of askers) ask() }
 
-    for (const p of options.peers ?? []) queue.add(p, 'manual', scheduler.now())
-    if ((options.trackers ?? []).some((t) => t.length > 0)) {
-      sourcesLive++
-      const client = nodeTrackerClient({ dnsPreferences: true })
-      subs.push(torrentTrackerPeers({
+    // Peers from the list and the trackers, dialed through the same dialer as a download's (pipelines/peer-dialer).
+    const peers = new PeerDialer({
+      transport: options.transport,
+      scheduler,
+      signal,
+      connectQueue: { maxConnections: 20 },
+      run,
+      paused: () => settled,
+      onDialFailed: (peer, reason) => { lastError = `${formatAddress(peer)}: ${reason}` },
+      onExhausted: () => { finish(new RxTorrentError('no-peers', lastError === undefined ? 'no peer to fetch the metadata from' : `no peer gave the metadata (last: ${lastError})`, { disposition: 'fatal' })) }
+    })
+    dialer = peers
+    for (const p of options.peers ?? []) peers.add(p, 'manual')
+    if ((options.trackers ?? []).some((t) => t.length > 0) && options.makeTrackerClient !== undefined) {
+      const client = options.makeTrackerClient()
+      peers.addSource(torrentTrackerPeers({
         torrent: { infoHash, announce: options.trackers ?? [] },
         client,
         peerId,
         port: options.port ?? 6881,
         stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }),
         scheduler,
-        random: Math.random,
+        random,
         timeoutMs: ANNOUNCE_TIMEOUT_MS,
         onOutcome: (o) => { if (o.error !== undefined && !settled) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}: ${o.error.message}`, error: o.error }) }
-      }).subscribe({
-        next: (found) => { if (queue.add(found.address, 'tracker', scheduler.now())) pump() },
-        complete: () => { sourcesLive--; pump() },
-        error: () => { sourcesLive--; pump() }
       }))
       // Close the client once the `stopped` announce had its chance.
-      subs.push(new Subscription(() => { setTimeout(() => { void client.close() }, 5000).unref() }))
+      subs.push(new Subscription(() => { setTimeout(() => { void client.close?.() }, 5000).unref() }))
     }
-    pump()
+    peers.pump()
   })
 }
 

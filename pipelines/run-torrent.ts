@@ -1,27 +1,22 @@
-import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { Observable, asyncScheduler, filter, firstValueFrom, interval, take, timer, type SchedulerLike, type Subscription } from 'rxjs'
+import { Observable, asyncScheduler, filter, firstValueFrom, interval, take, type SchedulerLike, type Subscription } from 'rxjs'
 import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
-import { generatePeerId } from '../lib/peer-id/index.js'
-import { ConnectQueue, type PeerSource } from '../lib/swarm/connect-queue.js'
+import { peerIdFromRandom } from '../lib/peer-id/index.js'
+import type { PeerSource } from '../lib/swarm/connect-queue.js'
 import { isConnectedAt } from '../lib/swarm/swarm-selectors.js'
-import { connectionLimitDecision, priorityOrLowest, selfAddress } from '../lib/swarm/connection-limit.js'
-import type { Storage } from '../lib/storage/types.js'
-import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
-import { FileStorage, ensureFiles } from './node/file-storage.js'
-import { InboundGate } from './inbound-gate.js'
-import { nodeHasher } from './node/hasher.js'
-import { tcpTransport } from './node/tcp.js'
+import { selfAddress } from '../lib/swarm/connection-limit.js'
+import { dialVetoed } from '../lib/swarm/dial-rules.js'
+import type { Hasher, Storage } from '../lib/storage/types.js'
+import { formatAddress, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
+import { PeerDialer } from './peer-dialer.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import type { AnnounceClient } from '../operators/announce-schedule.js'
-import { CompletedAnnounceWait } from './completed-announce-wait.js'
-import { ANNOUNCE_TIMEOUT_MS } from './node/tracker-client.js'
+import { ANNOUNCE_TIMEOUT_MS, CompletedAnnounceWait } from './completed-announce-wait.js'
 import { utMetadataServe } from '../operators/extensions/ut-metadata.js'
 import { utPex } from '../operators/extensions/ut-pex.js'
 import { ltTex } from '../operators/extensions/lt-tex.js'
 import { ltDonthave, uploadOnly } from '../operators/extensions/peer-state.js'
-import { nodeTrackerClient } from './node/tracker-client.js'
 import { TorrentRuntime } from './torrent-runtime.js'
 import { superseeding } from '../lib/torrent/strategies.js'
 import { sharingFor } from '../lib/torrent/sharing.js'
@@ -29,10 +24,36 @@ import { startWebSeeds } from './web-seed-sources.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
 
-/** Options of {@link runTorrent}. */
+/** A tracker client the engine made (see {@link RunOptions.makeTrackerClient}) and closes. */
+export type OwnedTrackerClient = AnnounceClient & {
+  /** Release the client's sockets; called 5 s after the torrent stops, once `stopped` had its chance. */
+  close?: () => Promise<void>
+}
+
+/**
+ * Options of {@link runTorrent}: those of `download` and `seed`, with the
+ * platform injected. The engine imports nothing from `pipelines/node/`:
+ * `download`, `seed` and the other entry points fill these in with the Node
+ * defaults (`nodeRunDefaults` in `pipelines/node/defaults.ts`).
+ */
 export interface RunOptions extends CommonOptions {
-  /** The save directory, laid out as libtorrent's save path. */
-  readonly dir: string
+  /** Where pieces are read and written. */
+  readonly storage: Storage
+  /**
+   * Close `storage` when the torrent stops; default false (a storage the
+   * caller made stays open).
+   */
+  readonly closeStorage?: boolean
+  /** SHA-1 of pieces. */
+  readonly hasher: Hasher
+  /** Dials peers and listens for them. */
+  readonly transport: Transport
+  /**
+   * Makes the tracker client on the first announce when `trackerClient` is
+   * not given; the engine closes it 5 s after the torrent stops. With
+   * neither, the torrent's trackers are not used.
+   */
+  readonly makeTrackerClient?: () => OwnedTrackerClient
   /** Stop (complete) once every piece is verified. */
   readonly stopWhenComplete: boolean
   readonly requestQueueDepth?: number
@@ -59,19 +80,16 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     options.signal?.addEventListener('abort', onOuterAbort, { once: true })
     const scheduler: SchedulerLike = options.scheduler ?? asyncScheduler
     const random = options.random ?? Math.random
-    const ownStorage = options.storage === undefined
-    const storage: Storage = options.storage ?? new FileStorage(torrent, options.dir, options.directIo === undefined ? {} : { directIo: options.directIo })
-    // Dialed connections read into reused buffers; PeerConnection copies
-    // what it keeps (borrowed chunks).
-    const transport: Transport = options.transport ?? tcpTransport({ ringReads: true })
+    const storage: Storage = options.storage
+    const transport: Transport = options.transport
     // Extension callbacks run only once the runtime exists.
     let rtRef: TorrentRuntime | undefined
     const sharing = sharingFor(torrent, { ...(options.pex === false ? { pex: false } : {}), ...(options.trackers === false ? { trackers: false } : {}) })
     const rt = new TorrentRuntime({
       torrent,
       storage,
-      hasher: options.hasher ?? nodeHasher,
-      peerId: options.peerId ?? generatePeerId(randomBytes(12)),
+      hasher: options.hasher,
+      peerId: options.peerId ?? peerIdFromRandom(random),
       scheduler,
       random,
       ...(options.requestQueueDepth === undefined ? {} : { requestQueueDepth: options.requestQueueDepth }),
@@ -122,124 +140,84 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     let settleFatal: ((err: Error) => void) | undefined
     const fatal = new Promise<never>((_resolve, reject) => { settleFatal = reject })
     fatal.catch(() => {})
-    const sourceSubs: Subscription[] = []
     const ticker = interval(options.progressIntervalMs ?? 1000, scheduler).subscribe(() => { subscriber.next(rt.progress()) })
     const finish = async (): Promise<void> => {
       // Every piece is written (handed to the OS) before it counts as verified.
       // fsync only on request: a crash of the machine loses at most what the
       // re-check at the next start then fetches again.
       if (options.syncOnComplete === true) await storage.flush()
-      if (storage instanceof FileStorage) await ensureFiles(torrent, options.dir)
+      // Files no piece touches (empty ones, their folders) are the storage's to make.
+      await storage.finalize?.()
     }
 
-    // Peers to dial: the manual list and every peer source, through one queue
-    // with connection limits and backoff (lib/swarm/connect-queue).
-    const queue = new ConnectQueue(options.connectQueue)
-    const maxConnections = options.connectQueue?.maxConnections ?? 50
-    let sourcesLive = 0
-    let listening = false
+    // Peers to dial: the manual list and every peer source, through one
+    // connect queue with limits and backoff; inbound ones through the gate
+    // and the connection limit with BEP 40 replacement (pipelines/peer-dialer).
     let lastDialError: string | undefined
-    let wake: Subscription | undefined
     let settleExhausted: (() => void) | undefined
     const exhausted = new Promise<void>((resolve) => { settleExhausted = resolve })
-
-    const isSelf = (key: string): boolean => rt.listenAddress !== undefined && (key === formatAddress(rt.listenAddress) || key === `127.0.0.1:${rt.listenAddress.port}`)
-    const hostOf = (key: string): string => key.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
-    // Not dialed: banned addresses, ourselves, and peers already connected by another route (lib/swarm isConnectedAt).
-    const blocked = (key: string): boolean => rt.policy.isBanned(key) || rt.policy.isBanned(hostOf(key)) || isSelf(key) || isConnectedAt(rt.swarm, key)
     // BEP 40 (lib/swarm/connection-limit): our address as peers see it, once known.
     let externalIp: string | undefined
-    const self = (): PeerAddress | undefined => selfAddress(rt.listenAddress, externalIp)
-    const dialPriority = (): ((a: PeerAddress) => number) | undefined => {
-      const me = self()
-      return me === undefined ? undefined : (a) => priorityOrLowest(me, a)
-    }
-    /** At the connection limit: true when a newcomer of higher BEP 40 priority replaces a peer (closed here). */
-    const replaceForPriority = (conn: Duplex): boolean => {
-      const newcomer = conn.remote
-      if (newcomer === undefined) return false
-      const now = scheduler.now()
-      const peers = [...rt.peers.values()].flatMap((p) => p.closed || p.conn === conn || p.conn.remote === undefined ? [] : [{
-        key: p.key, address: p.conn.remote, downloadRate: p.downRate?.rate(now) ?? 0, seed: p.session?.peerHas.complete === true || rt.swarm.peers.get(p.key)?.uploadOnly === true
-      }])
-      const d = connectionLimitDecision({ self: self(), newcomer, peers, used: queue.connectedCount + queue.dialing, limit: maxConnections, seeding: rt.complete })
-      if (typeof d !== 'object') return d === 'accept'
-      rt.peers.get(d.replace)?.close(new RxTorrentError('replaced-by-priority', `replaced by ${formatAddress(newcomer)}, of higher BEP 40 priority, at the connection limit`, { disposition: 'ignore', details: { by: formatAddress(newcomer) } }))
-      return true
-    }
-
-    // Inbound connections (pipelines/inbound-gate): their own budget until the
-    // handshake, a cap per source address, idle ones closed; the connection
-    // limit (with BEP 40 replacement) applies once the handshake completes.
-    const gate = new InboundGate({ scheduler, ...options.inbound })
-    const acceptInbound = (accepted: Duplex): void => {
-      const g = gate.accept(accepted)
-      if (g === undefined) return
-      let counted = false
-      void rt.addConnection(g.conn, 'responder', {
-        onHandshake: () => {
-          g.handshaken()
-          if (queue.connectedCount + queue.dialing >= maxConnections && !replaceForPriority(g.conn)) {
-            throw new RxTorrentError('connection-limit', `refused at the connection limit (${maxConnections})`, { disposition: 'ignore', details: { limit: maxConnections } })
-          }
-          queue.incoming()
-          counted = true
-        }
-      }).finally(() => { g.closed(); if (counted) queue.incomingClosed(); pump() })
-    }
-
-    const pump = (): void => {
-      if (signal.aborted || (rt.complete && options.stopWhenComplete)) return
-      const now = scheduler.now()
-      for (const peer of queue.due(now, blocked, dialPriority())) void dial(peer)
-      wake?.unsubscribe()
-      // An address already due waits for a free slot: the next dial or close pumps again.
-      const at = queue.nextRetryAt()
-      if (at !== undefined && at > now) wake = timer(at - now, scheduler).subscribe(pump)
-      if (queue.exhausted && sourcesLive === 0 && !listening) settleExhausted?.()
-    }
-
-    const dial = async (peer: PeerAddress): Promise<void> => {
-      let conn
-      try {
-        conn = await transport.dial(peer, { signal })
-      } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e))
-        // A transport's message may already name the dial (`cannot connect to X: …`): say it once.
-        const prefix = `cannot connect to ${formatAddress(peer)}: `
-        const reason = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message
+    // Not dialed: banned addresses, ourselves, and peers already connected by another route (lib/swarm/dial-rules).
+    const blocked = (key: string): boolean => dialVetoed(key, { isBanned: (k) => rt.policy.isBanned(k), listen: rt.listenAddress, isConnectedAt: (k) => isConnectedAt(rt.swarm, k) })
+    const dialer = new PeerDialer({
+      transport,
+      scheduler,
+      signal,
+      ...(options.connectQueue === undefined ? {} : { connectQueue: options.connectQueue }),
+      ...(options.inbound === undefined ? {} : { inbound: options.inbound }),
+      blocked,
+      self: () => selfAddress(rt.listenAddress, externalIp),
+      seeding: () => rt.complete,
+      paused: () => rt.complete && options.stopWhenComplete,
+      limitPeers: (except) => {
+        const now = scheduler.now()
+        return [...rt.peers.values()].flatMap((p) => p.closed || p.conn === except || p.conn.remote === undefined ? [] : [{
+          key: p.key, address: p.conn.remote, downloadRate: p.downRate?.rate(now) ?? 0, seed: p.session?.peerHas.complete === true || rt.swarm.peers.get(p.key)?.uploadOnly === true
+        }])
+      },
+      replace: (key, newcomer) => {
+        rt.peers.get(key)?.close(new RxTorrentError('replaced-by-priority', `replaced by ${formatAddress(newcomer)}, of higher BEP 40 priority, at the connection limit`, { disposition: 'ignore', details: { by: formatAddress(newcomer) } }))
+      },
+      run: async (conn, peer) => {
+        const before = rt.have.count
+        const err = await rt.addConnection(conn, 'initiator')
+        if (err !== undefined) lastDialError = `${formatAddress(peer)}: ${err.message}`
+        const banned = blocked(formatAddress(peer))
+        return { useful: rt.have.count > before, retry: !banned && !rt.complete }
+      },
+      onDialFailed: (peer, reason, error) => {
         lastDialError = `${formatAddress(peer)}: ${reason}`
-        if (!signal.aborted) options.onWarning?.({ type: 'warning', message: prefix + reason, peer: formatAddress(peer), error: err })
-        queue.failed(peer, scheduler.now())
-        pump()
-        return
-      }
-      queue.connected(peer)
-      pump()
-      const before = rt.have.count
-      const err = await rt.addConnection(conn, 'initiator')
-      if (err !== undefined) lastDialError = `${formatAddress(peer)}: ${err.message}`
-      const banned = blocked(formatAddress(peer))
-      queue.closed(peer, scheduler.now(), { useful: rt.have.count > before, retry: !banned && !rt.complete })
-      pump()
+        if (!signal.aborted) options.onWarning?.({ type: 'warning', message: `cannot connect to ${formatAddress(peer)}: ${reason}`, peer: formatAddress(peer), error })
+      },
+      onExhausted: () => { settleExhausted?.() }
+    })
+    const pump = (): void => { dialer.pump() }
+    const acceptInbound = (accepted: Parameters<Parameters<Transport['listen']>[1]>[0]): void => {
+      dialer.accept(accepted, async (conn, handshaken) => await rt.addConnection(conn, 'responder', { onHandshake: handshaken }))
     }
 
     // Trackers (BEP 3/12/15): announces on the scheduler, their peers into the queue.
-    const trackersOn = options.trackers !== false && torrent.announce.some((tier) => tier.length > 0)
+    const makeClient = options.trackerClient === undefined ? options.makeTrackerClient : undefined
+    const trackersOn = options.trackers !== false && (options.trackerClient !== undefined || makeClient !== undefined) && torrent.announce.some((tier) => tier.length > 0)
     let completedWait: CompletedAnnounceWait | undefined
     // One tracker client for the torrent's trackers and those learned by TEX.
-    let client: (AnnounceClient & { close?: () => Promise<void> }) | undefined
+    let client: AnnounceClient | undefined
     const trackerClient = (): AnnounceClient => {
       if (client === undefined) {
-        client = options.trackerClient ?? nodeTrackerClient({ dnsPreferences: true })
-        if (options.trackerClient === undefined) { const own = client; closeClient = async () => { await own.close?.() } }
+        if (options.trackerClient !== undefined) client = options.trackerClient
+        else if (makeClient !== undefined) {
+          const own = makeClient()
+          client = own
+          closeClient = async () => { await own.close?.() }
+        } else throw new RxTorrentError('no-tracker-client', 'no tracker client to announce with', { disposition: 'fatal' })
       }
       return client
     }
-    const announceKey = randomBytes(4).readUInt32BE(0)
+    const announceKey = Math.floor(random() * 0x1_0000_0000) >>> 0
     /** Announces to `tiers` on the scheduler; their peers go into the connect queue. */
-    const announceTo = (tiers: readonly (readonly string[])[], extra: { completed$?: Observable<unknown>, onCompletedSettled?: () => void, label: string }): Subscription =>
-      torrentTrackerPeers({
+    const announceTo = (tiers: readonly (readonly string[])[], extra: { completed$?: Observable<unknown>, onCompletedSettled?: () => void, label: string }): void => {
+      const found$ = torrentTrackerPeers({
         torrent: { infoHash: torrent.infoHash, announce: tiers },
         client: trackerClient(),
         peerId: rt.peerId,
@@ -259,21 +237,21 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
           if (o.error !== undefined && !signal.aborted) options.onWarning?.({ type: 'warning', message: `tracker ${o.url}${extra.label}: ${o.error.message}`, error: o.error })
           else if (o.response?.warning !== undefined) options.onWarning?.({ type: 'warning', message: `tracker ${o.url} warns: ${o.response.warning}` })
         }
-      }).subscribe({
-        next: (found) => { addPeer(found.address, found.source) },
-        error: (e: unknown) => { sourcesLive--; extra.onCompletedSettled?.(); options.onWarning?.({ type: 'warning', message: `trackers failed: ${e instanceof Error ? e.message : String(e)}` }); pump() },
-        complete: () => { sourcesLive--; extra.onCompletedSettled?.(); pump() }
       })
+      dialer.addSource(found$, {
+        onEnd: () => { extra.onCompletedSettled?.() },
+        onError: (e) => { options.onWarning?.({ type: 'warning', message: `trackers failed: ${e.message}` }) }
+      })
+    }
 
     const startTrackers = (): void => {
       const wait = rt.complete ? undefined : new CompletedAnnounceWait()
       completedWait = wait
-      sourcesLive++
-      sourceSubs.push(announceTo(torrent.announce, {
+      announceTo(torrent.announce, {
         completed$: rt.verified$.pipe(filter(() => rt.complete), take(1)),
         onCompletedSettled: () => { wait?.settle() },
         label: ''
-      }))
+      })
     }
     let closeClient: (() => Promise<void>) | undefined
 
@@ -285,16 +263,11 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       for (const url of urls) {
         if (extraTrackers.size >= 10 || knownTrackers().includes(url)) continue
         extraTrackers.add(url)
-        sourcesLive++
-        sourceSubs.push(announceTo([[url]], { label: ' (learned from a peer)' }))
+        announceTo([[url]], { label: ' (learned from a peer)' })
       }
     }
 
-    // BEP 19 web seeds: the torrent's url-list and any given, each a block
-    // source through the same planner, assembly and verification as peers.
-    const addPeer = (address: PeerAddress, source: PeerSource): void => {
-      if (queue.add(address, source, scheduler.now())) pump()
-    }
+    const addPeer = (address: PeerAddress, source: PeerSource): void => { dialer.add(address, source) }
 
     const main = async (): Promise<void> => {
       // The port is bound before the data is checked, so a port in use fails
@@ -314,27 +287,17 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       if (rt.complete) await finish()
       if (rt.complete && options.stopWhenComplete) return
       if (listener !== undefined) {
-        listening = true
+        dialer.listening = true
         rt.listenAddress = listener.address
         options.onListening?.(listener.address)
       }
       for (const p of options.peers ?? []) addPeer(p, 'manual')
       if (trackersOn) startTrackers()
-      for (const seeding of startWebSeeds(rt, options.webSeeds ?? [], signal, options.onWarning)) {
-        sourcesLive++
-        void seeding.finally(() => { sourcesLive--; pump() })
-      }
+      // BEP 19 web seeds: the torrent's url-list and any given, each a block
+      // source through the same planner, assembly and verification as peers.
+      for (const seeding of startWebSeeds(rt, options.webSeeds ?? [], signal, options.onWarning)) dialer.hold(seeding)
       for (const source$ of options.peerSources ?? []) {
-        sourcesLive++
-        sourceSubs.push(source$.subscribe({
-          next: (found) => { addPeer(found.address, found.source) },
-          error: (e: unknown) => {
-            sourcesLive--
-            options.onWarning?.({ type: 'warning', message: `peer source failed: ${e instanceof Error ? e.message : String(e)}` })
-            pump()
-          },
-          complete: () => { sourcesLive--; pump() }
-        }))
+        dialer.addSource(source$, { onError: (e) => { options.onWarning?.({ type: 'warning', message: `peer source failed: ${e.message}` }) } })
       }
       pump()
       const done = firstValueFrom(rt.verified$.pipe(filter(() => rt.complete)))
@@ -362,15 +325,15 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
 
     return () => {
       ticker.unsubscribe()
-      wake?.unsubscribe()
-      for (const sub of sourceSubs) sub.unsubscribe()
+      dialer.stop()
       // The `stopped` announce goes out on unsubscribe; close the client after it had its chance.
       if (closeClient !== undefined) { const close = closeClient; setTimeout(() => { void close() }, 5000).unref() }
       ac.abort()
       options.signal?.removeEventListener('abort', onOuterAbort)
       rt.closeAll()
       void listener?.close()
-      if (ownStorage) void storage.close()
+      if (options.closeStorage === true) void storage.close()
     }
   })
 }
+

@@ -1,5 +1,6 @@
-import type { Observable } from 'rxjs'
+import { defer, type Observable } from 'rxjs'
 import type { Torrent } from '../lib/metainfo/types.js'
+import { nodeRunDefaults } from './node/defaults.js'
 import { runTorrent } from './run-torrent.js'
 import type { Progress, SeedOptions } from './types.js'
 
@@ -12,5 +13,6 @@ import type { Progress, SeedOptions } from './types.js'
  * Emits `Progress` snapshots; never completes on its own.
  */
 export function seed (torrent: Torrent, options: SeedOptions): Observable<Progress> {
-  return runTorrent(torrent, { ...options, port: options.port ?? 6881, dir: options.data, stopWhenComplete: false })
+  // Files under `data`, TCP, node:crypto SHA-1, the Node tracker client: whatever `options` leaves out.
+  return defer(() => runTorrent(torrent, { ...options, ...nodeRunDefaults(torrent, options.data, options), port: options.port ?? 6881, stopWhenComplete: false }))
 }

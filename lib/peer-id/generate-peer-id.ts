@@ -31,3 +31,16 @@ export function generatePeerId (random: Uint8Array, version: string = DEFAULT_VE
   for (let i = 0; i < 12; i++) id[8 + i] = ALPHABET.charCodeAt((random[i] as number) & 63)
   return id
 }
+
+/**
+ * {@link generatePeerId} from a uniform generator in [0, 1) instead of
+ * random bytes: a seeded generator gives a repeatable id (simulations,
+ * tests); the Node entry points pass bytes from node:crypto instead.
+ * @throws nothing for a generator returning numbers in [0, 1)
+ * @see BEP 20
+ */
+export function peerIdFromRandom (random: () => number, version: string = DEFAULT_VERSION): Uint8Array {
+  const bytes = new Uint8Array(12)
+  for (let i = 0; i < 12; i++) bytes[i] = Math.floor(random() * 256) & 0xff
+  return generatePeerId(bytes, version)
+}

@@ -11,5 +11,5 @@
  * ```
  * @see BEP 20
  */
-export { generatePeerId, CLIENT_CODE, DEFAULT_VERSION } from './generate-peer-id.js'
+export { generatePeerId, peerIdFromRandom, CLIENT_CODE, DEFAULT_VERSION } from './generate-peer-id.js'
 export { parsePeerId, type PeerIdInfo } from './parse-peer-id.js'

@@ -35,6 +35,12 @@ export interface Storage {
    * the runtime uses plain memory instead.
    */
   allocate?: (length: number) => Uint8Array
+  /**
+   * Optional: called once every wanted piece is verified and written, to
+   * make what no write creates (the file storage makes zero-length files
+   * and their folders). Rejects with a `StorageError`.
+   */
+  finalize?: () => Promise<void>
 }
 
 /** A SHA-1 (v1) hasher. node:crypto's in the Node shell. */

@@ -39,7 +39,7 @@ export async function infoCommand (argv: readonly string[], io: CliIo): Promise<
   if (values.fetch === true || values.output !== undefined) {
     if (loaded.kind !== 'magnet') throw new UsageError('bad-args', '--fetch and -o need a magnet link')
     // BEP 9: the metadata from the magnet's peers, --peer and its trackers.
-    const { fetchMetadata } = await import('../fetch-metadata.js')
+    const { fetchMetadata } = await import('../magnet-metadata.js')
     const seconds = values.timeout === undefined ? 60 : Number(values.timeout)
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('bad-args', `--timeout must be a positive number of seconds, got ${values.timeout}`)
     const fetched = await fetchMetadata(loaded.magnet.infoHash, {

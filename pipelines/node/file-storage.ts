@@ -11,8 +11,9 @@ import { DEFAULT_MAX_OPEN_FILES, OpenFileBudget } from './open-file-budget.js'
 import { resolveInside, torrentFilePath } from './resolve-inside.js'
 import { readFully, settleAll, sliceChunks, writeFully, writeInline } from './positional-io.js'
 import { toStorageError } from './storage-errors.js'
+import { ensureFiles } from './ensure-files.js'
 
-export { ensureFiles } from './ensure-files.js'
+export { ensureFiles }
 export { INLINE_WRITE_BYTES } from './positional-io.js'
 
 /** Options of {@link FileStorage}. */
@@ -115,6 +116,9 @@ export const STAT_BATCH = 2048
  */
 export class FileStorage implements Storage {
   readonly #files: Torrent['files']
+  readonly #torrent: Pick<Torrent, 'name' | 'multiFile' | 'files'>
+  readonly #dir: string
+  readonly #fs: FileSystemLike
   readonly #paths: (string | undefined)[]
   /** `<dir>/<name>` of a multi-file torrent (every file lies under it), else `undefined`. */
   readonly #root: string | undefined
@@ -144,6 +148,9 @@ export class FileStorage implements Storage {
    */
   constructor (torrent: Torrent, dir: string, options: FileStorageOptions = {}) {
     this.#files = torrent.files
+    this.#torrent = torrent
+    this.#dir = dir
+    this.#fs = options.fs ?? nodeFileSystem
     this.#paths = torrent.files.map(f => f.padding ? undefined : torrentFilePath(dir, torrent, f))
     this.#root = torrent.multiFile ? resolveInside(dir, [torrent.name]) : undefined
     this.#readOnly = options.readOnly === true
@@ -298,6 +305,15 @@ export class FileStorage implements Storage {
       }
     }
     return true
+  }
+
+  /**
+   * Make what no write creates once the download is complete: the folders
+   * of every file and the zero-length files ({@link ensureFiles}). Rejects
+   * with StorageError `path-escape`, `disk-full`, `permission`, `io`.
+   */
+  async finalize (): Promise<void> {
+    await ensureFiles(this.#torrent, this.#dir, { fs: this.#fs })
   }
 
   /** `fsync` every open file. Rejects with StorageError `closed`, `io`… */

@@ -18,14 +18,6 @@ import { dnsPreferences as createDnsPreferences, type DnsPreferences } from './d
 import { HTTP_TRACKER_DEFAULTS, httpAnnounce, httpScrape, type HttpTrackerOptions } from './http-tracker-client.js'
 import { udpTrackerClient, type UdpTrackerOptions } from './udp-tracker-client.js'
 
-/** Announces to and scrapes trackers of any supported scheme. */
-/**
- * How long the pipelines wait for one announce before trying the next
- * tracker: long enough for two UDP sends (BEP 15: 0 s and 15 s), short enough
- * that a dead first tier does not hold up the second for a minute.
- */
-export const ANNOUNCE_TIMEOUT_MS = 20_000
-
 /** A tracker client over HTTP, HTTPS and UDP (an `AnnounceClient` with scrape and close), from {@link nodeTrackerClient}. */
 export interface TrackerClient {
   /**
