@@ -20,7 +20,7 @@ import { ltDonthave, uploadOnly } from '../operators/extensions/peer-state.js'
 import { TorrentRuntime } from './torrent-runtime.js'
 import { superseeding } from '../lib/torrent/strategies.js'
 import { sharingFor } from '../lib/torrent/sharing.js'
-import { startWebSeeds } from './web-seed-sources.js'
+import { startWebSeeds, type WebSeedFetch } from './web-seed-sources.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
 
@@ -54,6 +54,8 @@ export interface RunOptions extends CommonOptions {
    * neither, the torrent's trackers are not used.
    */
   readonly makeTrackerClient?: () => OwnedTrackerClient
+  /** Fetches from BEP 19 web seeds (the torrent's `url-list` and `webSeeds`); without it they are not used. */
+  readonly webSeedFetch?: WebSeedFetch
   /** Stop (complete) once every piece is verified. */
   readonly stopWhenComplete: boolean
   readonly requestQueueDepth?: number
@@ -295,7 +297,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       if (trackersOn) startTrackers()
       // BEP 19 web seeds: the torrent's url-list and any given, each a block
       // source through the same planner, assembly and verification as peers.
-      for (const seeding of startWebSeeds(rt, options.webSeeds ?? [], signal, options.onWarning)) dialer.hold(seeding)
+      const webSeeds = options.webSeedFetch === undefined ? [] : startWebSeeds(rt, options.webSeeds ?? [], options.webSeedFetch, signal, options.onWarning)
+      for (const seeding of webSeeds) dialer.hold(seeding)
       for (const source$ of options.peerSources ?? []) {
         dialer.addSource(source$, { onError: (e) => { options.onWarning?.({ type: 'warning', message: `peer source failed: ${e.message}` }) } })
       }

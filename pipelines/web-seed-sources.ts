@@ -1,7 +1,32 @@
+import type { Torrent } from '../lib/metainfo/types.js'
 import { Bitfield } from '../lib/pieces/bitfield.js'
-import { webSeedBlocks } from './node/web-seed.js'
+import type { BlockRef } from '../lib/pieces/geometry.js'
+import type { BlockIn } from '../operators/assemble-pieces.js'
 import type { TorrentRuntime } from './torrent-runtime.js'
 import type { TorrentWarning } from './types.js'
+
+/** What {@link WebSeedFetch} is given for one web seed. */
+export interface WebSeedFetchOptions {
+  /** The web seed's base URL. */
+  readonly url: string
+  readonly torrent: Torrent
+  /** Names this web seed in the blocks it yields (`peer`). */
+  readonly key: string
+  /** Blocks the planner gives this web seed, at most `max`; `[]` when nothing is left for now. */
+  readonly next: (max: number) => BlockRef[]
+  /** Gives blocks back to the planner after a failure, on abort, or when the consumer stops early. */
+  readonly release: (refs: readonly BlockRef[]) => void
+  /** Told why a request failed and why the web seed was given up. */
+  readonly onWarning: (message: string) => void
+  readonly signal: AbortSignal
+}
+
+/**
+ * Fetches one web seed's blocks (BEP 19), pulled by the runtime: on Node,
+ * `webSeedBlocks` from pipelines/node/web-seed (HTTP and HTTPS `Range`
+ * requests), filled in by `download` and `seed`.
+ */
+export type WebSeedFetch = (options: WebSeedFetchOptions) => AsyncIterable<BlockIn>
 
 /** At most this many web seeds are fetched from at once (BEP 19). */
 export const MAX_WEB_SEEDS = 10
@@ -13,7 +38,7 @@ export const MAX_WEB_SEEDS = 10
  * Returns one promise per seed, settled when that seed is done or given up;
  * failures become warnings. Nothing when the torrent is already complete.
  */
-export function startWebSeeds (rt: TorrentRuntime, urls: readonly string[], signal: AbortSignal, onWarning?: (w: TorrentWarning) => void): Array<Promise<void>> {
+export function startWebSeeds (rt: TorrentRuntime, urls: readonly string[], fetch: WebSeedFetch, signal: AbortSignal, onWarning?: (w: TorrentWarning) => void): Array<Promise<void>> {
   if (rt.complete) return []
   const torrent = rt.torrent
   const chosen = [...new Set([...torrent.urlList, ...urls])].filter((u) => /^https?:\/\//i.test(u)).slice(0, MAX_WEB_SEEDS)
@@ -23,7 +48,7 @@ export function startWebSeeds (rt: TorrentRuntime, urls: readonly string[], sign
   }
   return chosen.map(async (url) => {
     const key = `ws:${url}`
-    await rt.ingestBlocks(key, webSeedBlocks({
+    await rt.ingestBlocks(key, fetch({
       url,
       torrent,
       key,

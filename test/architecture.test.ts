@@ -101,4 +101,42 @@ describe('layering', () => {
     for (const f of graph.keys()) if (!state.has(f)) visit(f)
     expect(cycles).toEqual([])
   })
+
+  it('the engine in pipelines/ imports nothing from pipelines/node/, directly or through another pipelines/ file', () => {
+    // The engine runs on the platform it is given (storage, hasher,
+    // transport, tracker client, web seeds): the entry points (download,
+    // seed, fetchMetadata, stream…) fill in the Node defaults from
+    // pipelines/node/defaults.ts.
+    const engine = [
+      'pipelines/run-torrent.ts', 'pipelines/torrent-runtime.ts', 'pipelines/peer-connection.ts',
+      'pipelines/fetch-metadata.ts', 'pipelines/peer-dialer.ts', 'pipelines/inbound-gate.ts',
+      'pipelines/web-seed-sources.ts', 'pipelines/runtime-status.ts', 'pipelines/peer-policy.ts',
+      ...['pipelines/torrent', 'pipelines/session'].flatMap((d) => {
+        try { return tsFiles(join(root, d)).map((f) => relative(root, f)) } catch { return [] }
+      })
+    ]
+    // Known exception, removed by the rewrite of PeerConnection: it takes
+    // sha1 (for allowedFastOffer) from node:crypto instead of the injected Hasher.
+    const known = new Set(['pipelines/peer-connection.ts -> pipelines/node/hasher.ts'])
+    const bad: string[] = []
+    const seen = new Set<string>()
+    const walk = (rel: string, from: string): void => {
+      if (seen.has(rel)) return
+      seen.add(rel)
+      let src: string
+      try { src = readFileSync(join(root, rel), 'utf8') } catch { return }
+      for (const spec of imports(code(src))) {
+        if (!spec.startsWith('.')) continue
+        const dep = join(rel, '..', spec).replace(/\.js$/, '.ts')
+        if (!dep.startsWith('pipelines/')) continue
+        if (dep.startsWith('pipelines/node/')) {
+          if (!known.has(`${rel} -> ${dep}`)) bad.push(`${from}${from === rel ? '' : ` (through ${rel})`}: ${spec}`)
+          continue
+        }
+        walk(dep, from)
+      }
+    }
+    for (const rel of engine) { seen.clear(); walk(rel, rel) }
+    expect(bad).toEqual([])
+  })
 })

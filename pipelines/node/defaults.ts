@@ -15,11 +15,13 @@ import { generatePeerId } from '../../lib/peer-id/index.js'
 import type { Hasher, Storage } from '../../lib/storage/types.js'
 import type { Transport } from '../../lib/transport/types.js'
 import type { OwnedTrackerClient } from '../run-torrent.js'
+import type { WebSeedFetch } from '../web-seed-sources.js'
 import type { CommonOptions } from '../types.js'
 import { FileStorage } from './file-storage.js'
 import { nodeHasher, sha1 } from './hasher.js'
 import { tcpTransport } from './tcp.js'
 import { nodeTrackerClient } from './tracker-client.js'
+import { webSeedBlocks } from './web-seed.js'
 
 /** The platform part of `RunOptions`, as {@link nodeRunDefaults} fills it. */
 export interface NodeRunDefaults {
@@ -35,6 +37,8 @@ export interface NodeRunDefaults {
   readonly makeTrackerClient: () => OwnedTrackerClient
   /** The caller's peer id, else a fresh `-RX…-` id from node:crypto. */
   readonly peerId: Uint8Array
+  /** BEP 19 web seeds over HTTP and HTTPS (`webSeedBlocks`). */
+  readonly webSeedFetch: WebSeedFetch
 }
 
 /** The platform part of `FetchMetadataOptions`, as {@link nodeMetadataDefaults} fills it. */
@@ -65,7 +69,8 @@ export function nodeRunDefaults (torrent: Torrent, dir: string, options: Pick<Co
     // Dialed connections read into reused buffers; PeerConnection copies what it keeps (borrowed chunks).
     transport: options.transport ?? tcpTransport({ ringReads: true }),
     makeTrackerClient: () => nodeTrackerClient({ dnsPreferences: true }),
-    peerId: options.peerId ?? generatePeerId(randomBytes(12))
+    peerId: options.peerId ?? generatePeerId(randomBytes(12)),
+    webSeedFetch: webSeedBlocks
   }
 }
 
