@@ -8,7 +8,7 @@ import { isConnectedAt } from '../lib/swarm/swarm-selectors.js'
 import { selfAddress } from '../lib/swarm/connection-limit.js'
 import { dialVetoed } from '../lib/swarm/dial-rules.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
-import { formatAddress, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
+import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { PeerDialer } from './peer-dialer.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import type { AnnounceClient } from '../operators/announce-schedule.js'
@@ -67,8 +67,11 @@ export interface RunOptions extends CommonOptions {
 
 /**
  * The engine behind `download` and `seed`: check existing data, listen and
- * dial, run every connection through a shared `TorrentRuntime`, and emit
- * progress on the scheduler. Completes after the last piece is written when
+ * dial (one {@link PeerDialer} for the manual peers, the trackers, PEX and
+ * every peer source, and for accepted connections), run every connection
+ * through a shared `TorrentRuntime`, and emit progress on the scheduler.
+ * It uses only the storage, hasher, transport, tracker client and web seed
+ * fetcher it is given (`nodeRunDefaults` gives Node's). Completes after the last piece is written when
  * `stopWhenComplete`; errors with a typed error when no peer is left to
  * finish the download; unsubscribing closes every connection and the storage.
  */
@@ -195,13 +198,14 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       onExhausted: () => { settleExhausted?.() }
     })
     const pump = (): void => { dialer.pump() }
-    const acceptInbound = (accepted: Parameters<Parameters<Transport['listen']>[1]>[0]): void => {
+    const acceptInbound = (accepted: Duplex): void => {
       dialer.accept(accepted, async (conn, handshaken) => await rt.addConnection(conn, 'responder', { onHandshake: handshaken }))
     }
 
     // Trackers (BEP 3/12/15): announces on the scheduler, their peers into the queue.
     const makeClient = options.trackerClient === undefined ? options.makeTrackerClient : undefined
-    const trackersOn = options.trackers !== false && (options.trackerClient !== undefined || makeClient !== undefined) && torrent.announce.some((tier) => tier.length > 0)
+    const canAnnounce = options.trackers !== false && (options.trackerClient !== undefined || makeClient !== undefined)
+    const trackersOn = canAnnounce && torrent.announce.some((tier) => tier.length > 0)
     let completedWait: CompletedAnnounceWait | undefined
     // One tracker client for the torrent's trackers and those learned by TEX.
     let client: AnnounceClient | undefined
@@ -212,9 +216,9 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
           const own = makeClient()
           client = own
           closeClient = async () => { await own.close?.() }
-        } else throw new RxTorrentError('no-tracker-client', 'no tracker client to announce with', { disposition: 'fatal' })
+        }
       }
-      return client
+      return client as AnnounceClient
     }
     const announceKey = Math.floor(random() * 0x1_0000_0000) >>> 0
     /** Announces to `tiers` on the scheduler; their peers go into the connect queue. */
@@ -261,7 +265,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
     const extraTrackers = new Set<string>()
     const knownTrackers = (): string[] => [...torrent.announce.flat(), ...extraTrackers]
     const learnTrackers = (urls: readonly string[]): void => {
-      if (!sharing.trackerExchange) return
+      if (!sharing.trackerExchange || !canAnnounce) return
       for (const url of urls) {
         if (extraTrackers.size >= 10 || knownTrackers().includes(url)) continue
         extraTrackers.add(url)
