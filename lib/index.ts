@@ -27,7 +27,7 @@ export { ConnectQueue, type ConnectQueueOptions, type PeerSource } from './swarm
 export { allowedFastSet, allowedFastOffer, ALLOWED_FAST_K, type AllowedFastSetOptions } from './swarm/allowed-fast.js'
 export { canonicalPeerPriority, byPriority } from './swarm/peer-priority.js'
 export { connectionLimitDecision, selfAddress, priorityOrLowest, DEFAULT_PROTECT_FASTEST, type ConnectionLimitInput, type ConnectionLimitDecision, type LimitPeer } from './swarm/connection-limit.js'
-export { dialVetoed, isOwnAddress, hostOfKey, peersExhausted, dialFailureReason, type DialFacts, type ExhaustionFacts } from './swarm/dial-rules.js'
+export { dialVetoed, isOwnAddress, hostOfKey, peersExhausted, dialFailureReason, metadataPeerHopeless, type DialFacts, type ExhaustionFacts } from './swarm/dial-rules.js'
 export { inboundAdmission, isIdleHalfOpen, addressKey, InboundLedger, type HalfOpenConnection, type InboundBudgets, type InboundAdmissionInput, type InboundDecision } from './swarm/inbound-admission.js'
 export { crc32c } from './swarm/crc32c.js'
 export { emptySwarm, reduceSwarm, SWARM_CLOSED_HISTORY, type SwarmState, type SwarmPeer, type SwarmEvent, type SwarmSide, type ClosedPeer } from './swarm/swarm-state.js'

@@ -1,6 +1,4 @@
-import { pipe } from 'it-pipe'
-import { Subscription, asyncScheduler, timer, type SchedulerLike } from 'rxjs'
-import { LIMITS } from '../lib/constants.js'
+import { Subscription, asyncScheduler, type SchedulerLike } from 'rxjs'
 import { EXTENSION_LIMITS } from '../lib/extensions/limits.js'
 import { RxTorrentError } from '../lib/errors.js'
 import { encode } from '../lib/bencode/index.js'
@@ -9,16 +7,9 @@ import { parseInfoDict } from '../lib/metainfo/parse-info-dict.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { peerIdFromRandom } from '../lib/peer-id/index.js'
 import { formatAddress, type Duplex, type PeerAddress, type Transport } from '../lib/transport/types.js'
-import { makeReserved } from '../lib/wire/index.js'
-import { decodeFrames } from '../operators/decode-frames.js'
-import { encodeFrames } from '../operators/encode-frames.js'
-import { ExtensionChannel } from '../operators/extension.js'
-import { requestMetadataPiece, utMetadataFetch, type MetadataPieceEvent } from '../operators/extensions/ut-metadata.js'
-import { handshake } from '../operators/handshake.js'
-import { OutboundQueue } from '../operators/outbound-queue.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import { ANNOUNCE_TIMEOUT_MS } from './completed-announce-wait.js'
-import { CLIENT_VERSION } from './peer-connection.js'
+import { MetadataPeer, type MetadataFetchContext } from './metadata-peer.js'
 import { PeerDialer, type DialOutcome } from './peer-dialer.js'
 import type { OwnedTrackerClient } from './run-torrent.js'
 import type { TorrentWarning } from './types.js'
@@ -105,7 +96,8 @@ export async function fetchMetadataWith (infoHash: Uint8Array, options: FetchMet
   options.signal?.addEventListener('abort', onOuterAbort, { once: true })
   const subs: Subscription[] = []
   const known = new Map<string, PeerAddress>()
-  const closers = new Map<string, (err?: Error) => void>()
+  // The peers connected now, by address key.
+  const live = new Map<string, MetadataPeer>()
   const requestTimeout = options.requestTimeoutMs ?? EXTENSION_LIMITS.metadataRequestTimeoutMs
   const candidates = new MetadataCandidates({
     infoHash, sha1, requestTimeoutMs: requestTimeout,
@@ -113,7 +105,6 @@ export async function fetchMetadataWith (infoHash: Uint8Array, options: FetchMet
     ...(options.maxMetadataCandidates === undefined ? {} : { maxCandidates: options.maxMetadataCandidates })
   })
   let lastError: string | undefined
-  const askers = new Set<() => void>()
 
   return await new Promise<FetchedMetadata>((resolve, reject) => {
     let settled = false
@@ -125,7 +116,7 @@ export async function fetchMetadataWith (infoHash: Uint8Array, options: FetchMet
       options.signal?.removeEventListener('abort', onOuterAbort)
       dialer?.stop()
       for (const s of subs) s.unsubscribe()
-      for (const close of closers.values()) close()
+      for (const p of live.values()) p.close()
       if (err !== undefined) reject(err)
       else resolve(result as FetchedMetadata)
     }
@@ -149,112 +140,41 @@ export async function fetchMetadataWith (infoHash: Uint8Array, options: FetchMet
       finish(undefined, { torrent, torrentFile: torrentFileOf(bytes, announce), peers: peersOf([...from, ...agreed]), banned })
     }
 
-    /** One dialed peer, from the connection to its end: what the dialer should do with its address. */
-    const run = async (conn: Duplex, peer: PeerAddress): Promise<DialOutcome> => {
-      const key = formatAddress(peer)
-      known.set(key, peer)
-      const out = new OutboundQueue()
-      let closed = false
-      const timers = new Set<Subscription>()
-      const close = (err?: Error): void => {
-        if (closed) return
-        closed = true
-        for (const t of timers) t.unsubscribe()
-        out.end()
-        conn.close(err)
-      }
-      closers.set(key, close)
-      const sinkDone = conn.sink(pipe(out, encodeFrames())).catch(() => {})
-      let useful = false
-      let hopeless = false
-      // A request unanswered for requestTimeout drops the peer (the rule is the candidates').
-      const checkOverdue = (): void => {
-        if (candidates.overdue(scheduler.now()).includes(key)) close(new RxTorrentError('metadata-timeout', `${key} left a metadata request unanswered for ${requestTimeout} ms`, { disposition: 'disconnect' }))
-      }
-      const requestMore = (): void => {
-        if (closed || settled) return
-        for (let piece = candidates.nextRequest(key, scheduler.now()); piece !== undefined; piece = candidates.nextRequest(key, scheduler.now())) {
-          channel.send('ut_metadata', requestMetadataPiece(piece))
-          const t: Subscription = timer(requestTimeout, scheduler).subscribe(() => { timers.delete(t); checkOverdue() })
-          timers.add(t)
-        }
-      }
-      askers.add(requestMore)
-      const onPiece = (e: MetadataPieceEvent): void => {
-        if (settled || closed) return
-        if (e.type === 'metadata-reject') {
-          candidates.release(key, e.piece)
-          close(new RxTorrentError('metadata-rejected', `${key} rejected metadata piece ${e.piece}`, { disposition: 'disconnect' }))
-          return
-        }
-        let result
-        try {
-          result = candidates.receive(key, e.piece, e.totalSize, e.data)
-        } catch (err) {
-          close(err instanceof Error ? err : new RxTorrentError('bad-metadata', String(err), { disposition: 'disconnect' }))
-          return
-        }
-        useful = true
-        if (result === 'more') { requestMore(); return }
-        if ('done' in result) { done(result.done, result.from); return }
-        lastError = result.failed.length > 0
-          ? `metadata of ${result.size} bytes from ${result.failed.join(', ')} did not match the info-hash`
-          : `metadata of ${result.size} bytes from ${result.suspects.join(', ')} did not match the info-hash; asking them one at a time`
-        options.onWarning?.({ type: 'warning', message: lastError })
-        for (const k of result.failed) closers.get(k)?.(new RxTorrentError('bad-metadata', lastError, { disposition: 'ban' }))
-        requestElsewhere()
-      }
-      const channel = new ExtensionChannel([utMetadataFetch()], {
-        key,
-        send: (m) => { if (!closed) out.push(m) },
-        close,
-        handshake: { v: CLIENT_VERSION, ...(options.port === undefined ? {} : { p: options.port }) },
-        ...(options.maxMetadataSize === undefined ? {} : { maxMetadataSize: options.maxMetadataSize }),
-        onEvent: (_name, event) => { onPiece(event as MetadataPieceEvent) }
-      })
-      try {
-        const hs = await handshake({ source: conn.source, write: (b) => { out.push(b) } }, {
-          role: 'initiator', infoHash, peerId, reserved: makeReserved({ fast: true, extended: true }),
-          timeoutMs: LIMITS.handshakeTimeoutMs, scheduler, signal
-        })
-        if (!hs.capabilities.extended) throw new RxTorrentError('no-extensions', `${key} does not speak the extension protocol`, { disposition: 'disconnect' })
-        channel.start()
-        for await (const batch of pipe(hs.source, decodeFrames({ borrowedChunks: conn.borrowedChunks === true }))) {
-          for (const msg of batch) {
-            if (msg.type !== 'extended') continue
-            channel.handle(msg.id, msg.payload)
-            if (msg.id === 0) {
-              const remote = channel.remote
-              // Each peer's stated size is its own candidate; disagreeing peers are fetched side by side.
-              if (remote?.m.ut_metadata !== undefined && remote.metadataSize !== undefined) candidates.state(key, remote.metadataSize)
-              requestMore()
-            }
-            if (closed) break
-          }
-          if (closed) break
-          const remote = channel.remote
-          if (remote !== undefined && (remote.m.ut_metadata === undefined || remote.metadataSize === undefined)) throw new RxTorrentError('no-metadata', `${key} does not offer its metadata (ut_metadata)`, { disposition: 'disconnect' })
-        }
-      } catch (e) {
-        // A peer without the metadata (or without the extension protocol) is not asked again.
-        if (e instanceof RxTorrentError && ['no-metadata', 'no-extensions', 'metadata-rejected'].includes(e.code)) hopeless = true
-        lastError = `${key}: ${e instanceof Error ? e.message : String(e)}`
-        if (!settled) options.onWarning?.({ type: 'warning', message: `metadata from ${key}: ${e instanceof Error ? e.message : String(e)}`, peer: key, ...(e instanceof Error ? { error: e } : {}) })
-      } finally {
-        candidates.removePeer(key)
-        // A peer whose metadata failed the hash is not dialed again.
-        if (candidates.isBanned(key)) hopeless = true
-        askers.delete(requestMore)
-        channel.stop()
-        close()
-        closers.delete(key)
-        await sinkDone
-        if (!settled) requestElsewhere()
-      }
-      return { useful, retry: !settled && !hopeless }
+    /** Assembled metadata failed the info-hash: blame who the candidates blame, ask the rest one at a time. */
+    const hashFailed = (result: { readonly failed: readonly string[], readonly suspects: readonly string[], readonly size: number }): void => {
+      lastError = result.failed.length > 0
+        ? `metadata of ${result.size} bytes from ${result.failed.join(', ')} did not match the info-hash`
+        : `metadata of ${result.size} bytes from ${result.suspects.join(', ')} did not match the info-hash; asking them one at a time`
+      options.onWarning?.({ type: 'warning', message: lastError })
+      for (const k of result.failed) live.get(k)?.close(new RxTorrentError('bad-metadata', lastError, { disposition: 'ban' }))
+      requestElsewhere()
     }
     // Pieces freed by a peer that left (or by a failed hash) are asked of the others.
-    const requestElsewhere = (): void => { for (const ask of askers) ask() }
+    const requestElsewhere = (): void => { for (const p of live.values()) p.requestMore() }
+    const context: MetadataFetchContext = {
+      infoHash, peerId, scheduler, signal, candidates, requestTimeoutMs: requestTimeout,
+      ...(options.port === undefined ? {} : { port: options.port }),
+      ...(options.maxMetadataSize === undefined ? {} : { maxMetadataSize: options.maxMetadataSize }),
+      settled: () => settled,
+      done,
+      hashFailed
+    }
+
+    /** One dialed peer, from the connection to its end (pipelines/metadata-peer): what the dialer should do with its address. */
+    const run = async (conn: Duplex, address: PeerAddress): Promise<DialOutcome> => {
+      const key = formatAddress(address)
+      known.set(key, address)
+      const peer = new MetadataPeer(conn, key, context)
+      live.set(key, peer)
+      const end = await peer.run()
+      live.delete(key)
+      if (end.error !== undefined) {
+        lastError = `${key}: ${end.error.message}`
+        if (!settled) options.onWarning?.({ type: 'warning', message: `metadata from ${key}: ${end.error.message}`, peer: key, error: end.error })
+      }
+      if (!settled) requestElsewhere()
+      return { useful: end.useful, retry: !settled && !end.hopeless }
+    }
 
     // Peers from the list and the trackers, dialed through the same dialer as a download's (pipelines/peer-dialer).
     const peers = new PeerDialer({

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events'
-import { Observable, asyncScheduler, filter, firstValueFrom, interval, take, type SchedulerLike, type Subscription } from 'rxjs'
+import { Observable, asyncScheduler, filter, firstValueFrom, interval, take, type SchedulerLike } from 'rxjs'
 import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { peerIdFromRandom } from '../lib/peer-id/index.js'

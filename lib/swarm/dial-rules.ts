@@ -77,3 +77,18 @@ export function dialFailureReason (address: PeerAddress, message: string): strin
   const prefix = `cannot connect to ${formatAddress(address)}: `
   return message.startsWith(prefix) ? message.slice(prefix.length) : message
 }
+
+/** Error codes after which a peer is not dialed again for a magnet's metadata. */
+const METADATA_HOPELESS = new Set(['no-metadata', 'no-extensions', 'metadata-rejected'])
+
+/**
+ * A peer that ended a metadata fetch with this error code is not dialed
+ * again for the metadata: it lacks the extension protocol or `ut_metadata`,
+ * or rejected a piece (it does not have the metadata). Timeouts, resets and
+ * malformed messages are retried with backoff.
+ * @throws nothing
+ * @see BEP 9
+ */
+export function metadataPeerHopeless (code: string): boolean {
+  return METADATA_HOPELESS.has(code)
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dialFailureReason, dialVetoed, hostOfKey, isOwnAddress, peersExhausted } from '../../../lib/swarm/dial-rules.js'
+import { dialFailureReason, dialVetoed, hostOfKey, isOwnAddress, metadataPeerHopeless, peersExhausted } from '../../../lib/swarm/dial-rules.js'
 
 describe('dial rules', () => {
   it('takes the host out of an address key, IPv6 brackets off', () => {
@@ -35,5 +35,12 @@ describe('dial rules', () => {
     const a = { host: '10.0.0.1', port: 1 }
     expect(dialFailureReason(a, 'cannot connect to 10.0.0.1:1: connection refused (ECONNREFUSED)')).toBe('connection refused (ECONNREFUSED)')
     expect(dialFailureReason(a, 'timed out')).toBe('timed out')
+  })
+})
+
+describe('metadataPeerHopeless', () => {
+  it('gives up a peer without the extension protocol or the metadata, or that rejected a piece; retries the rest', () => {
+    expect(['no-metadata', 'no-extensions', 'metadata-rejected', 'metadata-timeout', 'bad-metadata-length', 'connection-reset'].filter(metadataPeerHopeless))
+      .toEqual(['no-metadata', 'no-extensions', 'metadata-rejected'])
   })
 })
