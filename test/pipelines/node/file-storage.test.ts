@@ -119,6 +119,18 @@ describe('FileStorage layout on disk', () => {
     expect(existsSync(join(dir, 'album', '.pad'))).toBe(false)
   })
 
+  it('finalize() makes what no write creates (zero-length files, their folders) for the engine, keeping data', async () => {
+    const dir = fresh()
+    const s = new FileStorage(makeTorrent(LAYOUT, { name: 'album' }), dir)
+    mkdirSync(join(dir, 'album'), { recursive: true })
+    writeFileSync(join(dir, 'album', 'a.bin'), 'keep me')
+    await s.finalize()
+    await s.close()
+    expect(statSync(join(dir, 'album', 'empty')).size).toBe(0)
+    expect(statSync(join(dir, 'album', 'sub', 'deeper')).isDirectory()).toBe(true)
+    expect(readFileSync(join(dir, 'album', 'a.bin'), 'utf8')).toBe('keep me')
+  })
+
   it('never truncates existing data when it writes (G66)', async () => {
     const dir = fresh()
     const t = makeTorrent([{ path: ['f'], length: 20 }], { name: 'f' })
