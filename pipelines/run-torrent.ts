@@ -197,7 +197,6 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       },
       onExhausted: () => { settleExhausted?.() }
     })
-    const pump = (): void => { dialer.pump() }
     const acceptInbound = (accepted: Duplex): void => {
       dialer.accept(accepted, async (conn, handshaken) => await rt.addConnection(conn, 'responder', { onHandshake: handshaken }))
     }
@@ -306,7 +305,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       for (const source$ of options.peerSources ?? []) {
         dialer.addSource(source$, { onError: (e) => { options.onWarning?.({ type: 'warning', message: `peer source failed: ${e.message}` }) } })
       }
-      pump()
+      dialer.pump()
       const done = firstValueFrom(rt.verified$.pipe(filter(() => rt.complete)))
       const first = await Promise.race([done.then(() => 'complete' as const), exhausted.then(() => 'exhausted' as const)])
       if (first === 'exhausted' && !rt.complete) {
