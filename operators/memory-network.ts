@@ -1,6 +1,7 @@
-import { RxTorrentError } from '../lib/errors.js'
+import { RxTorrentError, UsageError } from '../lib/errors.js'
 import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { memoryDuplexPair } from './memory-transport.js'
+import { AccessLink, pacedDuplexPair, type LinkRates, type PacingOptions } from './paced-link.js'
 
 /** A set of in-memory hosts that can dial each other. */
 export interface MemoryNetwork {
@@ -10,26 +11,59 @@ export interface MemoryNetwork {
   readonly listening: ReadonlySet<string>
 }
 
+/** Options of {@link memoryNetwork}. */
+export interface MemoryNetworkOptions {
+  /** Bytes buffered in each direction of a connection before its writer waits. Default 64 KiB. */
+  readonly highWaterMark?: number
+  /**
+   * Paces every connection on `pacing.scheduler`'s clock through the hosts'
+   * access links ({@link pacedDuplexPair}); `links(host)` gives a host's
+   * rates, asked once per host. Absent: bytes cross at once.
+   */
+  readonly links?: (host: string) => LinkRates | undefined
+  /** The clock and timer grid of the pacing; required with `links`. */
+  readonly pacing?: PacingOptions
+}
+
 /**
  * An in-memory network for tests and simulations: each host gets a
  * `Transport` whose `dial` reaches the listeners of the others through a
- * `memoryDuplexPair` (bounded, with backpressure). Port 0 picks a free port.
+ * `memoryDuplexPair` (bounded, with backpressure), paced by the hosts' link
+ * rates and latency when `links` is given. Port 0 picks a free port.
  * Dialing an address nobody listens on rejects with `RxTorrentError`
  * `connection-refused`.
+ * @throws UsageError `bad-link` when `links` is given without `pacing`, or (on the first dial of a host) when its rates are invalid
  */
-export function memoryNetwork (options: { highWaterMark?: number } = {}): MemoryNetwork {
+export function memoryNetwork (options: MemoryNetworkOptions = {}): MemoryNetwork {
   const listeners = new Map<string, (conn: Duplex) => void>()
   let nextPort = 40000
+  const { links, pacing } = options
+  if (links !== undefined && pacing === undefined) throw new UsageError('bad-link', 'memoryNetwork: links need pacing.scheduler')
+  const accessLinks = new Map<string, AccessLink>()
+  const linkOf = (host: string): AccessLink => {
+    let link = accessLinks.get(host)
+    if (link === undefined) {
+      link = new AccessLink(links?.(host) ?? {})
+      accessLinks.set(host, link)
+    }
+    return link
+  }
+  const pace = (pair: [Duplex, Duplex], from: string, to: string): [Duplex, Duplex] => {
+    if (links === undefined || pacing === undefined) return pair
+    const a = linkOf(from)
+    const b = linkOf(to)
+    return a.transparent && b.transparent ? pair : pacedDuplexPair(pair, a, b, pacing)
+  }
   const transport = (host: string): Transport => ({
     async dial (address: PeerAddress, dialOptions: { signal?: AbortSignal } = {}): Promise<Duplex> {
       dialOptions.signal?.throwIfAborted()
       const accept = listeners.get(formatAddress(address))
       if (accept === undefined) throw new RxTorrentError('connection-refused', `nothing listens on ${formatAddress(address)}`, { disposition: 'disconnect' })
       const local: PeerAddress = { host, port: nextPort++ }
-      const [ours, theirs] = memoryDuplexPair({
+      const [ours, theirs] = pace(memoryDuplexPair({
         ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
         addresses: [address, local]
-      })
+      }), host, address.host)
       accept(theirs)
       return ours
     },
