@@ -1,0 +1,161 @@
+import { UsageError } from '../../lib/errors.js'
+import { xorshift32 } from '../../lib/pieces/xorshift32.js'
+import type { PeerAddress } from '../../lib/transport/types.js'
+import { memoryNetwork } from '../../operators/memory-network.js'
+import { VirtualClock } from '../../operators/virtual-clock.js'
+import { nodeHasher } from '../node/hasher.js'
+import { meteredTransport } from './payload-meter.js'
+import { SimNode, mixSeed, type SimNodeEnv } from './sim-node.js'
+import { simTorrent } from './sim-torrent.js'
+import type { ChokeRoundTrace, SimPeerOptions, SimulateSwarmOptions, SwarmResult, SwarmView } from './types.js'
+
+/** One macrotask turn: every pending promise continuation runs first. */
+const settle = (): Promise<void> => new Promise<void>((resolve) => { setImmediate(resolve) })
+/** Settle turns allowed for the seeds to check their data before the leechers start. */
+const MAX_START_TURNS = 10_000
+
+function peerList (spec: number | readonly SimPeerOptions[] | undefined, fallback: number, what: string): readonly SimPeerOptions[] {
+  const s = spec ?? fallback
+  if (typeof s !== 'number') return s
+  if (!Number.isSafeInteger(s) || s < 0) throw new UsageError('bad-sim-peers', `${what} must be a non-negative integer, got ${s}`)
+  return Array.from({ length: s }, () => ({}))
+}
+
+/** Up to `n` of `from`, drawn without replacement with `random`, in the order drawn. */
+function draw<T> (from: readonly T[], n: number, random: () => number): T[] {
+  const pool = [...from]
+  const out: T[] = []
+  while (out.length < n && pool.length > 0) {
+    const i = Math.floor(random() * pool.length)
+    out.push(pool[i] as T)
+    pool[i] = pool[pool.length - 1] as T
+    pool.pop()
+  }
+  return out
+}
+
+/**
+ * Runs a whole swarm in one process, on virtual time: seeds and leechers are
+ * the real engine (`seed`, and `download` with `seed: true`, with the
+ * strategies each peer is given), connected by an in-memory network whose
+ * links have each peer's upload and download rates and latency. No socket,
+ * no file and no wall-clock timer is used; the clock jumps from one timer to
+ * the next once all work due at an instant has settled. Everything random
+ * (the data, peer ids, picker ties, optimistic unchokes, who is told of
+ * whom) derives from `seed`: the same options give the same result, byte
+ * for byte.
+ *
+ * What is modelled and what is not: every piece is hashed with real SHA-1
+ * and compared byte for byte by the storage, every message goes through the
+ * engine's wire codec, sessions, planner, choker and assembler. Links are
+ * FIFO queues of bytes (no loss, no TCP slow start or congestion control);
+ * a connection has a fixed window (`windowBytes`). Peers learn of each
+ * other from a simulated tracker at join time and from peer exchange; the
+ * CPU time the engine would spend is not charged to virtual time.
+ *
+ * Resolves when every leecher has completed or left and none is still to
+ * join, or when `timeLimitMs` of virtual time has passed; every peer is
+ * stopped before it resolves.
+ * @throws UsageError `bad-sim-peers`, `bad-sim-torrent`, `bad-link` for invalid options; rejects with `signal.reason` when aborted, or with an error thrown by scheduled work
+ * @example
+ * const result = await simulateSwarm({
+ *   torrent: { length: 4 * 1024 * 1024, pieceLength: 256 * 1024 },
+ *   leechers: 20,
+ *   peerDefaults: { uploadRate: 1_000_000, downloadRate: 4_000_000, latencyMs: 20 },
+ *   seed: 42,
+ *   timeLimitMs: 600_000
+ * })
+ * console.log(result.peers.map((p) => `${p.name} ${p.completedAt} ms`))
+ */
+export async function simulateSwarm (options: SimulateSwarmOptions): Promise<SwarmResult> {
+  const swarmSeed = (options.seed ?? 1) >>> 0
+  if (!(options.timeLimitMs >= 0)) throw new UsageError('bad-sim-peers', `timeLimitMs must be a non-negative number, got ${options.timeLimitMs}`)
+  const hasher = options.hasher ?? nodeHasher
+  const { torrent, data } = await simTorrent(options.torrent, mixSeed(swarmSeed, 0xda7a), hasher)
+  const clock = new VirtualClock()
+  const specs = [
+    ...peerList(options.seeds, 1, 'seeds').map((o, i) => ({ role: 'seed' as const, o, name: o.name ?? `seed-${i}` })),
+    ...peerList(options.leechers, 0, 'leechers').map((o, i) => ({ role: 'leecher' as const, o, name: o.name ?? `leecher-${i}` }))
+  ].map((s) => ({ ...s, o: { ...options.peerDefaults, ...s.o } }))
+  if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new UsageError('bad-sim-peers', 'peer names must be unique')
+  const byHost = new Map<string, SimNode>()
+  const net = memoryNetwork({
+    links: (host) => byHost.get(host)?.options,
+    pacing: { scheduler: clock, ...(options.resolutionMs === undefined ? {} : { resolutionMs: options.resolutionMs }), ...(options.windowBytes === undefined ? {} : { windowBytes: options.windowBytes }) }
+  })
+  const trace: ChokeRoundTrace[] | undefined = options.traceChokes === true ? [] : undefined
+  const env: SimNodeEnv = {
+    torrent,
+    data,
+    scheduler: clock,
+    hasher,
+    progressIntervalMs: options.progressIntervalMs ?? 1000,
+    trace,
+    nameOf: (host) => byHost.get(host)?.name ?? host,
+    transport: (host) => meteredTransport(net.transport(host), (remote, bytes, payload) => {
+      const self = byHost.get(host)
+      const from = remote === undefined ? undefined : byHost.get(remote)
+      if (self !== undefined) { self.wireDownloaded += bytes; self.downloaded += payload }
+      if (from !== undefined) { from.wireUploaded += bytes; from.uploaded += payload }
+    })
+  }
+  const nodes = specs.map((s, i) => new SimNode(i, s.name, s.role, s.o, swarmSeed, env))
+  for (const n of nodes) byHost.set(n.host, n)
+  const tracker = xorshift32(mixSeed(swarmSeed, 0x7ac4e2))
+  const trackerPeers = options.trackerPeers ?? 50
+  const join = (n: SimNode): void => {
+    const known: PeerAddress[] = draw(nodes.filter((m) => m !== n && m.online), trackerPeers, tracker).map((m) => m.address)
+    n.start(known)
+  }
+
+  let pendingJoins = 0
+  const startAt = (n: SimNode, at: number): void => {
+    pendingJoins++
+    clock.schedule(() => { pendingJoins--; join(n) }, at)
+  }
+  // The seeds present from the start check their data before anyone dials them.
+  const early = nodes.filter((n) => (n.options.joinAtMs ?? 0) <= 0)
+  for (const n of early.filter((m) => m.role === 'seed')) join(n)
+  for (let turns = 0; early.some((n) => n.role === 'seed' && !n.listening && n.error === undefined); turns++) {
+    if (turns > MAX_START_TURNS) throw new Error('simulateSwarm: the seeds did not finish checking their data')
+    await settle()
+  }
+  for (const n of early.filter((m) => m.role === 'leecher')) join(n)
+  for (const n of nodes) if ((n.options.joinAtMs ?? 0) > 0) startAt(n, n.options.joinAtMs ?? 0)
+  for (const n of nodes) if (n.options.leaveAtMs !== undefined) clock.schedule(() => { n.stop() }, n.options.leaveAtMs)
+
+  const view = (): SwarmView => ({
+    now: clock.now(),
+    pieceCount: torrent.pieceCount,
+    peers: nodes.map((n) => ({ name: n.name, role: n.role, online: n.online, pieces: n.storage.piecesHeld, has: (i: number) => n.storage.holds(i) }))
+  })
+  const watched = nodes.filter((n) => n.options.leaveWhen !== undefined)
+  const leechers = nodes.filter((n) => n.role === 'leecher')
+  const done = (): boolean => pendingJoins === 0 && leechers.every((n) => n.completedAt !== undefined || n.leftAt !== undefined)
+  const until = (): boolean => {
+    if (options.signal?.aborted === true) return true
+    const leaving = watched.filter((n) => n.online && n.options.leaveWhen?.(view()) === true)
+    for (const n of leaving) n.stop()
+    // Let the closes settle at this instant before time moves on.
+    if (leaving.length > 0) clock.schedule(() => {}, 0)
+    return done()
+  }
+  try {
+    await clock.run({ forMs: options.timeLimitMs, until, settle })
+    options.signal?.throwIfAborted()
+  } finally {
+    for (const n of nodes) n.stop()
+  }
+  const peers = nodes.map((n) => n.result())
+  const sum = (f: (p: (typeof peers)[number]) => number): number => peers.reduce((a, p) => a + f(p), 0)
+  return {
+    seed: swarmSeed,
+    pieceCount: torrent.pieceCount,
+    length: torrent.length,
+    endedAt: clock.now(),
+    complete: leechers.every((n) => n.completedAt !== undefined),
+    peers,
+    totals: { uploaded: sum((p) => p.uploaded), downloaded: sum((p) => p.downloaded), wireBytes: sum((p) => p.wireUploaded), completed: leechers.filter((n) => n.completedAt !== undefined).length },
+    chokeRounds: trace ?? []
+  }
+}

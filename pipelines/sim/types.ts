@@ -1,0 +1,183 @@
+import type { Choker } from '../../lib/choke/types.js'
+import type { Torrent } from '../../lib/metainfo/types.js'
+import type { PiecePicker } from '../../lib/pieces/piece-picker.js'
+import type { Hasher } from '../../lib/storage/types.js'
+
+/** What a strategy factory is told about the peer it is made for. */
+export interface SimPeerContext {
+  /** The peer's name in the results. */
+  readonly name: string
+  readonly role: 'seed' | 'leecher'
+  /** The peer's own seeded random numbers in [0, 1) (the engine draws from another stream of the same seed). */
+  readonly random: () => number
+}
+
+/** A strategy given as a value shared by the peers it applies to, or made per peer by a factory. */
+export type SimStrategy<T> = T | ((peer: SimPeerContext) => T)
+
+/**
+ * One simulated peer: its access link, when it joins and leaves, and the
+ * strategies and settings its `download` or `seed` runs with. Every field is
+ * optional; `SimulateSwarmOptions.peerDefaults` fills what a peer leaves out.
+ */
+export interface SimPeerOptions {
+  /** Name in the results; default `seed-<i>` / `leecher-<i>`. Must be unique. */
+  readonly name?: string
+  /** Upload capacity of its link, bytes per second, shared by its connections; default unlimited. */
+  readonly uploadRate?: number
+  /** Download capacity of its link, bytes per second; default unlimited. */
+  readonly downloadRate?: number
+  /** One-way delay of its link in ms (a path from A to B takes both); default 0. */
+  readonly latencyMs?: number
+  /** Virtual time at which it starts; default 0. */
+  readonly joinAtMs?: number
+  /** Virtual time at which it stops and closes every connection; default never. */
+  readonly leaveAtMs?: number
+  /** Stops the peer as soon as this holds, checked once every virtual instant. */
+  readonly leaveWhen?: (swarm: SwarmView) => boolean
+  /** Piece picker (`DownloadOptions.picker`); default rarest-first on the peer's seeded randomness. */
+  readonly picker?: SimStrategy<PiecePicker>
+  /** Choker (`CommonOptions.choker`); default the engine's (tit-for-tat, seed rotation). */
+  readonly choker?: SimStrategy<Choker>
+  /** Regular unchoke slots (`CommonOptions.uploadSlots`). */
+  readonly uploadSlots?: number
+  /** BEP 16 superseeding, for a seed (`SeedOptions.superseed`). */
+  readonly superseed?: boolean
+  /** Most requests outstanding to one peer, for a leecher (`DownloadOptions.requestQueueDepth`). */
+  readonly requestQueueDepth?: number
+  /** The engine's own upload and download limits, bytes per second (apart from the link's rates). */
+  readonly uploadLimit?: number
+  readonly downloadLimit?: number
+  /** Peer exchange (BEP 11); default on, with its first message 2 s after the extended handshake. */
+  readonly pex?: boolean
+  /** Connections at most (`connectQueue.maxConnections`); default the engine's (50). */
+  readonly maxConnections?: number
+}
+
+/** The torrent of a simulation: made by the simulator from a size, or given with its data. */
+export type SimTorrent =
+  | {
+    /** Bytes of the single file. */
+    readonly length: number
+    /** Bytes per piece, a multiple of 16 KiB. */
+    readonly pieceLength: number
+    /** Default `sim.bin`. */
+    readonly name?: string
+  }
+  | {
+    readonly torrent: Torrent
+    /** Every byte of the torrent, which the seeds hold and the leechers fetch. */
+    readonly data: Uint8Array
+  }
+
+/** Options of {@link simulateSwarm}. */
+export interface SimulateSwarmOptions {
+  readonly torrent: SimTorrent
+  /** The seeds: how many (alike) or each one; default 1. */
+  readonly seeds?: number | readonly SimPeerOptions[]
+  /** The leechers: how many (alike) or each one. */
+  readonly leechers: number | readonly SimPeerOptions[]
+  /** Settings of every peer, under each peer's own. */
+  readonly peerDefaults?: SimPeerOptions
+  /** The one seed of every random choice: the data, peer ids, picker ties, optimistic unchokes, who learns of whom. Default 1. */
+  readonly seed?: number
+  /** Virtual ms after which the simulation stops, done or not. */
+  readonly timeLimitMs: number
+  /**
+   * How many peers already in the swarm a joining peer is told of, drawn
+   * at random (a tracker's `numwant`); default 50. Peer exchange spreads
+   * the rest.
+   */
+  readonly trackerPeers?: number
+  /** Record every choke round of every peer in the result. Default false. */
+  readonly traceChokes?: boolean
+  /** Timer granularity of the links in ms (`PacingOptions.resolutionMs`); default 1. */
+  readonly resolutionMs?: number
+  /** Bytes a connection may have in flight each way (`PacingOptions.windowBytes`); default 256 KiB. */
+  readonly windowBytes?: number
+  /** The SHA-1 hasher of every peer; default `nodeHasher`. */
+  readonly hasher?: Hasher
+  /** Progress emissions of each peer's engine, virtual ms; default 1000. */
+  readonly progressIntervalMs?: number
+  /** Stops the simulation between two virtual instants; the promise then rejects with the signal's reason. */
+  readonly signal?: AbortSignal
+}
+
+/** A peer as {@link SwarmView} shows it. */
+export interface SwarmViewPeer {
+  readonly name: string
+  readonly role: 'seed' | 'leecher'
+  /** Joined and not yet left. */
+  readonly online: boolean
+  /** Pieces it holds. */
+  readonly pieces: number
+  /** Whether it holds piece `index`. */
+  has: (index: number) => boolean
+}
+
+/** The swarm as a `leaveWhen` condition sees it, at one virtual instant. */
+export interface SwarmView {
+  /** Virtual ms. */
+  readonly now: number
+  readonly pieceCount: number
+  readonly peers: readonly SwarmViewPeer[]
+}
+
+/** One peer's figures at the end of a simulation. */
+export interface SimPeerResult {
+  readonly name: string
+  readonly role: 'seed' | 'leecher'
+  /** `host:port` it listened on. */
+  readonly address: string
+  /** Virtual ms at which it joined; `null` if the simulation ended first. */
+  readonly joinedAt: number | null
+  /** Virtual ms at which it held every piece (a seed: when it joined); `null` if never. */
+  readonly completedAt: number | null
+  /** Virtual ms at which it left; `null` if it stayed to the end. */
+  readonly leftAt: number | null
+  /** Block bytes (PIECE payload) other peers received from it. */
+  readonly uploaded: number
+  /** Block bytes it received, duplicates included. */
+  readonly downloaded: number
+  /** Every byte it sent and received (handshakes, messages, blocks). */
+  readonly wireUploaded: number
+  readonly wireDownloaded: number
+  /** Warnings of its engine (the first 10 messages) and how many there were. */
+  readonly warnings: readonly string[]
+  readonly warningCount: number
+  /** Why its engine stopped, if it stopped by itself (e.g. `strategy-failed`). */
+  readonly error: string | null
+}
+
+/** One choke round of one peer, when `traceChokes` is on. */
+export interface ChokeRoundTrace {
+  readonly peer: string
+  /** Virtual ms. */
+  readonly at: number
+  readonly round: number
+  readonly seeding: boolean
+  /** Names of the peers unchoked, sorted, the optimistic one included. */
+  readonly unchoked: readonly string[]
+  readonly optimistic: string | null
+}
+
+/** What {@link simulateSwarm} returns. */
+export interface SwarmResult {
+  readonly seed: number
+  readonly pieceCount: number
+  readonly length: number
+  /** Virtual ms at which the simulation stopped. */
+  readonly endedAt: number
+  /** Every leecher completed. */
+  readonly complete: boolean
+  readonly peers: readonly SimPeerResult[]
+  readonly totals: {
+    readonly uploaded: number
+    readonly downloaded: number
+    readonly wireBytes: number
+    /** Leechers that completed. */
+    readonly completed: number
+  }
+  /** Every choke round in order, when `traceChokes` is on; otherwise empty. */
+  readonly chokeRounds: readonly ChokeRoundTrace[]
+}
