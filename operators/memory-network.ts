@@ -18,18 +18,25 @@ export interface MemoryNetworkOptions {
   /**
    * Paces every connection on `pacing.scheduler`'s clock through the hosts'
    * access links ({@link pacedDuplexPair}); `links(host)` gives a host's
-   * rates, asked once per host. Absent: bytes cross at once.
+   * rates, asked once per host (`{}` for no limit and no delay). Absent:
+   * connections are plain `memoryDuplexPair`s and bytes cross at once.
    */
   readonly links?: (host: string) => LinkRates | undefined
   /** The clock and timer grid of the pacing; required with `links`. */
   readonly pacing?: PacingOptions
+  /**
+   * With `links`: called once per direction of each new connection, from
+   * host `from` to host `to`; the function it returns sees every chunk that
+   * direction delivers (e.g. to count bytes).
+   */
+  readonly observe?: (from: string, to: string) => ((chunk: Uint8Array) => void) | undefined
 }
 
 /**
  * An in-memory network for tests and simulations: each host gets a
  * `Transport` whose `dial` reaches the listeners of the others through a
- * `memoryDuplexPair` (bounded, with backpressure), paced by the hosts' link
- * rates and latency when `links` is given. Port 0 picks a free port.
+ * `memoryDuplexPair` (bounded, with backpressure), or a `pacedDuplexPair`
+ * with the hosts' link rates and latency when `links` is given. Port 0 picks a free port.
  * Dialing an address nobody listens on rejects with `RxTorrentError`
  * `connection-refused`.
  * @throws UsageError `bad-link` when `links` is given without `pacing`, or (on the first dial of a host) when its rates are invalid
@@ -48,11 +55,11 @@ export function memoryNetwork (options: MemoryNetworkOptions = {}): MemoryNetwor
     }
     return link
   }
-  const pace = (pair: [Duplex, Duplex], from: string, to: string): [Duplex, Duplex] => {
-    if (links === undefined || pacing === undefined) return pair
-    const a = linkOf(from)
-    const b = linkOf(to)
-    return a.transparent && b.transparent ? pair : pacedDuplexPair(pair, a, b, pacing)
+  const pair = (from: string, to: string, addresses: [PeerAddress, PeerAddress]): [Duplex, Duplex] => {
+    if (links === undefined || pacing === undefined) {
+      return memoryDuplexPair({ ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }), addresses })
+    }
+    return pacedDuplexPair(linkOf(from), linkOf(to), { ...pacing, addresses, observe: [options.observe?.(from, to), options.observe?.(to, from)] })
   }
   const transport = (host: string): Transport => ({
     async dial (address: PeerAddress, dialOptions: { signal?: AbortSignal } = {}): Promise<Duplex> {
@@ -60,10 +67,7 @@ export function memoryNetwork (options: MemoryNetworkOptions = {}): MemoryNetwor
       const accept = listeners.get(formatAddress(address))
       if (accept === undefined) throw new RxTorrentError('connection-refused', `nothing listens on ${formatAddress(address)}`, { disposition: 'disconnect' })
       const local: PeerAddress = { host, port: nextPort++ }
-      const [ours, theirs] = pace(memoryDuplexPair({
-        ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
-        addresses: [address, local]
-      }), host, address.host)
+      const [ours, theirs] = pair(host, address.host, [address, local])
       accept(theirs)
       return ours
     },

@@ -1,6 +1,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs'
 import { UsageError } from '../lib/errors.js'
-import type { Duplex } from '../lib/transport/types.js'
+import { RxTorrentError } from '../lib/errors.js'
+import type { Duplex, PeerAddress } from '../lib/transport/types.js'
 
 /** The capacity of one host's access link, as {@link pacedDuplexPair} models it. */
 export interface LinkRates {
@@ -29,9 +30,31 @@ export interface PacingOptions {
    * receiver slows its sender instead of buffering without bound.
    */
   readonly windowBytes?: number
+  /**
+   * Most bytes one read of a connection returns (default 64 KiB): chunks
+   * received by the same instant are joined up to this, as a socket read
+   * returns what has arrived whatever the writes were.
+   */
+  readonly maxReadBytes?: number
+  /**
+   * Join chunks into two buffers reused in turn and mark the duplexes
+   * `borrowedChunks`: each chunk read is valid only until the next read, as
+   * from a socket reading into a ring of buffers. Saves an allocation per
+   * read; the consumer copies what it keeps. Default false.
+   */
+  readonly borrowedReads?: boolean
+}
+
+/** Options of {@link pacedDuplexPair} beyond the pacing. */
+export interface PacedPairOptions extends PacingOptions {
+  /** Remote addresses reported by the two ends (`[a.remote, b.remote]`). */
+  readonly addresses?: readonly [PeerAddress, PeerAddress]
+  /** Sees every chunk as it is delivered, a to b and b to a (e.g. to count bytes). */
+  readonly observe?: readonly [((chunk: Uint8Array) => void) | undefined, ((chunk: Uint8Array) => void) | undefined]
 }
 
 const DEFAULT_WINDOW = 256 * 1024
+const DEFAULT_MAX_READ = 64 * 1024
 
 function checkRate (name: string, value: number | undefined): number {
   if (value === undefined) return 0
@@ -86,11 +109,27 @@ interface InFlight {
   at: number
 }
 
+function closedError (): RxTorrentError {
+  return new RxTorrentError('connection-closed', 'the memory connection is closed', { disposition: 'disconnect' })
+}
+
+/** The first `count` of `parts` copied into `out` (or a new buffer), `bytes` bytes in all. */
+function join (parts: readonly InFlight[], count: number, bytes: number, out: Uint8Array | undefined): Uint8Array {
+  const target = out === undefined ? new Uint8Array(bytes) : out.subarray(0, bytes)
+  let at = 0
+  for (let i = 0; i < count; i++) {
+    const c = (parts[i] as InFlight).chunk
+    target.set(c, at)
+    at += c.length
+  }
+  return target
+}
+
 /**
  * One direction of a paced connection. `pump` pulls the writer's chunks
  * through the sender's upload queue (one chunk at a time per connection, so
- * connections share the link in turn), `deliveries` yields them to the
- * receiving pipe once latency and the receiver's download queue have passed.
+ * connections share the link in turn); `deliveries` is the reader's source,
+ * yielding them once latency and the receiver's download queue have passed.
  */
 class PacedDirection {
   readonly #from: AccessLink
@@ -98,26 +137,35 @@ class PacedDirection {
   readonly #scheduler: SchedulerLike
   readonly #resolution: number
   readonly #window: number
+  readonly #maxRead: number
+  readonly #observe: ((chunk: Uint8Array) => void) | undefined
+  /** With `borrowedReads`: the two buffers reads are joined into, in turn. */
+  readonly #readBuffers: [Uint8Array, Uint8Array] | undefined
+  #readTurn = 0
   /** Sent, not yet through the receiver's download queue (ordered by arrival). */
-  readonly #arriving: InFlight[] = []
+  #arriving: InFlight[] = []
   /** Through the download queue, waiting for their receive time (ordered). */
-  readonly #received: InFlight[] = []
+  #received: InFlight[] = []
   #inFlight = 0
   #ended = false
-  #stopped = false
-  #error: Error | undefined
+  #destroyed = false
+  /** What the writer's pending and later writes reject with once destroyed. */
+  #writerError: Error | undefined
   #arrivalTimer: Subscription | undefined
   #arrivalAt = Infinity
   readonly #timers = new Set<Subscription>()
   #wakeConsumer: (() => void) | undefined
   #wakeProducer: (() => void) | undefined
 
-  constructor (from: AccessLink, to: AccessLink, options: PacingOptions) {
+  constructor (from: AccessLink, to: AccessLink, options: PacingOptions, observe: ((chunk: Uint8Array) => void) | undefined) {
     this.#from = from
     this.#to = to
     this.#scheduler = options.scheduler
     this.#resolution = options.resolutionMs ?? 1
     this.#window = options.windowBytes ?? DEFAULT_WINDOW
+    this.#maxRead = options.maxReadBytes ?? DEFAULT_MAX_READ
+    this.#observe = observe
+    this.#readBuffers = options.borrowedReads === true ? [new Uint8Array(this.#maxRead), new Uint8Array(this.#maxRead)] : undefined
   }
 
   /** The first tick of the timer grid at or after `t`. */
@@ -126,28 +174,32 @@ class PacedDirection {
     return r <= 0 ? t : Math.ceil(t / r - 1e-9) * r
   }
 
-  /** Resolves at the tick of `t` (at once when that is now or past). */
+  /** Resolves at the tick of `t` (at once when that is now or past), or when destroyed. */
   async #until (t: number): Promise<void> {
     const due = this.#tick(t) - this.#scheduler.now()
-    if (due <= 0 || this.#stopped) return
+    if (due <= 0 || this.#destroyed) return
     await new Promise<void>((resolve) => {
       const sub = this.#scheduler.schedule(() => { this.#timers.delete(sub); resolve() }, due)
       this.#timers.add(sub)
-      // stop() resolves the waiter: a stopped direction has nobody left to wake.
-      sub.add(() => { resolve() })
+      sub.add(resolve)
     })
   }
 
-  /** Pulls `source` through the sender's upload queue; settles when it ends or the direction stops. */
-  async pump (source: AsyncIterable<Uint8Array>): Promise<void> {
+  /**
+   * Pulls `source` through the sender's upload queue. Resolves once every
+   * chunk is sent (the reader's source then ends after the last delivery);
+   * rejects when the connection is closed first, or with the source's error.
+   */
+  async pump (source: AsyncIterable<Uint8Array>, onSourceError: (err: Error) => void): Promise<void> {
+    if (this.#destroyed) throw this.#writerError ?? closedError()
     try {
       for await (const chunk of source) {
-        if (this.#stopped) break
+        if (this.#destroyed) break
         if (chunk.length === 0) continue
-        while (!this.#stopped && this.#inFlight > 0 && this.#inFlight + chunk.length > this.#window) {
+        while (!this.#destroyed && this.#inFlight > 0 && this.#inFlight + chunk.length > this.#window) {
           await new Promise<void>((resolve) => { this.#wakeProducer = resolve })
         }
-        if (this.#stopped) break
+        if (this.#destroyed) break
         const sent = this.#from.send(chunk.length, this.#scheduler.now())
         this.#inFlight += chunk.length
         this.#arriving.push({ chunk, at: sent + this.#from.latencyMs + this.#to.latencyMs })
@@ -155,16 +207,19 @@ class PacedDirection {
         await this.#until(sent)
       }
     } catch (err) {
-      this.#error = err instanceof Error ? err : new Error(String(err))
+      const e = err instanceof Error ? err : new Error(String(err))
+      onSourceError(e)
+      throw e
     }
+    if (this.#destroyed) throw this.#writerError ?? closedError()
     this.#ended = true
     this.#wake()
   }
 
-  /** Schedules the processing of the earliest arrival, if not already due sooner. */
+  /** Schedules the processing of the earliest arrival, unless already due as soon. */
   #armArrival (): void {
     const head = this.#arriving[0]
-    if (head === undefined || this.#stopped) return
+    if (head === undefined || this.#destroyed) return
     const at = this.#tick(head.at)
     if (this.#arrivalTimer !== undefined && this.#arrivalAt <= at) return
     this.#arrivalTimer?.unsubscribe()
@@ -182,11 +237,13 @@ class PacedDirection {
   /** Moves every chunk that has arrived by now through the receiver's download queue. */
   #arrive (): void {
     const now = this.#scheduler.now()
-    while (this.#arriving.length > 0 && this.#tick((this.#arriving[0] as InFlight).at) <= now) {
-      const f = this.#arriving.shift() as InFlight
+    let n = 0
+    while (n < this.#arriving.length && this.#tick((this.#arriving[n] as InFlight).at) <= now) {
+      const f = this.#arriving[n++] as InFlight
       f.at = this.#to.receive(f.chunk.length, f.at)
       this.#received.push(f)
     }
+    if (n > 0) this.#arriving = this.#arriving.slice(n)
     this.#armArrival()
     this.#wake()
   }
@@ -197,37 +254,58 @@ class PacedDirection {
     w?.()
   }
 
-  /** The chunks as the receiver gets them, in order; ends after the writer's source ended and every chunk was delivered. */
+  /** Takes the chunks received by now, joined up to `maxReadBytes` (the first one whole). */
+  #take (): Uint8Array | undefined {
+    const now = this.#scheduler.now()
+    const r = this.#received
+    let count = 0
+    let bytes = 0
+    while (count < r.length && this.#tick((r[count] as InFlight).at) <= now) {
+      const len = (r[count] as InFlight).chunk.length
+      if (count > 0 && bytes + len > this.#maxRead) break
+      bytes += len
+      count++
+    }
+    if (count === 0) return undefined
+    let chunk = (r[0] as InFlight).chunk
+    if (count > 1) {
+      this.#readTurn ^= 1
+      chunk = join(r, count, bytes, this.#readBuffers?.[this.#readTurn])
+    }
+    this.#received = count === r.length ? [] : r.slice(count)
+    this.#inFlight -= bytes
+    const w = this.#wakeProducer
+    this.#wakeProducer = undefined
+    w?.()
+    this.#observe?.(chunk)
+    return chunk
+  }
+
+  /** The reader's source: chunks in order as they are received; ends after the writer's end, or at once when destroyed. */
   async * deliveries (): AsyncGenerator<Uint8Array, void, undefined> {
-    while (!this.#stopped) {
-      const head = this.#received[0]
-      if (head !== undefined) {
-        if (this.#tick(head.at) > this.#scheduler.now()) {
-          await this.#until(head.at)
-          continue
-        }
-        this.#received.shift()
-        this.#inFlight -= head.chunk.length
-        const w = this.#wakeProducer
-        this.#wakeProducer = undefined
-        w?.()
-        yield head.chunk
+    while (!this.#destroyed) {
+      const chunk = this.#take()
+      if (chunk !== undefined) {
+        yield chunk
         continue
       }
-      if (this.#ended && this.#arriving.length === 0) {
-        if (this.#error !== undefined) throw this.#error
-        return
+      const head = this.#received[0]
+      if (head !== undefined) {
+        await this.#until(head.at)
+        continue
       }
+      if (this.#ended && this.#arriving.length === 0) return
       await new Promise<void>((resolve) => { this.#wakeConsumer = resolve })
     }
   }
 
-  /** Drops what is in flight, cancels its timers and releases both loops. */
-  stop (): void {
-    if (this.#stopped) return
-    this.#stopped = true
-    this.#arriving.length = 0
-    this.#received.length = 0
+  /** Drops what is in flight, cancels its timers, ends the reader and fails the writer with `err` (default `connection-closed`). */
+  destroy (err?: Error): void {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    this.#writerError = err
+    this.#arriving = []
+    this.#received = []
     for (const t of [...this.#timers]) t.unsubscribe()
     this.#timers.clear()
     this.#wake()
@@ -237,43 +315,39 @@ class PacedDirection {
   }
 }
 
-/** One end of a paced pair: `inner` with its writes going through `out` and its close stopping both directions. */
-function pacedEnd (inner: Duplex, out: PacedDirection, back: PacedDirection): Duplex {
-  const stopBoth = (): void => { out.stop(); back.stop() }
-  return {
-    source: inner.source,
-    sink: async (source) => {
-      const pumping = out.pump(source)
-      try {
-        await inner.sink(out.deliveries())
-      } finally {
-        out.stop()
-        await pumping
-      }
-    },
-    close: (err) => { stopBoth(); inner.close(err) },
-    ...(inner.remote === undefined ? {} : { remote: inner.remote }),
-    ...(inner.borrowedChunks === undefined ? {} : { borrowedChunks: inner.borrowedChunks })
-  }
-}
-
 /**
- * Paces a connected pair of duplexes (e.g. from `memoryDuplexPair`) on the
- * scheduler's clock: bytes written by `a` leave through `aLink`'s upload
- * queue, travel both links' latency, pass `bLink`'s download queue and only
- * then come out of `b.source`; the other direction likewise. Links are
- * shared: give every connection of one host the same `AccessLink`.
+ * Two connected in-memory duplexes paced on the scheduler's clock: bytes
+ * written by `a` leave through `aLink`'s upload queue, travel both links'
+ * latency, pass `bLink`'s download queue and only then come out of
+ * `b.source`; the other direction likewise. Links are shared: give every
+ * connection of one host the same `AccessLink`. A read returns every chunk
+ * received by then, joined up to `maxReadBytes`.
  *
  * Backpressure: a writer has at most one chunk in its upload queue and at
- * most `windowBytes` undelivered; the underlying pair's own bound applies
- * after delivery. Completion and errors are the pair's: a writer's source
- * that ends ends the other side's source once its bytes are delivered; an
- * error from it closes the pair. `close()` on either end drops what is in
- * flight and cancels its timers. No global timer is used.
- * @throws nothing itself; see `memoryDuplexPair` for the pair's errors
+ * most `windowBytes` sent but not yet read. Completion: when a `sink`'s
+ * source ends, the other side's `source` ends after the bytes in flight.
+ * `close(err?)` on either side drops what is in flight, cancels its timers,
+ * ends both sources, and rejects the closing side's pending and later writes
+ * with `err` (default `RxTorrentError` `connection-closed`), the other
+ * side's with `connection-closed`; a `sink` whose source throws closes the
+ * pair the same way and rejects with that error. No global timer is used.
+ * @throws nothing itself; see `sink` above
  */
-export function pacedDuplexPair (pair: readonly [Duplex, Duplex], aLink: AccessLink, bLink: AccessLink, options: PacingOptions): [Duplex, Duplex] {
-  const aToB = new PacedDirection(aLink, bLink, options)
-  const bToA = new PacedDirection(bLink, aLink, options)
-  return [pacedEnd(pair[0], aToB, bToA), pacedEnd(pair[1], bToA, aToB)]
+export function pacedDuplexPair (aLink: AccessLink, bLink: AccessLink, options: PacedPairOptions): [Duplex, Duplex] {
+  const aToB = new PacedDirection(aLink, bLink, options, options.observe?.[0])
+  const bToA = new PacedDirection(bLink, aLink, options, options.observe?.[1])
+  const end = (out: PacedDirection, incoming: PacedDirection, remote: PeerAddress | undefined): Duplex => {
+    const close = (err?: Error): void => {
+      out.destroy(err)
+      incoming.destroy()
+    }
+    return {
+      source: incoming.deliveries(),
+      sink: async (source) => { await out.pump(source, close) },
+      close,
+      ...(remote === undefined ? {} : { remote }),
+      ...(options.borrowedReads === true ? { borrowedChunks: true } : {})
+    }
+  }
+  return [end(aToB, bToA, options.addresses?.[0]), end(bToA, aToB, options.addresses?.[1])]
 }

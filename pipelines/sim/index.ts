@@ -17,7 +17,7 @@
  */
 export { simulateSwarm } from './simulate-swarm.js'
 export { SharedDataStorage, type SharedDataStorageOptions } from './shared-data-storage.js'
-export { PayloadMeter, meteredTransport, type OnReceived } from './payload-meter.js'
+export { PayloadMeter } from './payload-meter.js'
 export { simData } from './sim-torrent.js'
 export type {
   ChokeRoundTrace, SimPeerContext, SimPeerOptions, SimPeerResult, SimStrategy, SimTorrent,

@@ -1,5 +1,3 @@
-import type { Duplex, Transport } from '../../lib/transport/types.js'
-
 /** The 68-byte BitTorrent handshake that opens each direction of a connection. */
 const HANDSHAKE_BYTES = 68
 /** A PIECE message: length prefix (4), id 7 (1), index (4), begin (4), then the block. */
@@ -53,41 +51,5 @@ export class PayloadMeter {
         if (this.#left === 0 && this.#piece) this.payload += this.#pieceBytes
       }
     }
-  }
-}
-
-/** What {@link meteredTransport} reports for each chunk a connection receives. */
-export type OnReceived = (remoteHost: string | undefined, bytes: number, payload: number) => void
-
-/** `source` with every chunk accounted for by `meter` before it is passed on. */
-async function * metered (source: AsyncIterable<Uint8Array>, meter: PayloadMeter, remote: string | undefined, onReceived: OnReceived): AsyncGenerator<Uint8Array, void, undefined> {
-  for await (const chunk of source) {
-    const bytes = meter.bytes
-    const payload = meter.payload
-    meter.push(chunk)
-    onReceived(remote, meter.bytes - bytes, meter.payload - payload)
-    yield chunk
-  }
-}
-
-function meter (conn: Duplex, onReceived: OnReceived): Duplex {
-  return {
-    source: metered(conn.source, new PayloadMeter(), conn.remote?.host, onReceived),
-    sink: conn.sink,
-    close: conn.close,
-    ...(conn.remote === undefined ? {} : { remote: conn.remote }),
-    ...(conn.borrowedChunks === undefined ? {} : { borrowedChunks: conn.borrowedChunks })
-  }
-}
-
-/**
- * `inner` with what each connection receives reported to `onReceived`: the
- * remote host, the bytes and the block bytes of whole PIECE messages, as the
- * chunks are read. Adds one async step per received chunk.
- */
-export function meteredTransport (inner: Transport, onReceived: OnReceived): Transport {
-  return {
-    dial: async (address, options) => meter(await inner.dial(address, options), onReceived),
-    listen: async (options, onConnection) => await inner.listen(options, (conn) => { onConnection(meter(conn, onReceived)) })
   }
 }

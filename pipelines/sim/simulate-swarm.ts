@@ -4,7 +4,7 @@ import type { PeerAddress } from '../../lib/transport/types.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
 import { VirtualClock } from '../../operators/virtual-clock.js'
 import { nodeHasher } from '../node/hasher.js'
-import { meteredTransport } from './payload-meter.js'
+import { PayloadMeter } from './payload-meter.js'
 import { SimNode, mixSeed, type SimNodeEnv } from './sim-node.js'
 import { simTorrent } from './sim-torrent.js'
 import type { ChokeRoundTrace, SimPeerOptions, SimulateSwarmOptions, SwarmResult, SwarmView } from './types.js'
@@ -81,7 +81,19 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   const byHost = new Map<string, SimNode>()
   const net = memoryNetwork({
     links: (host) => byHost.get(host)?.options,
-    pacing: { scheduler: clock, ...(options.resolutionMs === undefined ? {} : { resolutionMs: options.resolutionMs }), ...(options.windowBytes === undefined ? {} : { windowBytes: options.windowBytes }) }
+    pacing: { scheduler: clock, borrowedReads: true, ...(options.resolutionMs === undefined ? {} : { resolutionMs: options.resolutionMs }), ...(options.windowBytes === undefined ? {} : { windowBytes: options.windowBytes }) },
+    observe: (fromHost, toHost) => {
+      const from = byHost.get(fromHost)
+      const to = byHost.get(toHost)
+      const meter = new PayloadMeter()
+      return (chunk) => {
+        const payload = meter.payload
+        meter.push(chunk)
+        const got = meter.payload - payload
+        if (from !== undefined) { from.wireUploaded += chunk.length; from.uploaded += got }
+        if (to !== undefined) { to.wireDownloaded += chunk.length; to.downloaded += got }
+      }
+    }
   })
   const trace: ChokeRoundTrace[] | undefined = options.traceChokes === true ? [] : undefined
   const env: SimNodeEnv = {
@@ -92,12 +104,7 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
     progressIntervalMs: options.progressIntervalMs ?? 1000,
     trace,
     nameOf: (host) => byHost.get(host)?.name ?? host,
-    transport: (host) => meteredTransport(net.transport(host), (remote, bytes, payload) => {
-      const self = byHost.get(host)
-      const from = remote === undefined ? undefined : byHost.get(remote)
-      if (self !== undefined) { self.wireDownloaded += bytes; self.downloaded += payload }
-      if (from !== undefined) { from.wireUploaded += bytes; from.uploaded += payload }
-    })
+    transport: (host) => net.transport(host)
   }
   const nodes = specs.map((s, i) => new SimNode(i, s.name, s.role, s.o, swarmSeed, env))
   for (const n of nodes) byHost.set(n.host, n)
