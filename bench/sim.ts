@@ -25,6 +25,7 @@ const result = await simulateSwarm({
   ...(process.env['SIM_RES'] === undefined ? {} : { resolutionMs: Number(process.env['SIM_RES']) }),
   ...(process.env['SIM_TRACKER_PEERS'] === undefined ? {} : { trackerPeers: Number(process.env['SIM_TRACKER_PEERS']) }),
   seed: 1,
+  ...(process.env['SIM_VERIFY'] === 'sampled' ? { verify: 'sampled' as const } : {}),
   timeLimitMs: 3_600_000
 })
 const wallMs = performance.now() - started

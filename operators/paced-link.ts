@@ -109,16 +109,44 @@ interface InFlight {
   at: number
 }
 
+/** A FIFO of chunks in flight: an array and the index of its head, compacted now and then. */
+class Fifo {
+  items: InFlight[] = []
+  head = 0
+  get size (): number { return this.items.length - this.head }
+  at (i: number): InFlight { return this.items[this.head + i] as InFlight }
+  push (f: InFlight): void { this.items.push(f) }
+  /** Drops the first `n`. */
+  drop (n: number): void {
+    this.head += n
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+  }
+
+  clear (): void { this.items = []; this.head = 0 }
+}
+
+/** A pending wait on the scheduler: its timer and the promise's resolver. */
+interface Wait {
+  readonly timer: Subscription
+  readonly resolve: () => void
+}
+
 function closedError (): RxTorrentError {
   return new RxTorrentError('connection-closed', 'the memory connection is closed', { disposition: 'disconnect' })
 }
 
 /** The first `count` of `parts` copied into `out` (or a new buffer), `bytes` bytes in all. */
-function join (parts: readonly InFlight[], count: number, bytes: number, out: Uint8Array | undefined): Uint8Array {
+function join (parts: Fifo, count: number, bytes: number, out: Uint8Array | undefined): Uint8Array {
   const target = out === undefined ? new Uint8Array(bytes) : out.subarray(0, bytes)
   let at = 0
   for (let i = 0; i < count; i++) {
-    const c = (parts[i] as InFlight).chunk
+    const c = parts.at(i).chunk
     target.set(c, at)
     at += c.length
   }
@@ -139,13 +167,14 @@ class PacedDirection {
   readonly #window: number
   readonly #maxRead: number
   readonly #observe: ((chunk: Uint8Array) => void) | undefined
-  /** With `borrowedReads`: the two buffers reads are joined into, in turn. */
-  readonly #readBuffers: [Uint8Array, Uint8Array] | undefined
+  /** With `borrowedReads`: the two buffers reads are joined into, in turn (made on first use). */
+  readonly #borrowed: boolean
+  readonly #readBuffers: Array<Uint8Array | undefined> = [undefined, undefined]
   #readTurn = 0
   /** Sent, not yet through the receiver's download queue (ordered by arrival). */
-  #arriving: InFlight[] = []
+  readonly #arriving = new Fifo()
   /** Through the download queue, waiting for their receive time (ordered). */
-  #received: InFlight[] = []
+  readonly #received = new Fifo()
   #inFlight = 0
   #ended = false
   #destroyed = false
@@ -153,7 +182,9 @@ class PacedDirection {
   #writerError: Error | undefined
   #arrivalTimer: Subscription | undefined
   #arrivalAt = Infinity
-  readonly #timers = new Set<Subscription>()
+  /** The writer's and the reader's pending waits, one each at most. */
+  #pumpWait: Wait | undefined
+  #readWait: Wait | undefined
   #wakeConsumer: (() => void) | undefined
   #wakeProducer: (() => void) | undefined
 
@@ -165,7 +196,7 @@ class PacedDirection {
     this.#window = options.windowBytes ?? DEFAULT_WINDOW
     this.#maxRead = options.maxReadBytes ?? DEFAULT_MAX_READ
     this.#observe = observe
-    this.#readBuffers = options.borrowedReads === true ? [new Uint8Array(this.#maxRead), new Uint8Array(this.#maxRead)] : undefined
+    this.#borrowed = options.borrowedReads === true
   }
 
   /** The first tick of the timer grid at or after `t`. */
@@ -174,14 +205,18 @@ class PacedDirection {
     return r <= 0 ? t : Math.ceil(t / r - 1e-9) * r
   }
 
-  /** Resolves at the tick of `t` (at once when that is now or past), or when destroyed. */
-  async #until (t: number): Promise<void> {
+  /** Resolves at the tick of `t` (at once when that is now or past), or when destroyed; `reader` says whose wait it is. */
+  async #until (t: number, reader: boolean): Promise<void> {
     const due = this.#tick(t) - this.#scheduler.now()
     if (due <= 0 || this.#destroyed) return
     await new Promise<void>((resolve) => {
-      const sub = this.#scheduler.schedule(() => { this.#timers.delete(sub); resolve() }, due)
-      this.#timers.add(sub)
-      sub.add(resolve)
+      const timer = this.#scheduler.schedule(() => {
+        if (reader) this.#readWait = undefined
+        else this.#pumpWait = undefined
+        resolve()
+      }, due)
+      if (reader) this.#readWait = { timer, resolve }
+      else this.#pumpWait = { timer, resolve }
     })
   }
 
@@ -204,7 +239,7 @@ class PacedDirection {
         this.#inFlight += chunk.length
         this.#arriving.push({ chunk, at: sent + this.#from.latencyMs + this.#to.latencyMs })
         this.#armArrival()
-        await this.#until(sent)
+        await this.#until(sent, false)
       }
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err))
@@ -218,32 +253,30 @@ class PacedDirection {
 
   /** Schedules the processing of the earliest arrival, unless already due as soon. */
   #armArrival (): void {
-    const head = this.#arriving[0]
-    if (head === undefined || this.#destroyed) return
+    if (this.#arriving.size === 0 || this.#destroyed) return
+    const head = this.#arriving.at(0)
     const at = this.#tick(head.at)
     if (this.#arrivalTimer !== undefined && this.#arrivalAt <= at) return
     this.#arrivalTimer?.unsubscribe()
     this.#arrivalAt = at
-    const sub = this.#scheduler.schedule(() => {
-      this.#timers.delete(sub)
+    this.#arrivalTimer = this.#scheduler.schedule(() => {
       this.#arrivalTimer = undefined
       this.#arrivalAt = Infinity
       this.#arrive()
     }, Math.max(0, at - this.#scheduler.now()))
-    this.#arrivalTimer = sub
-    this.#timers.add(sub)
   }
 
   /** Moves every chunk that has arrived by now through the receiver's download queue. */
   #arrive (): void {
     const now = this.#scheduler.now()
+    const a = this.#arriving
     let n = 0
-    while (n < this.#arriving.length && this.#tick((this.#arriving[n] as InFlight).at) <= now) {
-      const f = this.#arriving[n++] as InFlight
+    while (n < a.size && this.#tick(a.at(n).at) <= now) {
+      const f = a.at(n++)
       f.at = this.#to.receive(f.chunk.length, f.at)
       this.#received.push(f)
     }
-    if (n > 0) this.#arriving = this.#arriving.slice(n)
+    a.drop(n)
     this.#armArrival()
     this.#wake()
   }
@@ -260,19 +293,20 @@ class PacedDirection {
     const r = this.#received
     let count = 0
     let bytes = 0
-    while (count < r.length && this.#tick((r[count] as InFlight).at) <= now) {
-      const len = (r[count] as InFlight).chunk.length
+    while (count < r.size && this.#tick(r.at(count).at) <= now) {
+      const len = r.at(count).chunk.length
       if (count > 0 && bytes + len > this.#maxRead) break
       bytes += len
       count++
     }
     if (count === 0) return undefined
-    let chunk = (r[0] as InFlight).chunk
+    let chunk = r.at(0).chunk
     if (count > 1) {
       this.#readTurn ^= 1
-      chunk = join(r, count, bytes, this.#readBuffers?.[this.#readTurn])
+      const buffer = this.#borrowed ? (this.#readBuffers[this.#readTurn] ??= new Uint8Array(this.#maxRead)) : undefined
+      chunk = join(r, count, bytes, buffer)
     }
-    this.#received = count === r.length ? [] : r.slice(count)
+    r.drop(count)
     this.#inFlight -= bytes
     const w = this.#wakeProducer
     this.#wakeProducer = undefined
@@ -289,12 +323,12 @@ class PacedDirection {
         yield chunk
         continue
       }
-      const head = this.#received[0]
-      if (head !== undefined) {
-        await this.#until(head.at)
+      if (this.#received.size > 0) {
+        const head = this.#received.at(0)
+        await this.#until(head.at, true)
         continue
       }
-      if (this.#ended && this.#arriving.length === 0) return
+      if (this.#ended && this.#arriving.size === 0) return
       await new Promise<void>((resolve) => { this.#wakeConsumer = resolve })
     }
   }
@@ -304,10 +338,16 @@ class PacedDirection {
     if (this.#destroyed) return
     this.#destroyed = true
     this.#writerError = err
-    this.#arriving = []
-    this.#received = []
-    for (const t of [...this.#timers]) t.unsubscribe()
-    this.#timers.clear()
+    this.#arriving.clear()
+    this.#received.clear()
+    this.#arrivalTimer?.unsubscribe()
+    this.#arrivalTimer = undefined
+    for (const w of [this.#pumpWait, this.#readWait]) {
+      w?.timer.unsubscribe()
+      w?.resolve()
+    }
+    this.#pumpWait = undefined
+    this.#readWait = undefined
     this.#wake()
     const w = this.#wakeProducer
     this.#wakeProducer = undefined

@@ -19,6 +19,7 @@ export { simulateSwarm } from './simulate-swarm.js'
 export { SharedDataStorage, type SharedDataStorageOptions } from './shared-data-storage.js'
 export { PayloadMeter } from './payload-meter.js'
 export { simData } from './sim-torrent.js'
+export { sampledHasher, SAMPLE_BYTES } from './sampled-hasher.js'
 export type {
   ChokeRoundTrace, SimPeerContext, SimPeerOptions, SimPeerResult, SimStrategy, SimTorrent,
   SimulateSwarmOptions, SwarmResult, SwarmView, SwarmViewPeer

@@ -5,6 +5,7 @@ import { memoryNetwork } from '../../operators/memory-network.js'
 import { VirtualClock } from '../../operators/virtual-clock.js'
 import { nodeHasher } from '../node/hasher.js'
 import { PayloadMeter } from './payload-meter.js'
+import { sampledHasher } from './sampled-hasher.js'
 import { SimNode, mixSeed, type SimNodeEnv } from './sim-node.js'
 import { simTorrent } from './sim-torrent.js'
 import type { ChokeRoundTrace, SimPeerOptions, SimulateSwarmOptions, SwarmResult, SwarmView } from './types.js'
@@ -46,7 +47,8 @@ function draw<T> (from: readonly T[], n: number, random: () => number): T[] {
  * for byte.
  *
  * What is modelled and what is not: every piece is hashed with real SHA-1
- * and compared byte for byte by the storage, every message goes through the
+ * (or, with `verify: 'sampled'`, a SHA-1 of 1/256 of its bytes) and
+ * compared byte for byte by the storage, every message goes through the
  * engine's wire codec, sessions, planner, choker and assembler. Links are
  * FIFO queues of bytes (no loss, no TCP slow start or congestion control);
  * a connection has a fixed window (`windowBytes`). Peers learn of each
@@ -70,7 +72,10 @@ function draw<T> (from: readonly T[], n: number, random: () => number): T[] {
 export async function simulateSwarm (options: SimulateSwarmOptions): Promise<SwarmResult> {
   const swarmSeed = (options.seed ?? 1) >>> 0
   if (!(options.timeLimitMs >= 0)) throw new UsageError('bad-sim-peers', `timeLimitMs must be a non-negative number, got ${options.timeLimitMs}`)
-  const hasher = options.hasher ?? nodeHasher
+  if (options.verify === 'sampled' && 'torrent' in options.torrent && options.hasher === undefined) {
+    throw new UsageError('bad-sim-torrent', "verify: 'sampled' needs a torrent the simulator makes (length and pieceLength)")
+  }
+  const hasher = options.hasher ?? (options.verify === 'sampled' ? sampledHasher : nodeHasher)
   const { torrent, data } = await simTorrent(options.torrent, mixSeed(swarmSeed, 0xda7a), hasher)
   const clock = new VirtualClock()
   const specs = [

@@ -95,7 +95,15 @@ export interface SimulateSwarmOptions {
   readonly resolutionMs?: number
   /** Bytes a connection may have in flight each way (`PacingOptions.windowBytes`); default 256 KiB. */
   readonly windowBytes?: number
-  /** The SHA-1 hasher of every peer; default `nodeHasher`. */
+  /**
+   * How pieces are checked. `sha1` (default): real SHA-1 of every byte, as
+   * in a download. `sampled`: the simulator's torrent is hashed and checked
+   * with `sampledHasher` (SHA-1 of 1/256 of the bytes: the ends of every
+   * block), which catches a misplaced or missing block but not a changed byte
+   * inside one; for a torrent the simulator makes only.
+   */
+  readonly verify?: 'sha1' | 'sampled'
+  /** The hasher of every peer, overriding `verify`; it also hashes the torrent the simulator makes. */
   readonly hasher?: Hasher
   /** Progress emissions of each peer's engine, virtual ms; default 1000. */
   readonly progressIntervalMs?: number

@@ -1,159 +1,102 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { memoryNetwork, type MemoryNetwork } from '../../operators/memory-network.js'
-import { VirtualClock } from '../../operators/virtual-clock.js'
-import type { Torrent } from '../../lib/metainfo/types.js'
-import { makeData, makeTorrent } from '../pipelines/swarm-helpers.js'
-import { covered, gatedTransport, hostOf, runUntil, startNode, type NodeOptions, type SwarmNode } from './helpers.js'
-
-const nodes: SwarmNode[] = []
-afterEach(() => { while (nodes.length > 0) nodes.pop()?.stop() })
+import { describe, expect, it } from 'vitest'
+import { simulateSwarm, type SimPeerResult, type SwarmResult, type SwarmView } from '../../pipelines/sim/index.js'
 
 const PIECE = 16384
 const PIECES = 48
+const LENGTH = PIECES * PIECE
 const LEECHERS = 10
-/** Outstanding requests per peer: a few, so one peer cannot hold every block of this small torrent at once. */
-const DEPTH = 4
-/** Every node uploads at most this many bytes per second (virtual time): transfers take time, choke rounds happen. */
-const UPLOAD_LIMIT = 32 * 1024
-/** Virtual time allowed for the whole swarm to finish. */
+/** Every peer's link sends at most this many bytes per second (virtual time): transfers take time, choke rounds happen. */
+const UPLOAD = 32 * 1024
 const VIRTUAL_LIMIT_MS = 30 * 60_000
 
-interface Swarm {
-  readonly data: Uint8Array
-  readonly torrent: Torrent
-  readonly net: MemoryNetwork
-  readonly clock: VirtualClock
-  readonly seeder: SwarmNode
-  readonly leechers: SwarmNode[]
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0)
+const leechersOf = (r: SwarmResult): SimPeerResult[] => r.peers.filter((p) => p.role === 'leecher')
+const seedOf = (r: SwarmResult): SimPeerResult => r.peers.find((p) => p.role === 'seed') as SimPeerResult
+
+/** The leechers online hold every piece between them. */
+const coveredByLeechers = (s: SwarmView): boolean => {
+  const online = s.peers.filter((p) => p.role === 'leecher' && p.online)
+  for (let i = 0; i < s.pieceCount; i++) if (!online.some((p) => p.has(i))) return false
+  return true
 }
 
 /**
- * On a virtual clock: a seed at 10.0.0.1 with two upload slots, then ten
- * leechers, each given the seed and the leechers before it. Every node
- * uploads at most {@link UPLOAD_LIMIT}. The seed accepts connections only once
- * every leecher listens, so all of them start from nothing together. Each
- * node has its own seeded randomness and peer id, so a run is repeatable.
+ * A seed with two upload slots and ten leechers, every link uploading at
+ * most {@link UPLOAD} with 10 ms of latency, four requests outstanding per
+ * peer (so no peer holds every block of this small torrent at once).
  */
-async function startSwarm (dataSeed: number): Promise<Swarm> {
-  const data = makeData(PIECES * PIECE, dataSeed)
-  const torrent = makeTorrent(data, PIECE)
-  const net = memoryNetwork()
-  const clock = new VirtualClock()
-  const common: NodeOptions = { scheduler: clock, uploadLimit: UPLOAD_LIMIT, progressIntervalMs: 1000, recordRounds: true, pexFirstDelayMs: 2000 }
-  let open!: () => void
-  const wrapTransport = (t: Parameters<typeof gatedTransport>[0]): Parameters<typeof gatedTransport>[0] => {
-    const gated = gatedTransport(t)
-    open = gated.open
-    return gated.transport
-  }
-  const seeder = await startNode(net, hostOf(1), torrent, { data }, { ...common, uploadSlots: 2, wrapTransport, randomSeed: 1 })
-  nodes.push(seeder)
-  const leechers: SwarmNode[] = []
-  for (let i = 0; i < LEECHERS; i++) {
-    const peers = [seeder.address, ...leechers.map((l) => l.address)]
-    const leecher = await startNode(net, hostOf(i + 2), torrent, { peers }, { ...common, requestQueueDepth: DEPTH, randomSeed: 1000 + i })
-    nodes.push(leecher)
-    leechers.push(leecher)
-  }
-  expect(leechers.every((l) => l.runtime.have.count === 0)).toBe(true)
-  expect(clock.now()).toBe(0)
-  open()
-  return { data, torrent, net, clock, seeder, leechers }
+async function tenLeechers (seed: number, extra: { seedLeavesWhenCovered?: boolean, lateLeecherAtMs?: number } = {}): Promise<SwarmResult> {
+  return await simulateSwarm({
+    torrent: { length: LENGTH, pieceLength: PIECE },
+    seeds: [{ uploadSlots: 2, ...(extra.seedLeavesWhenCovered === true ? { leaveWhen: coveredByLeechers } : {}) }],
+    leechers: [
+      ...Array.from({ length: LEECHERS }, () => ({})),
+      ...(extra.lateLeecherAtMs === undefined ? [] : [{ name: 'late', joinAtMs: extra.lateLeecherAtMs }])
+    ],
+    peerDefaults: { uploadRate: UPLOAD, latencyMs: 10, requestQueueDepth: 4 },
+    seed,
+    timeLimitMs: VIRTUAL_LIMIT_MS,
+    traceChokes: true
+  })
 }
 
-const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0)
-
-/** What one run of the swarm produced; two runs must agree exactly. */
-interface Figures {
-  readonly elapsedMs: number
-  readonly completedAt: readonly number[]
-  readonly seedUp: number
-  readonly ups: readonly number[]
-  readonly downs: readonly number[]
-  readonly seedRounds: number
-  readonly seedMaxUnchoked: number
-  readonly optimistic: ReadonlyArray<readonly string[]>
-}
-
-async function runSwarm (dataSeed: number): Promise<Figures> {
-  const { data, clock, seeder, leechers } = await startSwarm(dataSeed)
-  await runUntil(clock, () => leechers.every((l) => l.completedAt() !== undefined), VIRTUAL_LIMIT_MS, 'every leecher complete')
-  for (const l of leechers) expect(Buffer.compare(await l.storage.read(0, data.length), data)).toBe(0)
-  const figures: Figures = {
-    elapsedMs: clock.now(),
-    completedAt: leechers.map((l) => l.completedAt() ?? -1),
-    seedUp: seeder.runtime.progress().uploaded,
-    ups: leechers.map((l) => l.runtime.progress().uploaded),
-    downs: leechers.map((l) => l.runtime.progress().downloaded),
-    seedRounds: seeder.rounds.length,
-    seedMaxUnchoked: Math.max(...seeder.rounds.map((r) => r.unchoke.length)),
-    // The optimistic peer of each leecher's rounds while it was still downloading.
-    optimistic: leechers.map((l) => l.rounds.filter((r) => !r.seeding).map((r) => r.optimistic ?? '-'))
-  }
-  while (nodes.length > 0) nodes.pop()?.stop()
-  return figures
-}
-
-describe('a swarm of one seed and ten leechers on a memory network, in virtual time', () => {
-  it('every leecher completes with the source data, most of it traded between leechers, the same way in two runs', async () => {
-    const first = await runSwarm(21)
-    const { elapsedMs, completedAt, seedUp, ups, downs, optimistic } = first
-    const length = PIECES * PIECE
-    const total = LEECHERS * length
-    console.log(`swarm (virtual time): done at ${(elapsedMs / 1000).toFixed(1)} s (leechers at ${completedAt.map((t) => (t / 1000).toFixed(1)).join(' ')} s); seed uploaded ${seedUp} B = ${(seedUp / length).toFixed(2)} copies; leechers uploaded ${sum(ups)} B; downloaded ${sum(downs)} B (${LEECHERS} copies = ${total} B); per leecher up ${ups.join(' ')}`)
-    const rotated = optimistic.filter((o) => new Set(o.filter((p) => p !== '-')).size >= 2)
-    console.log(`choke rounds: seed ${first.seedRounds} rounds, at most ${first.seedMaxUnchoked} unchoked; ${rotated.length} of ${LEECHERS} leechers rotated their optimistic unchoke, e.g. ${rotated[0]?.join(' ')}`)
+describe('simulateSwarm: one seed and ten leechers, in virtual time', () => {
+  it('every leecher completes, most of the data traded between leechers; choke rounds every 10 s; the same seed gives the same result', async () => {
+    const r = await tenLeechers(21)
+    const leechers = leechersOf(r)
+    const seed = seedOf(r)
+    const total = LEECHERS * LENGTH
+    const downs = leechers.map((l) => l.downloaded)
+    const ups = leechers.map((l) => l.uploaded)
+    console.log(`swarm (virtual time): done at ${(r.endedAt / 1000).toFixed(1)} s (leechers at ${leechers.map((l) => ((l.completedAt ?? 0) / 1000).toFixed(1)).join(' ')} s); seed uploaded ${(seed.uploaded / LENGTH).toFixed(2)} copies; leechers uploaded ${sum(ups)} B, downloaded ${sum(downs)} B`)
+    expect(r.complete).toBe(true)
+    expect(leechers.every((l) => l.completedAt !== null && l.error === null)).toBe(true)
 
     // The seed served far fewer than ten copies: the leechers traded the rest.
-    expect(seedUp).toBeGreaterThanOrEqual(length)
-    expect(seedUp).toBeLessThan(3 * length)
-    // Every byte downloaded came from someone; duplicates (endgame) are the only waste.
+    expect(seed.uploaded).toBeGreaterThanOrEqual(LENGTH)
+    expect(seed.uploaded).toBeLessThan(3 * LENGTH)
+    // Every byte downloaded was uploaded by someone; duplicates (endgame) are the only waste.
     expect(sum(downs)).toBeGreaterThanOrEqual(total)
     expect(sum(downs)).toBeLessThanOrEqual(total * 1.1)
-    expect(sum(ups)).toBeGreaterThanOrEqual(total - seedUp)
-    expect(seedUp + sum(ups)).toBeGreaterThanOrEqual(sum(downs))
-    expect(seedUp + sum(ups)).toBeLessThanOrEqual(sum(downs) * 1.5)
-    // Every leecher uploaded, most of them a real share.
+    expect(seed.uploaded + sum(ups)).toBe(sum(downs))
+    expect(r.totals.uploaded).toBe(r.totals.downloaded)
     expect(ups.every((u) => u > 0)).toBe(true)
-    expect(ups.filter((u) => u >= length / 4).length).toBeGreaterThanOrEqual(5)
+    expect(ups.filter((u) => u >= LENGTH / 4).length).toBeGreaterThanOrEqual(5)
 
-    // Virtual time is plausible: eleven uploaders at UPLOAD_LIMIT cannot move
-    // ten copies faster than this, and the limit on the seed alone bounds
-    // what it can have sent.
-    expect(elapsedMs).toBeGreaterThanOrEqual(total / (11 * UPLOAD_LIMIT) * 1000)
-    expect(seedUp).toBeLessThanOrEqual(UPLOAD_LIMIT * (elapsedMs / 1000 + 1))
-    expect(elapsedMs).toBeGreaterThan(30_000)
-    // Choke rounds ran every 10 s, and a leecher's optimistic unchoke rotated (every 30 s).
-    expect(first.seedRounds).toBeGreaterThanOrEqual(Math.floor(elapsedMs / 10_000))
+    // The links bound virtual time: eleven uploaders at UPLOAD cannot move ten
+    // copies faster, and the seed cannot have sent more than its link allows.
+    expect(r.endedAt).toBeGreaterThanOrEqual(total / (11 * UPLOAD) * 1000)
+    expect(seed.uploaded).toBeLessThanOrEqual(UPLOAD * r.endedAt / 1000)
+    for (const l of leechers) expect(l.uploaded).toBeLessThanOrEqual(UPLOAD * r.endedAt / 1000)
+
+    // Choke rounds every 10 s; the seed's two slots plus one optimistic, never more;
+    // a leecher's optimistic unchoke rotated.
+    const seedRounds = r.chokeRounds.filter((c) => c.peer === seed.name)
+    expect(seedRounds.length).toBeGreaterThanOrEqual(Math.floor(r.endedAt / 10_000))
+    expect(Math.max(...seedRounds.map((c) => c.unchoked.length))).toBeLessThanOrEqual(3)
+    expect(seedRounds.flatMap((c) => c.unchoked).every((n) => n.startsWith('leecher-'))).toBe(true)
+    const rotated = leechers.filter((l) => new Set(r.chokeRounds.filter((c) => c.peer === l.name && !c.seeding && c.optimistic !== null).map((c) => c.optimistic)).size >= 2)
     expect(rotated.length).toBeGreaterThanOrEqual(1)
-    // The seed's two slots plus one optimistic unchoke, never more.
-    expect(first.seedMaxUnchoked).toBeLessThanOrEqual(3)
 
-    // Deterministic: the same swarm again gives exactly the same figures.
-    const second = await runSwarm(21)
-    expect(second).toEqual(first)
+    // Deterministic: the same seed again gives exactly the same result.
+    expect(await tenLeechers(21)).toEqual(r)
   })
 
   it('when the seed leaves once the leechers hold every piece between them, they all complete, and a late leecher completes from them', async () => {
-    const { data, torrent, net, clock, seeder, leechers } = await startSwarm(22)
-    await runUntil(clock, () => covered(leechers, PIECES), VIRTUAL_LIMIT_MS, 'pieces covered by the leechers')
-    const seedUp = seeder.runtime.progress().uploaded
-    const incomplete = leechers.filter((l) => l.runtime.have.count < PIECES).length
-    const leftAt = clock.now()
-    seeder.stop()
-    // The seed is gone before the download is over for at least one leecher.
-    expect(incomplete).toBeGreaterThanOrEqual(1)
-    expect(net.listening.has(`${seeder.address.host}:${seeder.address.port}`)).toBe(false)
-    await runUntil(clock, () => leechers.every((l) => l.completedAt() !== undefined), VIRTUAL_LIMIT_MS, 'every leecher complete')
-    for (const l of leechers) expect(Buffer.compare(await l.storage.read(0, data.length), data)).toBe(0)
-    expect(seeder.runtime.progress().uploaded).toBe(seedUp)
-
-    // A newcomer that knows only leechers: the seed is gone and stays gone.
-    const late = await startNode(net, hostOf(LEECHERS + 2), torrent, { peers: leechers.map((l) => l.address) }, { scheduler: clock, uploadLimit: UPLOAD_LIMIT, progressIntervalMs: 1000, requestQueueDepth: DEPTH, randomSeed: 999 })
-    nodes.push(late)
-    await runUntil(clock, () => late.completedAt() !== undefined, VIRTUAL_LIMIT_MS, 'the late leecher complete')
-    expect(late.runtime.progress().downloaded).toBe(torrent.length)
-    expect(Buffer.compare(await late.storage.read(0, data.length), data)).toBe(0)
-    console.log(`swarm without seed (virtual time): seed had uploaded ${seedUp} B = ${(seedUp / torrent.length).toFixed(2)} copies when it left at ${(leftAt / 1000).toFixed(1)} s, ${incomplete} leechers incomplete then; the late leecher completed at ${((late.completedAt() ?? 0) / 1000).toFixed(1)} s`)
+    const r = await tenLeechers(22, { seedLeavesWhenCovered: true, lateLeecherAtMs: 10 * 60_000 })
+    const seed = seedOf(r)
+    const leechers = leechersOf(r).filter((l) => l.name !== 'late')
+    const late = r.peers.find((p) => p.name === 'late') as SimPeerResult
+    console.log(`seed left at ${((seed.leftAt ?? 0) / 1000).toFixed(1)} s having uploaded ${(seed.uploaded / LENGTH).toFixed(2)} copies; leechers done by ${(Math.max(...leechers.map((l) => l.completedAt ?? 0)) / 1000).toFixed(1)} s; the late leecher at ${((late.completedAt ?? 0) / 1000).toFixed(1)} s`)
+    expect(seed.leftAt).not.toBeNull()
+    // The seed was gone before at least one leecher had finished.
+    expect(leechers.some((l) => (l.completedAt ?? Infinity) > (seed.leftAt ?? 0))).toBe(true)
+    expect(r.complete).toBe(true)
+    // The newcomer joined after the seed left and after the others completed: it got every byte from leechers.
+    expect(late.joinedAt).toBe(10 * 60_000)
+    expect(leechers.every((l) => (l.completedAt ?? Infinity) < 10 * 60_000)).toBe(true)
+    expect(late.completedAt).toBeGreaterThan(10 * 60_000)
+    expect(late.downloaded).toBeGreaterThanOrEqual(LENGTH)
+    expect(seed.uploaded + sum(leechersOf(r).map((l) => l.uploaded))).toBe(r.totals.downloaded)
   })
 })
