@@ -2,6 +2,7 @@ import { UsageError } from '../../lib/errors.js'
 import { xorshift32 } from '../../lib/pieces/xorshift32.js'
 import type { PeerAddress } from '../../lib/transport/types.js'
 import { memoryNetwork } from '../../operators/memory-network.js'
+import { AccessLink } from '../../operators/paced-link.js'
 import { VirtualClock } from '../../operators/virtual-clock.js'
 import { nodeHasher } from '../node/hasher.js'
 import { PayloadMeter } from './payload-meter.js'
@@ -83,6 +84,8 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
     ...peerList(options.leechers, 0, 'leechers').map((o, i) => ({ role: 'leecher' as const, o, name: o.name ?? `leecher-${i}` }))
   ].map((s) => ({ ...s, o: { ...options.peerDefaults, ...s.o } }))
   if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new UsageError('bad-sim-peers', 'peer names must be unique')
+  // Throws UsageError `bad-link` for a bad rate or latency, before anything runs.
+  for (const s of specs) void new AccessLink(s.o)
   const byHost = new Map<string, SimNode>()
   const net = memoryNetwork({
     links: (host) => byHost.get(host)?.options,

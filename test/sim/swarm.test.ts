@@ -80,7 +80,7 @@ describe('simulateSwarm: one seed and ten leechers, in virtual time', () => {
 
     // Deterministic: the same seed again gives exactly the same result.
     expect(await tenLeechers(21)).toEqual(r)
-  })
+  }, 120_000)
 
   it('when the seed leaves once the leechers hold every piece between them, they all complete, and a late leecher completes from them', async () => {
     const r = await tenLeechers(22, { seedLeavesWhenCovered: true, lateLeecherAtMs: 10 * 60_000 })
@@ -98,5 +98,5 @@ describe('simulateSwarm: one seed and ten leechers, in virtual time', () => {
     expect(late.completedAt).toBeGreaterThan(10 * 60_000)
     expect(late.downloaded).toBeGreaterThanOrEqual(LENGTH)
     expect(seed.uploaded + sum(leechersOf(r).map((l) => l.uploaded))).toBe(r.totals.downloaded)
-  })
+  }, 120_000)
 })

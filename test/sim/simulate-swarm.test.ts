@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import type { PiecePicker } from '../../lib/pieces/piece-picker.js'
+import { rarestFirst } from '../../lib/pieces/rarest-first.js'
+import { simulateSwarm, type SimPeerContext, type SimPeerResult, type SimulateSwarmOptions } from '../../pipelines/sim/index.js'
+
+const KiB = 1024
+const MiB = 1024 * 1024
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0)
+const byName = (peers: readonly SimPeerResult[], name: string): SimPeerResult => peers.find((p) => p.name === name) as SimPeerResult
+
+describe('simulateSwarm', () => {
+  it('gives the same result for the same seed, byte for byte, and another for another seed', async () => {
+    const made: string[] = []
+    const options = (seed: number): SimulateSwarmOptions => ({
+      torrent: { length: 2 * MiB + 12345, pieceLength: 64 * KiB },
+      seeds: [{ uploadRate: 400 * KiB, latencyMs: 30 }, { name: 'slow-seed', uploadRate: 100 * KiB, joinAtMs: 3000 }],
+      leechers: [
+        ...Array.from({ length: 6 }, (_, i) => ({ uploadRate: (50 + 25 * i) * KiB, downloadRate: 1 * MiB, latencyMs: 5 + 10 * i })),
+        { name: 'late', joinAtMs: 8000, uploadSlots: 2 }
+      ],
+      peerDefaults: {
+        picker: (peer: SimPeerContext): PiecePicker => { made.push(`${peer.role} ${peer.name}`); return rarestFirst({ random: peer.random }) }
+      },
+      seed,
+      timeLimitMs: 10 * 60_000,
+      traceChokes: true
+    })
+    const first = await simulateSwarm(options(5))
+    const second = await simulateSwarm(options(5))
+    const other = await simulateSwarm(options(6))
+    expect(first.complete).toBe(true)
+    expect(second).toEqual(first)
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first))
+    expect(other).not.toEqual(first)
+    expect(first.chokeRounds.length).toBeGreaterThan(10)
+    // One picker per peer, made by the factory with the peer's name and role.
+    expect(made.slice(0, 9).sort()).toEqual(['leecher late', ...Array.from({ length: 6 }, (_, i) => `leecher leecher-${i}`), 'seed seed-0', 'seed slow-seed'].sort())
+    const late = byName(first.peers, 'late')
+    expect(late.joinedAt).toBe(8000)
+    expect(late.completedAt).toBeGreaterThan(8000)
+    expect(first.totals.uploaded).toBe(first.totals.downloaded)
+    expect(first.totals.wireBytes).toBeGreaterThan(first.totals.uploaded)
+  }, 120_000)
+
+  it("a link's rates bound the transfer: 1 MiB at 100 KiB/s takes about 10 s, at 50 KiB/s download about 20 s", async () => {
+    const run = async (downloadRate?: number): Promise<number> => {
+      const r = await simulateSwarm({
+        torrent: { length: MiB, pieceLength: 32 * KiB },
+        seeds: [{ uploadRate: 100 * KiB, latencyMs: 25 }],
+        leechers: [{ latencyMs: 25, ...(downloadRate === undefined ? {} : { downloadRate }) }],
+        timeLimitMs: 600_000
+      })
+      const leecher = byName(r.peers, 'leecher-0')
+      expect(leecher.downloaded).toBe(MiB)
+      return leecher.completedAt ?? -1
+    }
+    const fast = await run()
+    expect(fast).toBeGreaterThanOrEqual(10_000)
+    expect(fast).toBeLessThan(11_000)
+    const slow = await run(50 * KiB)
+    expect(slow).toBeGreaterThanOrEqual(20_000)
+    expect(slow).toBeLessThan(21_500)
+  }, 60_000)
+
+  it('stops at the time limit: the leecher that could not finish has no completion time', async () => {
+    const r = await simulateSwarm({
+      torrent: { length: MiB, pieceLength: 16 * KiB },
+      seeds: [{ uploadRate: 10 * KiB }],
+      leechers: 1,
+      timeLimitMs: 30_000
+    })
+    expect(r.complete).toBe(false)
+    expect(r.endedAt).toBe(30_000)
+    const leecher = byName(r.peers, 'leecher-0')
+    expect(leecher.completedAt).toBeNull()
+    expect(leecher.downloaded).toBeGreaterThan(200 * KiB)
+    expect(leecher.downloaded).toBeLessThanOrEqual(300 * KiB)
+  }, 60_000)
+
+  it('one seed and a hundred leechers all complete, the seed serving a few copies', async () => {
+    const started = performance.now()
+    const r = await simulateSwarm({
+      torrent: { length: 2 * MiB, pieceLength: 64 * KiB },
+      leechers: 100,
+      peerDefaults: { uploadRate: 1 * MiB, downloadRate: 4 * MiB, latencyMs: 20 },
+      verify: 'sampled',
+      seed: 3,
+      timeLimitMs: 10 * 60_000
+    })
+    const leechers = r.peers.filter((p) => p.role === 'leecher')
+    const seed = byName(r.peers, 'seed-0')
+    console.log(`100 leechers of 2 MiB: done at ${(r.endedAt / 1000).toFixed(1)} s virtual in ${((performance.now() - started) / 1000).toFixed(1)} s wall; seed uploaded ${(seed.uploaded / r.length).toFixed(2)} copies; ${(r.totals.downloaded / r.length).toFixed(2)} copies downloaded`)
+    expect(r.complete).toBe(true)
+    expect(r.totals.completed).toBe(100)
+    expect(leechers.every((l) => l.downloaded >= r.length)).toBe(true)
+    expect(seed.uploaded).toBeLessThan(20 * r.length)
+    expect(r.totals.uploaded).toBe(r.totals.downloaded)
+    // No leecher can finish before its own download link has carried the torrent.
+    expect(Math.min(...leechers.map((l) => l.completedAt ?? 0))).toBeGreaterThanOrEqual(r.length / (4 * MiB) * 1000)
+    expect(sum(leechers.map((l) => l.uploaded))).toBeGreaterThan(r.totals.downloaded / 2)
+  }, 300_000)
+
+  it('refuses bad options with typed errors', async () => {
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 1000 }, leechers: 1, timeLimitMs: 1 })).rejects.toMatchObject({ name: 'UsageError', code: 'bad-sim-torrent' })
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: [{ name: 'x' }, { name: 'x' }], timeLimitMs: 1 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: -1, timeLimitMs: 1 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: [{ uploadRate: -5 }], timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-link' })
+  })
+})
