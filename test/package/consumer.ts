@@ -15,6 +15,7 @@ import {
 } from 'rxtorrent'
 import { memoryNetwork, decodeFrames, type MemoryNetwork } from 'rxtorrent/operators'
 import { createTorrent, MemoryStorage, FrameDecoder, type Message } from 'rxtorrent/lib'
+import { simulateSwarm, type SimulateSwarmOptions, type SwarmResult } from 'rxtorrent/sim'
 
 const pieceLength = 16384
 const data = new Uint8Array(3 * pieceLength + 7).map((_, i) => (i * 13) & 0xff)
@@ -48,7 +49,10 @@ const picker: PiecePicker | undefined = undefined
 const choker: Choker | undefined = undefined
 const have: Bitfield | undefined = undefined
 if (magnet.infoHashHex !== torrent.infoHashHex || parseOptions.sha1 === undefined || picker !== undefined || choker !== undefined || have !== undefined) throw new RxTorrentError('mismatch', 'magnet')
-console.log(JSON.stringify({ pieces: last.piecesVerified, frame: frames[0]?.type, range, decodeFrames: typeof decodeFrames, streamTorrent: typeof streamTorrent, httpPort: stream.httpPort }))
+const simOptions: SimulateSwarmOptions = { torrent: { length: 65536, pieceLength: 16384 }, leechers: 1, timeLimitMs: 10_000 }
+const simulated: SwarmResult = await simulateSwarm(simOptions)
+if (!simulated.complete) throw new RxTorrentError('mismatch', 'the simulated leecher did not complete')
+console.log(JSON.stringify({ pieces: last.piecesVerified, frame: frames[0]?.type, range, decodeFrames: typeof decodeFrames, streamTorrent: typeof streamTorrent, httpPort: stream.httpPort, simulateSwarm: typeof simulateSwarm }))
 `
 
 /** The consumer's compiler options shared by both resolutions: strict, with the flags that are off by default. */

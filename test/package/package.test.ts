@@ -42,7 +42,7 @@ describe('the npm package', () => {
     const paths = packed.files.map((f) => f.path)
     expect(paths.filter((p) => FORBIDDEN.test(p))).toEqual([])
     expect(paths.filter((p) => !ALLOWED.test(p))).toEqual([])
-    for (const layer of ['pipelines', 'operators', 'lib']) {
+    for (const layer of ['pipelines', 'operators', 'lib', 'pipelines/sim']) {
       for (const ext of ['js', 'd.ts', 'js.map', 'd.ts.map']) expect(paths).toContain(`dist/${layer}/index.${ext}`)
       expect(paths).toContain(`${layer}/index.ts`)
     }
@@ -86,16 +86,23 @@ describe('the npm package', () => {
     expect(out).toMatch(/^downloaded 81797 bytes, 5\/5 pieces$/m)
   }, 60_000)
 
+  it('runs a simulated swarm from rxtorrent/sim under plain node', async () => {
+    await writeFile(join(consumer, 'sim.mjs'), await readFile(join(ROOT, 'test/package/fixtures/sim.mjs')))
+    const out = await sh(node, ['sim.mjs'], consumer)
+    expect(out).toMatch(/^simulated 3\/3 leechers, complete: true$/m)
+  }, 60_000)
+
   it('loads with require() (Node 20.19 and later load ESM from require)', async () => {
     await writeFile(join(consumer, 'require.cjs'), [
       "const { download } = require('rxtorrent')",
       "const { decodeFrames } = require('rxtorrent/operators')",
       "const { Bitfield } = require('rxtorrent/lib')",
-      'console.log(typeof download, typeof decodeFrames, typeof Bitfield)'
+      "const { simulateSwarm } = require('rxtorrent/sim')",
+      'console.log(typeof download, typeof decodeFrames, typeof Bitfield, typeof simulateSwarm)'
     ].join('\n'))
     const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
     if (major > 20 || (major === 20 && minor >= 19)) {
-      expect((await sh(node, ['require.cjs'], consumer)).trim()).toBe('function function function')
+      expect((await sh(node, ['require.cjs'], consumer)).trim()).toBe('function function function function')
     } else {
       await expect(sh(node, ['require.cjs'], consumer)).rejects.toThrow(/ES Module/)
     }
@@ -106,7 +113,7 @@ describe('the npm package', () => {
     await writeFile(join(consumer, `tsconfig.${resolution}.json`), consumerTsconfig(resolution))
     await sh(node, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${resolution}.json`], consumer, 90_000)
     const result = JSON.parse(await sh(node, [`out-${resolution}/index.js`], consumer)) as Record<string, unknown>
-    expect(result).toEqual({ pieces: 4, frame: 'interested', range: { start: 0, end: 9 }, decodeFrames: 'function', streamTorrent: 'function', httpPort: 0 })
+    expect(result).toEqual({ pieces: 4, frame: 'interested', range: { start: 0, end: 9 }, decodeFrames: 'function', streamTorrent: 'function', httpPort: 0, simulateSwarm: 'function' })
   }, 90_000)
 
   it('installs a rxtorrent command that runs the compiled CLI: --version, and create then info', async () => {
