@@ -9,6 +9,7 @@ import { inOrder } from '../../docs/examples/sequential-picker.js'
 import { notes, type NoteEvent } from '../../docs/examples/custom-extension.js'
 import { oldestFirst } from '../../docs/examples/custom-choker.js'
 import { seedsOnly, shallow, strict } from '../../docs/examples/strategies.js'
+import { comparePickers } from '../../docs/examples/simulate-swarm.js'
 import { filledStorage, makeData, makeTorrent } from '../pipelines/swarm-helpers.js'
 
 /** The examples in docs/guide.md, run as written. */
@@ -109,4 +110,18 @@ describe('docs/examples', () => {
     expect(strict.judge({ stage: 'connecting', key: '10.66.1.1:1', outgoing: false, address: { host: '10.66.1.1', port: 1 } })).toBe('ban')
     expect(strict.judge({ stage: 'round', key: 'x', outgoing: true, connectedMs: 200_000, downloaded: 0, uploaded: 0 })).toBe('drop')
   })
+
+  it('the swarm simulation compares two pickers, every leecher completing, the same way twice', async () => {
+    const figures = await comparePickers(4)
+    console.log(`simulated: rarest-first mean ${(figures.rarestFirst.meanDoneMs / 1000).toFixed(1)} s, last ${(figures.rarestFirst.lastDoneMs / 1000).toFixed(1)} s, seed ${figures.rarestFirst.seedCopies.toFixed(2)} copies; in-order mean ${(figures.inOrder.meanDoneMs / 1000).toFixed(1)} s, last ${(figures.inOrder.lastDoneMs / 1000).toFixed(1)} s, seed ${figures.inOrder.seedCopies.toFixed(2)} copies`)
+    for (const f of [figures.rarestFirst, figures.inOrder]) {
+      expect(f.result.complete).toBe(true)
+      // 4 MiB through a 1 MB/s download link takes over 4 s.
+      expect(f.meanDoneMs).toBeGreaterThan(4 * 1024 * 1024 / 1_000_000 * 1000)
+      expect(f.seedCopies).toBeGreaterThanOrEqual(1)
+    }
+    // Rarest-first spreads the pieces; in order, every leecher wants the same next piece.
+    expect(figures.rarestFirst.meanDoneMs).toBeLessThan(figures.inOrder.meanDoneMs)
+    expect(await comparePickers(4)).toEqual(figures)
+  }, 300_000)
 })
