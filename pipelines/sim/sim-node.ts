@@ -1,12 +1,10 @@
 import type { SchedulerLike, Subscription } from 'rxjs'
-import { chokerByRole } from '../../lib/choke/choker-by-role.js'
-import { leecherChoker } from '../../lib/choke/leecher-choker.js'
-import { seedChoker } from '../../lib/choke/seed-choker.js'
 import type { Choker } from '../../lib/choke/types.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { generatePeerId } from '../../lib/peer-id/generate-peer-id.js'
 import { xorshift32 } from '../../lib/pieces/xorshift32.js'
 import type { Hasher } from '../../lib/storage/types.js'
+import { defaultChoker } from '../../lib/torrent/state.js'
 import type { PeerAddress, Transport } from '../../lib/transport/types.js'
 import { download } from '../download.js'
 import { seed } from '../seed.js'
@@ -88,13 +86,13 @@ export class SimNode {
     const own = resolve(this.options.choker, ctx)
     const trace = this.env.trace
     if (trace === undefined) return own
-    const inner = own ?? chokerByRole(leecherChoker(), seedChoker())
+    const inner = own ?? defaultChoker()
     const nameOf = (key: string): string => this.env.nameOf(key.replace(/:\d+$/, ''))
     return {
       name: inner.name,
       decide: (peers, c) => {
         const d = inner.decide(peers, c)
-        trace.push({ peer: this.name, at: c.now, round: c.round, seeding: c.seeding, unchoked: [...d.unchoke].map(nameOf).sort(), optimistic: d.optimistic === undefined ? null : nameOf(d.optimistic) })
+        trace.push({ peer: this.name, at: c.now, round: c.round, early: c.early === true, seeding: c.seeding, unchoked: [...d.unchoke].map(nameOf).sort(), optimistic: d.optimistic === undefined ? null : nameOf(d.optimistic) })
         return d
       }
     }
@@ -109,6 +107,10 @@ export class SimNode {
     const ctx: SimPeerContext = { name: this.name, role: this.role, random: xorshift32(mixSeed(this.#seed, 1)) }
     const picker = resolve(options.picker, ctx)
     const choker = this.#choker(ctx)
+    const interest = resolve(options.interest, ctx)
+    const requestDepth = resolve(options.requestDepth, ctx)
+    const peerFilter = resolve(options.peerFilter, ctx)
+    const seedingMode = resolve(options.seedingMode, ctx)
     const idRandom = xorshift32(mixSeed(this.#seed, 2))
     const common = {
       storage: this.storage,
@@ -130,6 +132,10 @@ export class SimNode {
       },
       ...(picker === undefined ? {} : { picker }),
       ...(choker === undefined ? {} : { choker }),
+      ...(interest === undefined ? {} : { interest }),
+      ...(requestDepth === undefined ? {} : { requestDepth }),
+      ...(peerFilter === undefined ? {} : { peerFilter }),
+      ...(seedingMode === undefined ? {} : { seedingMode }),
       ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
       ...(options.uploadLimit === undefined ? {} : { uploadLimit: options.uploadLimit }),
       ...(options.downloadLimit === undefined ? {} : { downloadLimit: options.downloadLimit }),

@@ -2,6 +2,7 @@ import type { Choker } from '../../lib/choke/types.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import type { PiecePicker } from '../../lib/pieces/piece-picker.js'
 import type { Hasher } from '../../lib/storage/types.js'
+import type { InterestPolicy, PeerFilter, RequestDepthPolicy, SeedingMode } from '../../lib/torrent/strategies.js'
 
 /** What a strategy factory is told about the peer it is made for. */
 export interface SimPeerContext {
@@ -39,6 +40,14 @@ export interface SimPeerOptions {
   readonly picker?: SimStrategy<PiecePicker>
   /** Choker (`CommonOptions.choker`); default the engine's (tit-for-tat, seed rotation). */
   readonly choker?: SimStrategy<Choker>
+  /** When the peer is interested in another (`CommonOptions.interest`). */
+  readonly interest?: SimStrategy<InterestPolicy>
+  /** Requests kept outstanding per peer (`CommonOptions.requestDepth`). */
+  readonly requestDepth?: SimStrategy<RequestDepthPolicy>
+  /** Which peers it refuses or drops (`CommonOptions.peerFilter`). */
+  readonly peerFilter?: SimStrategy<PeerFilter>
+  /** How it seeds once complete (`CommonOptions.seedingMode`, e.g. `superseeding()`). */
+  readonly seedingMode?: SimStrategy<SeedingMode>
   /** Regular unchoke slots (`CommonOptions.uploadSlots`). */
   readonly uploadSlots?: number
   /** BEP 16 superseeding, for a seed (`SeedOptions.superseed`). */
@@ -163,6 +172,8 @@ export interface ChokeRoundTrace {
   /** Virtual ms. */
   readonly at: number
   readonly round: number
+  /** An early round (interest changed or an unchoked peer left), between the regular ones. */
+  readonly early: boolean
   readonly seeding: boolean
   /** Names of the peers unchoked, sorted, the optimistic one included. */
   readonly unchoked: readonly string[]
