@@ -26,7 +26,7 @@ const result = await simulateSwarm({
   ...(process.env['SIM_TRACKER_PEERS'] === undefined ? {} : { trackerPeers: Number(process.env['SIM_TRACKER_PEERS']) }),
   seed: 1,
   ...(process.env['SIM_VERIFY'] === 'sampled' ? { verify: 'sampled' as const } : {}),
-  timeLimitMs: 3_600_000
+  timeLimitMs: Number(process.env['SIM_LIMIT_MS'] ?? 3_600_000)
 })
 const wallMs = performance.now() - started
 const used = process.cpuUsage(cpu)
@@ -40,6 +40,7 @@ console.log(JSON.stringify({
   peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   complete: result.complete,
   virtualSeconds: result.endedAt / 1000,
+  downloadedMiB: Math.round(result.totals.downloaded / 1048576),
   firstCompleteS: Math.min(...done) / 1000,
   lastCompleteS: Math.max(...done) / 1000,
   seedCopies: +(seedUp / result.length).toFixed(2),
