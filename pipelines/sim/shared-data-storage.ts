@@ -98,17 +98,28 @@ export class SharedDataStorage implements Storage {
       let length = 0
       for (const c of chunks) length += c.length
       this.#check(offset, length)
+      // Each piece's part of the write, as views of the caller's chunks.
       let at = offset
+      let index = -1
+      let parts: Uint8Array[] = []
+      let partsAt = offset
       for (const chunk of chunks) {
         let from = 0
         while (from < chunk.length) {
-          const index = Math.floor(at / this.#pieceLength)
-          const n = Math.min(chunk.length - from, this.#pieceEnd(index) - at)
-          this.#writeInPiece(index, at, chunk.subarray(from, from + n))
+          const i = Math.floor(at / this.#pieceLength)
+          if (i !== index) {
+            if (parts.length > 0) this.#writeInPiece(index, partsAt, parts)
+            index = i
+            parts = []
+            partsAt = at
+          }
+          const n = Math.min(chunk.length - from, this.#pieceEnd(i) - at)
+          parts.push(chunk.subarray(from, from + n))
           from += n
           at += n
         }
       }
+      if (parts.length > 0) this.#writeInPiece(index, partsAt, parts)
       this.#onWrite?.(this.#held)
       return Promise.resolve()
     } catch (e) {
@@ -116,13 +127,18 @@ export class SharedDataStorage implements Storage {
     }
   }
 
-  #writeInPiece (index: number, at: number, bytes: Uint8Array): void {
+  /** Writes `parts`, contiguous from `at`, all inside piece `index`. */
+  #writeInPiece (index: number, at: number, parts: readonly Uint8Array[]): void {
     const start = index * this.#pieceLength
     const end = this.#pieceEnd(index)
     const wasHeld = this.holds(index)
-    const whole = at === start && bytes.length === end - start
-    const same = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(Buffer.from(this.#data.buffer, this.#data.byteOffset + at, bytes.length))
-    if (whole && same) {
+    let length = 0
+    let same = true
+    for (const p of parts) {
+      same &&= Buffer.from(p.buffer, p.byteOffset, p.length).equals(Buffer.from(this.#data.buffer, this.#data.byteOffset + at + length, p.length))
+      length += p.length
+    }
+    if (at === start && length === end - start && same) {
       this.#own.delete(index)
       this.#canonical[index] = 1
     } else {
@@ -133,7 +149,8 @@ export class SharedDataStorage implements Storage {
         this.#own.set(index, own)
         this.#canonical[index] = 0
       }
-      own.set(bytes, at - start)
+      let pos = at - start
+      for (const p of parts) { own.set(p, pos); pos += p.length }
     }
     if (!wasHeld) this.#held++
   }
