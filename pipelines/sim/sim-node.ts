@@ -1,4 +1,4 @@
-import type { SchedulerLike, Subscription } from 'rxjs'
+import { of, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Choker } from '../../lib/choke/types.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { generatePeerId } from '../../lib/peer-id/generate-peer-id.js'
@@ -98,7 +98,7 @@ export class SimNode {
     }
   }
 
-  /** Starts the engine (`seed` or `download` with `seed: true`), dialing `peers`. */
+  /** Starts the engine (`seed` or `download` with `seed: true`), dialing `peers` (as peers from a tracker). */
   start (peers: readonly PeerAddress[]): void {
     const { env, options } = this
     const now = env.scheduler.now()
@@ -119,7 +119,8 @@ export class SimNode {
       port: SIM_PORT,
       hasher: env.hasher,
       trackers: false,
-      peers,
+      // The simulated tracker's answer: retried as tracker peers are, not as a user's list.
+      peerSources: [of(...peers.map((address) => ({ address, source: 'tracker' as const })))],
       scheduler: env.scheduler,
       random: xorshift32(mixSeed(this.#seed, 3)),
       peerId: generatePeerId(Uint8Array.from({ length: 12 }, () => Math.floor(idRandom() * 256))),
