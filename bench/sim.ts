@@ -1,10 +1,16 @@
 /**
  * The swarm simulator's own benchmark: one seed and LEECHERS leechers of a
- * torrent of MIB MiB (default 100 and 64), every peer with a 10 MB/s upload,
- * 40 MB/s download and 20 ms link, run to completion in virtual time.
- * Prints the wall time, CPU time and peak RSS, and the swarm's figures.
+ * torrent of MIB MiB in 256 KiB pieces (default 100 and 64), every peer with
+ * a 10 MB/s upload, 40 MB/s download and 20 ms link, run to completion in
+ * virtual time (seed 1). Prints the wall time, CPU time and peak RSS, and
+ * the swarm's figures, as JSON.
  *
  *   node --import tsx bench/sim.ts [leechers] [MiB]
+ *
+ * Environment: SIM_VERIFY=sampled (sampledHasher instead of SHA-1),
+ * SIM_MAXCONN=n (each peer's maxConnections), SIM_TRACKER_PEERS=n (peers a
+ * joining peer is told of), SIM_PEX=0 (no peer exchange), SIM_RES=ms (link
+ * timer grid), SIM_LIMIT_MS=ms (stop after this much virtual time).
  */
 import { simulateSwarm } from '../pipelines/sim/index.js'
 
