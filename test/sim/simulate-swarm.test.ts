@@ -108,4 +108,16 @@ describe('simulateSwarm', () => {
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: -1, timeLimitMs: 1 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: [{ uploadRate: -5 }], timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-link' })
   })
+
+  it('stops when its signal is aborted, rejecting with the reason', async () => {
+    const ac = new AbortController()
+    const run = simulateSwarm({
+      torrent: { length: MiB, pieceLength: 16 * KiB },
+      seeds: [{ uploadRate: 10 * KiB }],
+      leechers: [{ leaveWhen: (s) => { if (s.now >= 5000) ac.abort(new Error('enough')); return false } }],
+      timeLimitMs: 600_000,
+      signal: ac.signal
+    })
+    await expect(run).rejects.toThrow('enough')
+  })
 })
