@@ -77,14 +77,14 @@ describe('simulateSwarm', () => {
     expect(leecher.downloaded).toBeLessThanOrEqual(300 * KiB)
   }, 60_000)
 
-  // The 64 MiB case is bench/sim.ts; here a small torrent and peer sets of 20 keep the run short.
+  // The 64 MiB case is bench/sim.ts; here a small torrent and peer sets of 15 keep the run short.
   it('one seed and a hundred leechers all complete, the seed serving a few copies', async () => {
     const started = performance.now()
     const r = await simulateSwarm({
       torrent: { length: MiB, pieceLength: 64 * KiB },
       leechers: 100,
-      peerDefaults: { uploadRate: 1 * MiB, downloadRate: 4 * MiB, latencyMs: 20, maxConnections: 20 },
-      trackerPeers: 20,
+      peerDefaults: { uploadRate: 1 * MiB, downloadRate: 4 * MiB, latencyMs: 20, maxConnections: 15 },
+      trackerPeers: 15,
       verify: 'sampled',
       seed: 3,
       timeLimitMs: 10 * 60_000
