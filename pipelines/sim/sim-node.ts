@@ -68,6 +68,8 @@ export class SimNode {
   warningCount = 0
   readonly #seed: number
   #sub: Subscription | undefined
+  /** Told to leave before it joined: it never starts. */
+  #cancelled = false
 
   constructor (readonly index: number, readonly name: string, readonly role: 'seed' | 'leecher', readonly options: SimPeerOptions, swarmSeed: number, readonly env: SimNodeEnv) {
     this.host = simHost(index + 1)
@@ -102,6 +104,10 @@ export class SimNode {
   start (peers: readonly PeerAddress[]): void {
     const { env, options } = this
     const now = env.scheduler.now()
+    if (this.#cancelled) {
+      this.leftAt = now
+      return
+    }
     this.joinedAt = now
     if (this.role === 'seed') this.completedAt = now
     const ctx: SimPeerContext = { name: this.name, role: this.role, random: xorshift32(mixSeed(this.#seed, 1)) }
@@ -154,9 +160,12 @@ export class SimNode {
     })
   }
 
-  /** Stops the engine: closes its listener and every connection. */
+  /** Stops the engine: closes its listener and every connection; a peer yet to join never will. */
   stop (): void {
-    if (this.joinedAt === undefined) return
+    if (this.joinedAt === undefined) {
+      this.#cancelled = true
+      return
+    }
     this.leftAt ??= this.env.scheduler.now()
     this.#sub?.unsubscribe()
     this.#sub = undefined

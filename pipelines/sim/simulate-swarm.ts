@@ -149,7 +149,9 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   const done = (): boolean => pendingJoins === 0 && leechers.every((n) => n.completedAt !== undefined || n.leftAt !== undefined)
   const until = (): boolean => {
     if (options.signal?.aborted === true) return true
-    const leaving = watched.filter((n) => n.online && n.options.leaveWhen?.(view()) === true)
+    const online = watched.filter((n) => n.online)
+    const v = online.length > 0 ? view() : undefined
+    const leaving = v === undefined ? [] : online.filter((n) => n.options.leaveWhen?.(v) === true)
     for (const n of leaving) n.stop()
     // Let the closes settle at this instant before time moves on.
     if (leaving.length > 0) clock.schedule(() => {}, 0)
