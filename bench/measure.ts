@@ -5,7 +5,7 @@
  * sampled while the child runs (CPU from `stat`, peak RSS from `VmHWM`).
  */
 import { existsSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ManagedProcess, describeExit } from '../test/interop/helpers/processes.js'
@@ -87,4 +87,34 @@ async function measureWithProcfs (command: string, args: readonly string[], labe
   clearInterval(timer)
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9
   return { exit, wallSeconds, userSeconds: user, sysSeconds: sys, maxRssKiB: rss, method: 'procfs', process: proc }
+}
+
+/** CPU and memory of a running process, read from /proc/<pid>. */
+export interface ProcSnapshot {
+  userSeconds: number
+  sysSeconds: number
+  /** Peak resident set size (`VmHWM`) in KiB since start or the last {@link resetPeakRss}. */
+  peakRssKiB: number
+  /** Resident set size now (`VmRSS`) in KiB. */
+  rssKiB: number
+}
+
+/** Reads `pid`'s CPU seconds and resident memory; rejects when the process is gone. */
+export async function procSnapshot (pid: number): Promise<ProcSnapshot> {
+  const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')])
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return {
+    userSeconds: Number(fields[11]) / CLOCK_TICKS,
+    sysSeconds: Number(fields[12]) / CLOCK_TICKS,
+    peakRssKiB: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN),
+    rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN)
+  }
+}
+
+/**
+ * Resets `pid`'s peak RSS (`VmHWM`) to its current RSS (Linux 4.0+: `5` to
+ * /proc/<pid>/clear_refs). Resolves false where that is refused.
+ */
+export async function resetPeakRss (pid: number): Promise<boolean> {
+  return await writeFile(`/proc/${pid}/clear_refs`, '5').then(() => true, () => false)
 }

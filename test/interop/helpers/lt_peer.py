@@ -19,6 +19,8 @@ Options:
   --timeout S           give up (exit 3) after S seconds (0 = never)
   --keep-seeding        download mode: keep running after finishing
   --utp                 allow uTP as well as TCP
+  --no-pex              no default plugins (ut_pex, ut_metadata, smart_ban):
+                        the peer learns no addresses beyond --peer
   --piece-length BYTES  create mode: piece length
   --tracker URL         create mode: announce URL (repeatable, one tier each)
 
@@ -68,6 +70,7 @@ def parse_args(argv):
         "timeout": 0.0,
         "keep_seeding": False,
         "utp": False,
+        "pex": True,
         "piece_length": 0,
         "trackers": [],
     }
@@ -81,6 +84,10 @@ def parse_args(argv):
             continue
         if flag == "--utp":
             opts["utp"] = True
+            i += 1
+            continue
+        if flag == "--no-pex":
+            opts["pex"] = False
             i += 1
             continue
         if i + 1 >= len(rest):
@@ -200,7 +207,8 @@ def make_session(opts):
         ),
         "user_agent": "rxtorrent-interop/libtorrent-%s" % lt.__version__,
     }
-    return lt.session(settings)
+    # flags=0: without add_default_plugins (ut_pex, ut_metadata, smart_ban).
+    return lt.session(settings) if opts["pex"] else lt.session(settings, 0)
 
 
 def wait_listening(ses, deadline):
