@@ -103,7 +103,7 @@ async function download (prepared: Prepared, address: string, count: number): Pr
 /** The figures of one seeder in one round. */
 interface RoundFigures {
   single: { mbps: number, cpu: number, ok: boolean }
-  many: { mbps: number, cpu: number, ok: boolean }
+  many: { mbps: number, cpu: number, ok: boolean, fastest: number, slowest: number }
   checkPeakMiB: number
   servePeakMiB: number
   totalCpu: number
@@ -122,7 +122,13 @@ async function round (seeder: Seeder, prepared: Prepared): Promise<RoundFigures>
     const end = await procSnapshot(s.pid)
     const figures: RoundFigures = {
       single: { mbps: bytes / (one.each[0]?.wallSeconds ?? Number.NaN) / 1e6, cpu: cpuOf(afterOne) - cpuOf(ready), ok: one.ok },
-      many: { mbps: leechers * bytes / many.wall / 1e6, cpu: cpuOf(end) - cpuOf(afterOne), ok: many.ok },
+      many: {
+        mbps: leechers * bytes / many.wall / 1e6,
+        cpu: cpuOf(end) - cpuOf(afterOne),
+        ok: many.ok,
+        fastest: Math.min(...many.each.map((m) => m.wallSeconds)),
+        slowest: Math.max(...many.each.map((m) => m.wallSeconds))
+      },
       checkPeakMiB: ready.peakRssKiB / 1024,
       servePeakMiB: end.peakRssKiB / 1024,
       totalCpu: cpuOf(end)
@@ -163,7 +169,7 @@ async function main (): Promise<void> {
         const f = await round(seeder, prepared)
         figures.get(seeder)?.push(f)
         console.log(`1 leecher ${f.single.mbps.toFixed(1)} MB/s (${f.single.cpu.toFixed(2)} s CPU), ` +
-          `${leechers} leechers ${f.many.mbps.toFixed(1)} MB/s in all (${f.many.cpu.toFixed(2)} s CPU), ` +
+          `${leechers} leechers ${f.many.mbps.toFixed(1)} MB/s in all (${f.many.fastest.toFixed(1)}-${f.many.slowest.toFixed(1)} s each, ${f.many.cpu.toFixed(2)} s CPU), ` +
           `peak RSS ${f.checkPeakMiB.toFixed(0)} MiB checking, ${f.servePeakMiB.toFixed(0)} MiB serving` +
           `${f.single.ok && f.many.ok ? '' : ' — FAILED'}`)
       }

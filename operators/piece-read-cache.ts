@@ -1,11 +1,27 @@
 import type { PieceGeometry } from '../lib/pieces/geometry.js'
 import { pieceLengthAt } from '../lib/pieces/geometry.js'
 import type { Storage } from '../lib/storage/types.js'
+import { LeasedBytes } from '../lib/transport/leased-bytes.js'
 
 /** Options of {@link PieceReadCache}. */
 export interface PieceReadCacheOptions {
   /** Most bytes of whole pieces kept; default 32 MiB. Pieces larger than a quarter of it are read block by block. */
   readonly maxBytes?: number
+}
+
+/** One cached piece: its buffer, the read that fills it, and the views of it still out. */
+interface Entry {
+  readonly index: number
+  readonly size: number
+  /** The whole buffer (a pooled one may be longer than a short last piece). */
+  buffer: Uint8Array
+  ready: Promise<void>
+  /** Leases not yet released, plus one while the read runs. */
+  refs: number
+  /** Out of the LRU order: the buffer goes back to the pool once `refs` reaches 0. */
+  evicted: boolean
+  /** A plain `read` handed out a view that is never given back: the buffer is never reused. */
+  pinned: boolean
 }
 
 /**
@@ -14,12 +30,26 @@ export interface PieceReadCacheOptions {
  * same buffer. Peers request pieces block after block, so this turns one
  * storage read per 16 KiB block into one per piece. Bounded by `maxBytes`,
  * least recently used pieces go first; a failed read is not cached.
+ *
+ * Piece buffers are reused: with a storage that has `readInto`, a piece is
+ * read into a buffer given back by an evicted piece once every
+ * {@link PieceReadCache.lease} of it has been released (a transport
+ * releases a {@link LeasedBytes} once the kernel has the bytes). A fresh
+ * buffer per piece made a 1 GiB upload allocate a gigabyte of memory the
+ * garbage collector then had to find and free (a full collection every
+ * ~15 MiB). Memory stays bounded: at most `maxBytes` of cached pieces, plus
+ * evicted pieces whose leases are still out (bounded by what the
+ * connections' send buffers hold); a lease never released only means its
+ * buffer is left to the garbage collector instead of reused.
  */
 export class PieceReadCache {
   readonly #storage: Storage
   readonly #g: PieceGeometry
   readonly #maxBytes: number
-  readonly #pieces = new Map<number, Promise<Uint8Array>>()
+  /** Cached pieces, least recently used first. */
+  readonly #pieces = new Map<number, Entry>()
+  /** Buffers of `pieceLength` bytes ready for another piece. */
+  readonly #free: Uint8Array[] = []
   #bytes = 0
 
   constructor (storage: Storage, geometry: PieceGeometry, options: PieceReadCacheOptions = {}) {
@@ -28,37 +58,101 @@ export class PieceReadCache {
     this.#maxBytes = options.maxBytes ?? 32 * 1024 * 1024
   }
 
-  /** Bytes `[begin, begin + length)` of piece `index`. Rejects as the storage does. */
+  /**
+   * Bytes `[begin, begin + length)` of piece `index`, as a view the caller
+   * may keep for good (its piece buffer is then never reused). Rejects as the
+   * storage does.
+   */
   async read (index: number, begin: number, length: number): Promise<Uint8Array> {
     const size = pieceLengthAt(this.#g, index)
     if (size > this.#maxBytes / 4) return await this.#storage.read(index * this.#g.pieceLength + begin, length)
-    let piece = this.#pieces.get(index)
-    if (piece === undefined) {
-      piece = this.#storage.read(index * this.#g.pieceLength, size)
-      this.#pieces.set(index, piece)
-      this.#bytes += size
-      piece.catch(() => { this.#forget(index, size) })
-      while (this.#bytes > this.#maxBytes) {
-        const oldest = this.#pieces.keys().next().value as number
-        this.#forget(oldest, pieceLengthAt(this.#g, oldest))
-      }
-    } else {
-      // Refresh its place in the LRU order.
-      this.#pieces.delete(index)
-      this.#pieces.set(index, piece)
+    const entry = this.#entry(index, size)
+    entry.pinned = true
+    await entry.ready
+    return entry.buffer.subarray(begin, begin + length)
+  }
+
+  /**
+   * The same bytes as {@link PieceReadCache.read}, lent: call `release()` on
+   * the result once done with it (a transport does so once the bytes are
+   * written), and the piece's buffer may serve another piece. Rejects as the
+   * storage does.
+   */
+  async lease (index: number, begin: number, length: number): Promise<LeasedBytes> {
+    const size = pieceLengthAt(this.#g, index)
+    if (size > this.#maxBytes / 4) {
+      const own = await this.#storage.read(index * this.#g.pieceLength + begin, length)
+      return new LeasedBytes(own.buffer, own.byteOffset, own.length)
     }
-    const data = await piece
-    return data.subarray(begin, begin + length)
+    const entry = this.#entry(index, size)
+    entry.refs++
+    try {
+      await entry.ready
+    } catch (err) {
+      this.#unref(entry)
+      throw err
+    }
+    const buf = entry.buffer
+    return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, () => { this.#unref(entry) })
   }
 
   /** Drop a piece (after it changed in storage). */
   invalidate (index: number): void {
-    if (this.#pieces.has(index)) this.#forget(index, pieceLengthAt(this.#g, index))
+    const entry = this.#pieces.get(index)
+    if (entry !== undefined) this.#evict(entry)
   }
 
+  /** Bytes of the pieces cached now. */
   get bytes (): number { return this.#bytes }
 
-  #forget (index: number, size: number): void {
-    if (this.#pieces.delete(index)) this.#bytes -= size
+  /** Buffers waiting to be reused (for tests). */
+  get pooled (): number { return this.#free.length }
+
+  /** The cached entry of piece `index`, refreshed in the LRU order, or a new one whose read has started. */
+  #entry (index: number, size: number): Entry {
+    const cached = this.#pieces.get(index)
+    if (cached !== undefined) {
+      this.#pieces.delete(index)
+      this.#pieces.set(index, cached)
+      return cached
+    }
+    // Room first, so a buffer given back by the piece evicted now can take this one.
+    while (this.#bytes + size > this.#maxBytes && this.#pieces.size > 0) this.#evict(this.#pieces.values().next().value as Entry)
+    const storage = this.#storage
+    const reuse = storage.readInto !== undefined
+    const buffer = (reuse ? this.#free.pop() : undefined) ?? new Uint8Array(reuse ? this.#g.pieceLength : size)
+    const offset = index * this.#g.pieceLength
+    const entry: Entry = { index, size, buffer, ready: Promise.resolve(), refs: 1, evicted: false, pinned: !reuse }
+    entry.ready = reuse
+      ? (storage.readInto?.(offset, buffer.subarray(0, size)) as Promise<Uint8Array>).then(() => {})
+      : storage.read(offset, size).then((data) => { entry.buffer = data })
+    this.#pieces.set(index, entry)
+    this.#bytes += size
+    // The read's own reference ends when it settles; a failed piece leaves the cache.
+    entry.ready.then(() => { this.#unref(entry) }, () => { this.#evict(entry); this.#unref(entry) })
+    return entry
+  }
+
+  #evict (entry: Entry): void {
+    if (entry.evicted) return
+    entry.evicted = true
+    if (this.#pieces.get(entry.index) === entry) this.#pieces.delete(entry.index)
+    this.#bytes -= entry.size
+    this.#recycle(entry)
+  }
+
+  #unref (entry: Entry): void {
+    entry.refs--
+    this.#recycle(entry)
+  }
+
+  /** An evicted piece whose views are all back gives its buffer to the pool (if the pool has room). */
+  #recycle (entry: Entry): void {
+    if (!entry.evicted || entry.refs > 0 || entry.pinned) return
+    if (entry.buffer.length !== this.#g.pieceLength) return
+    // Cached and pooled pieces together stay within maxBytes (and one piece).
+    if (this.#bytes + this.#free.length * this.#g.pieceLength > this.#maxBytes) return
+    entry.pinned = true // given back once only
+    this.#free.push(entry.buffer)
   }
 }

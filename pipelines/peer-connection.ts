@@ -266,7 +266,8 @@ export class PeerConnection {
     // The engine picks the request to serve (superseeding refuses pieces not offered).
     const ref = rt.input({ type: 'upload-next', peer: this.key }).serve
     if (ref === undefined) return undefined
-    const data = await rt.readCache.read(ref.index, ref.begin, ref.length)
+    // Lent: the transport gives it back once written, and the piece's buffer can serve another piece.
+    const data = await rt.readCache.lease(ref.index, ref.begin, ref.length)
     this.#sent$.next()
     return [encodePieceHeader(ref.index, ref.begin, ref.length), data]
   }

@@ -13,6 +13,12 @@ export interface Storage {
    */
   read: (offset: number, length: number, options?: { signal?: AbortSignal }) => Promise<Uint8Array>
   /**
+   * Optional: read `into.length` bytes at `offset` into `into` (a buffer the
+   * caller reuses), resolving with `into`. Failures as {@link Storage.read}.
+   * Without it, callers that reuse buffers fall back to `read`.
+   */
+  readInto?: (offset: number, into: Uint8Array, options?: { signal?: AbortSignal }) => Promise<Uint8Array>
+  /**
    * Write the given chunks, in order, starting at `offset`. Resolves when the
    * data is handed to the OS (not necessarily flushed). Rejects with a
    * `StorageError`.

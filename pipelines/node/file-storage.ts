@@ -202,9 +202,19 @@ export class FileStorage implements Storage {
    * Rejects with StorageError `missing`, `short`, `out-of-range`, `closed`, `io`…, or the signal's reason.
    */
   read (offset: number, length: number, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    return this.readInto(offset, new Uint8Array(length), options)
+  }
+
+  /**
+   * Read `into.length` bytes at `offset` into `into` (padding: zeros are
+   * written there) and resolve with it. Failures as {@link FileStorage.read}.
+   */
+  readInto (offset: number, into: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
     return this.#track(async () => {
-      const segments = this.#plan(offset, length, options.signal)
-      const out = new Uint8Array(length)
+      const segments = this.#plan(offset, into.length, options.signal)
+      const out = into
+      // Padding files are not read: what they cover must read as zeros.
+      if (covered(segments) < into.length) out.fill(0)
       await settleAll(segments.map(async s => {
         const path = this.#paths[s.file] as string
         try {
@@ -363,6 +373,13 @@ export class FileStorage implements Storage {
  */
 function slabBytesFor (pieceLength: number): number {
   return Math.min(32 * 1024 * 1024, Math.max(1024 * 1024, 4 * pieceLength))
+}
+
+/** Bytes of the range that `segments` (files with data, padding left out) fill. */
+function covered (segments: readonly FileSegment[]): number {
+  let n = 0
+  for (const s of segments) n += s.length
+  return n
 }
 
 /** `O_DIRECT` where the platform has it (Linux), else `undefined`. */

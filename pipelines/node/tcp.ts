@@ -1,5 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net'
 import { RxTorrentError, TimeoutError, type RxTorrentErrorOptions } from '../../lib/errors.js'
+import { LeasedBytes } from '../../lib/transport/leased-bytes.js'
 import { RingReader } from './ring-reader.js'
 import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../../lib/transport/types.js'
 
@@ -37,7 +38,10 @@ export interface TcpTransportOptions {
  * sends ours. `close(err)` destroys the socket: a pending read ends, a pending
  * write rejects.
  * Socket failures surface as TransportError throws from `source` or
- * rejections of `sink` (never as unhandled `error` events).
+ * rejections of `sink` (never as unhandled `error` events). The chunks one
+ * turn of the event loop gives the sink go out in one `writev` (up to
+ * {@link SINK_HIGH_WATER} bytes), and a {@link LeasedBytes} chunk is released
+ * once the kernel has it.
  * @see BEP 3
  */
 export function tcpTransport (options: TcpTransportOptions = {}): Transport {
@@ -125,7 +129,7 @@ export function tcpTransport (options: TcpTransportOptions = {}): Transport {
  * Wrap a connected socket as a {@link Duplex}. Exported for pipelines that
  * accept sockets themselves.
  */
-export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingReader): Duplex {
+export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingReader, sinkHighWater = SINK_HIGH_WATER): Duplex {
   // Without half-open, the peer's FIN would end our writing side too, under a sink still running.
   socket.allowHalfOpen = true
   let socketError: Error | undefined
@@ -176,11 +180,13 @@ export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingR
     remote: where,
     ...(ring === undefined ? {} : { borrowedChunks: true }),
     async sink (source: AsyncIterable<Uint8Array>): Promise<void> {
+      const batch = new WriteBatcher(socket, sinkHighWater)
       try {
         for await (const chunk of source) {
           if (socket.destroyed || closedLocally) throw failure()
-          if (!socket.write(chunk)) await waitFor('drain')
+          if (batch.write(chunk)) await waitFor('drain')
         }
+        batch.flush()
         if (socket.destroyed || closedLocally) throw failure()
         socket.end()
         if (!socket.writableFinished) await waitFor('finish')
@@ -196,6 +202,56 @@ export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingR
       ring?.close()
       socket.destroy()
     }
+  }
+}
+
+/**
+ * Bytes the sink lets wait in the socket's buffer before it waits for
+ * `drain`: a burst of blocks up to this size goes out in one `writev`.
+ */
+export const SINK_HIGH_WATER = 256 * 1024
+
+/**
+ * Joins the chunks a sink is given in one turn of the event loop into one
+ * `writev`: the socket is corked at the first chunk and uncorked once the
+ * microtasks that produce the burst have run (`process.nextTick`), or at
+ * once when `highWater` bytes wait. Without it every chunk is its own
+ * `write` call, and with Nagle off its own TCP segment: a 13-byte piece
+ * header, then its 16 KiB block (measured on a 1 GiB upload over loopback:
+ * a quarter of the seeder's main thread in `write`).
+ */
+class WriteBatcher {
+  readonly #socket: Socket
+  readonly #highWater: number
+  #corked = false
+  readonly #uncork = (): void => { this.flush() }
+
+  constructor (socket: Socket, highWater: number) {
+    this.#socket = socket
+    this.#highWater = highWater
+  }
+
+  /** Queue `chunk`; true when the caller should wait for `drain` before the next. */
+  write (chunk: Uint8Array): boolean {
+    if (!this.#corked) {
+      this.#corked = true
+      this.#socket.cork()
+      process.nextTick(this.#uncork)
+    }
+    // A lease goes back to its owner once the kernel has the bytes (or the socket is gone).
+    if (chunk instanceof LeasedBytes) this.#socket.write(chunk, () => { chunk.release() })
+    else this.#socket.write(chunk)
+    if (this.#socket.writableLength < this.#highWater) return false
+    this.flush()
+    // Past the socket's own high-water mark, so `drain` follows once the buffer empties.
+    return this.#socket.writableNeedDrain
+  }
+
+  /** Hand what is corked to the kernel now. */
+  flush (): void {
+    if (!this.#corked) return
+    this.#corked = false
+    this.#socket.uncork()
   }
 }
 

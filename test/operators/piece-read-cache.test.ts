@@ -18,6 +18,16 @@ class CountingStorage implements Storage {
   async close (): Promise<void> {}
 }
 
+/** A storage that reads into the caller's buffer, recording which buffer each read filled. */
+class IntoStorage extends CountingStorage {
+  intoBuffers: ArrayBufferLike[] = []
+  async readInto (offset: number, into: Uint8Array): Promise<Uint8Array> {
+    this.intoBuffers.push(into.buffer)
+    into.set(await this.read(offset, into.length))
+    return into
+  }
+}
+
 async function setup (length: number, pieceLength: number, maxBytes: number): Promise<{ s: CountingStorage, cache: PieceReadCache, data: Uint8Array }> {
   const data = new Uint8Array(length).map((_, i) => (i * 7) & 0xff)
   const inner = new MemoryStorage(length)
@@ -69,5 +79,64 @@ describe('PieceReadCache', () => {
     await cache.read(0, 16384, 16384)
     expect(s.reads).toEqual([[16384, 16384]])
     expect(cache.bytes).toBe(0)
+  })
+
+  describe('leases', () => {
+    async function leasing (maxPieces: number): Promise<{ s: IntoStorage, cache: PieceReadCache, data: Uint8Array }> {
+      const pieceLength = 16384
+      const length = 8 * pieceLength
+      const data = new Uint8Array(length).map((_, i) => (i * 13 + 5) & 0xff)
+      const inner = new MemoryStorage(length)
+      await inner.write(0, [data])
+      const s = new IntoStorage(inner)
+      return { s, data, cache: new PieceReadCache(s, geometryOf({ length, pieceLength }), { maxBytes: maxPieces * pieceLength }) }
+    }
+
+    it('reuses an evicted piece\'s buffer once every lease of it is released', async () => {
+      const { s, cache, data } = await leasing(4)
+      const held = await cache.lease(0, 0, 16384)
+      for (const i of [1, 2, 3, 4]) (await cache.lease(i, 0, 16384)).release() // 0 is evicted, still leased
+      expect(cache.pooled).toBe(0)
+      await cache.lease(5, 0, 16384) // evicts 1, whose lease is back: pooled, then taken by 5
+      expect(s.intoBuffers[5]).toBe(s.intoBuffers[1])
+      // The piece still leased was not overwritten.
+      expect(Buffer.compare(held, data.subarray(0, 16384))).toBe(0)
+      held.release()
+      await cache.lease(6, 0, 16384) // evicts 2; 0's buffer was pooled on release
+      expect(new Set([s.intoBuffers[0], s.intoBuffers[2]]).has(s.intoBuffers[6] as ArrayBufferLike)).toBe(true)
+      expect(s.intoBuffers.length).toBe(7)
+    })
+
+    it('never reuses a buffer whose lease is not released, nor one a plain read handed out', async () => {
+      const { s, cache, data } = await leasing(4)
+      const kept = await cache.lease(0, 0, 16384)
+      const viewed = await cache.read(1, 0, 16384)
+      for (let i = 2; i < 8; i++) (await cache.lease(i, 0, 16384)).release()
+      const reused = s.intoBuffers.slice(2)
+      expect(reused).not.toContain(s.intoBuffers[0])
+      expect(reused).not.toContain(s.intoBuffers[1])
+      expect(Buffer.compare(kept, data.subarray(0, 16384))).toBe(0)
+      expect(Buffer.compare(viewed, data.subarray(16384, 32768))).toBe(0)
+    })
+
+    it('serves the right bytes through a small pool', async () => {
+      const { cache, data } = await leasing(4)
+      for (const i of [3, 0, 7, 3, 5, 1, 6, 2, 4, 0]) {
+        const b = await cache.lease(i, 4096, 8192)
+        expect(Buffer.compare(b, data.subarray(i * 16384 + 4096, i * 16384 + 12288))).toBe(0)
+        b.release()
+      }
+      expect(cache.bytes + cache.pooled * 16384).toBeLessThanOrEqual(5 * 16384)
+    })
+
+    it('does not cache a failed read, and a later lease reads again', async () => {
+      const { s, cache } = await leasing(4)
+      s.fail = true
+      await expect(cache.lease(0, 0, 16384)).rejects.toThrow('boom')
+      s.fail = false
+      const b = await cache.lease(0, 0, 16384)
+      expect(b).toHaveLength(16384)
+      expect(cache.bytes).toBe(16384)
+    })
   })
 })

@@ -2,7 +2,8 @@ import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { TimeoutError } from '../../../lib/errors.js'
 import type { Duplex, Listener } from '../../../lib/transport/types.js'
-import { describeSocketError, socketDuplex, tcpTransport, TransportError } from '../../../pipelines/node/tcp.js'
+import { LeasedBytes } from '../../../lib/transport/leased-bytes.js'
+import { describeSocketError, SINK_HIGH_WATER, socketDuplex, tcpTransport, TransportError } from '../../../pipelines/node/tcp.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -118,7 +119,7 @@ describe('tcpTransport', () => {
     expect(await writing).toBeInstanceOf(TransportError)
   })
 
-  it('waits for drain when the reader is slow: never pulls the next chunk while the socket buffer is full', async () => {
+  it('waits for drain when the reader is slow: never pulls the next chunk while SINK_HIGH_WATER bytes wait in the socket', async () => {
     const { listener, accepted } = await server()
     const socket = connect({ host: '127.0.0.1', port: listener.address.port })
     await new Promise<void>(resolve => socket.once('connect', resolve))
@@ -130,10 +131,10 @@ describe('tcpTransport', () => {
     let blockedAt = -1
     let onBlocked!: () => void
     const blocked = new Promise<void>(resolve => { onBlocked = resolve })
-    const write = socket.write.bind(socket) as (chunk: Uint8Array) => boolean
-    socket.write = ((chunk: Uint8Array) => {
-      const ok = write(chunk)
-      if (!ok) { full = true; onBlocked() }
+    const write = socket.write.bind(socket) as (chunk: Uint8Array, cb?: () => void) => boolean
+    socket.write = ((chunk: Uint8Array, cb?: () => void) => {
+      const ok = write(chunk, cb)
+      if (socket.writableLength >= SINK_HIGH_WATER) { full = true; onBlocked() }
       return ok
     }) as typeof socket.write
     socket.on('drain', () => { full = false })
@@ -177,5 +178,43 @@ describe('socket errors in words', () => {
     const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
     expect(describeSocketError(reset)).toBe('connection reset by the peer (ECONNRESET)')
     expect(describeSocketError(new Error('something else'))).toBe('something else')
+  })
+
+  it('writes the chunks one turn of the event loop gives it as one writev, and releases leased chunks once written', async () => {
+    const { listener, accepted } = await server()
+    const socket = connect({ host: '127.0.0.1', port: listener.address.port })
+    await new Promise<void>(resolve => socket.once('connect', resolve))
+    cleanups.push(() => { socket.destroy() })
+    const client = socketDuplex(socket)
+    const conn = await accepted
+    const calls = { write: 0, writev: 0, chunksInWritev: 0 }
+    const s = socket as unknown as { _write: (...a: unknown[]) => void, _writev: (chunks: unknown[], cb: unknown) => void }
+    const origWrite = s._write.bind(socket)
+    const origWritev = s._writev.bind(socket)
+    s._write = (...a: unknown[]) => { calls.write++; origWrite(...a) }
+    s._writev = (chunks: unknown[], cb: unknown) => { calls.writev++; calls.chunksInWritev += chunks.length; origWritev(chunks, cb) }
+
+    // A piece header and its block, 16 times over, produced without waiting (as an upload from cached pieces is).
+    let released = 0
+    const block = new Uint8Array(16 * 1024 * 16)
+    for (let i = 0; i < block.length; i++) block[i] = i % 251
+    const source = (async function * () {
+      for (let i = 0; i < 16; i++) {
+        yield new Uint8Array([0, 0, 0, 9, 7, 0, 0, 0, i])
+        yield new LeasedBytes(block.buffer, i * 16384, 16384, () => { released++ })
+      }
+    })()
+    const reading = (async () => {
+      let got = 0
+      for await (const c of conn.source) got += c.length
+      return got
+    })()
+    await client.sink(source)
+    expect(await reading).toBe(16 * (9 + 16384))
+    expect(released).toBe(16)
+    // 32 chunks, and at most a few system calls for them: not one write per chunk.
+    expect(calls.writev).toBeGreaterThan(0)
+    expect(calls.chunksInWritev).toBeGreaterThanOrEqual(16)
+    expect(calls.write + calls.writev).toBeLessThan(8)
   })
 })
