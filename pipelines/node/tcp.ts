@@ -40,7 +40,7 @@ export interface TcpTransportOptions {
  * Socket failures surface as TransportError throws from `source` or
  * rejections of `sink` (never as unhandled `error` events). The chunks one
  * turn of the event loop gives the sink go out in one `writev` (up to
- * {@link SINK_HIGH_WATER} bytes), and a {@link LeasedBytes} chunk is released
+ * 256 KiB), and a {@link LeasedBytes} chunk is released
  * once the kernel has it.
  * @see BEP 3
  */
@@ -129,7 +129,7 @@ export function tcpTransport (options: TcpTransportOptions = {}): Transport {
  * Wrap a connected socket as a {@link Duplex}. Exported for pipelines that
  * accept sockets themselves.
  */
-export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingReader, sinkHighWater = SINK_HIGH_WATER): Duplex {
+export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingReader): Duplex {
   // Without half-open, the peer's FIN would end our writing side too, under a sink still running.
   socket.allowHalfOpen = true
   let socketError: Error | undefined
@@ -180,7 +180,7 @@ export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingR
     remote: where,
     ...(ring === undefined ? {} : { borrowedChunks: true }),
     async sink (source: AsyncIterable<Uint8Array>): Promise<void> {
-      const batch = new WriteBatcher(socket, sinkHighWater)
+      const batch = new WriteBatcher(socket, SINK_HIGH_WATER)
       try {
         for await (const chunk of source) {
           if (socket.destroyed || closedLocally) throw failure()
