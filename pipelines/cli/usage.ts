@@ -115,6 +115,8 @@ Options:
   --port N           port to listen on (default 6881; 0: any free port)
   --host ADDR        address to listen on (default 0.0.0.0)
   --upload-limit R   at most R bytes/s out (e.g. 500k, 2M)
+  --upload-slots N   peers served at once, besides one optimistic unchoke
+                     (default 8, as libtorrent)
   --seed-ratio R     stop once uploaded >= R x the torrent's size (0: no limit)
   --seed-time MIN    stop after MIN minutes (fractions allowed); with
                      --seed-ratio, whichever comes first

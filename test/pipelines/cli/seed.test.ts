@@ -63,8 +63,8 @@ describe('rxtorrent seed: checks before serving', () => {
     expect(JSON.parse(json.out())).toMatchObject({ type: 'error', code: 'port-in-use' })
   })
 
-  it('bad --seed-ratio, --seed-time and --upload-limit values: exit 2', async () => {
-    for (const [flag, value] of [['--seed-ratio', '-1'], ['--seed-time', 'soon'], ['--upload-limit', 'fast']] as const) {
+  it('bad --seed-ratio, --seed-time, --upload-limit and --upload-slots values: exit 2', async () => {
+    for (const [flag, value] of [['--seed-ratio', '-1'], ['--seed-time', 'soon'], ['--upload-limit', 'fast'], ['--upload-slots', '0'], ['--upload-slots', 'many']] as const) {
       const io = fakeIo()
       expect(await main(['seed', torrent, '--data', data, `${flag}=${value}`], io)).toBe(2)
       expect(io.err()).toMatch(new RegExp(`^rxtorrent: (bad )?${flag}`))
