@@ -44,6 +44,8 @@ export interface BenchReport {
   pieceLengthKiB: number
   /** How many libtorrent seeders served the data (1 unless `--seeders`). */
   seeders: number
+  /** The torrent's announce URL and how it (does not) answer, when the run says. */
+  tracker?: string
   machine: Machine
   measuredWith: string
   results: ClientResult[]
@@ -108,7 +110,13 @@ fall back to transpiling its sources), then downloads one single-file
 torrent of deterministic data from a libtorrent seeder on 127.0.0.1 with
 rxtorrent's CLI (\`rxtorrent download --peer … --quiet\`) and with
 libtorrent's own downloader (\`test/interop/helpers/lt_peer.py bench\`), each
-into a fresh directory, one after the other in the same run. Before each
+into a fresh directory, one after the other in the same run. The torrent
+announces to a tracker that never answers, as real torrents' trackers often
+do (\`--tracker\`: \`silent-udp\`, the default, a UDP socket on 127.0.0.1 that
+reads every announce and replies to none; \`closed-http\`, an HTTP URL to a
+closed port on 127.0.0.1; \`none\`); both downloaders are given the seeder's
+address on the command line, and both must exit by themselves, so a client
+that waits on its tracker at start or at exit pays for it. Before each
 download the previous output is deleted and \`sync\` run. The seeder and the
 downloader share the machine's CPUs. Each figure is the median over the
 measured runs. Wall time is the whole client process, start-up and final
@@ -124,7 +132,7 @@ machine sets for its own tools: Node parses that CA bundle at every start
 (default 1024), \`--runs N\` (default 1), \`--warmup N\` (default 1),
 \`--order paired|interleaved\` (default paired), \`--piece-length KiB\`
 (default 1024), \`--seeders N\` (default 1; see the section for that number
-of seeders below), \`--clients rxtorrent,libtorrent\`, \`--dir PATH\` (default
+of seeders below), \`--tracker silent-udp|closed-http|none\`, \`--clients rxtorrent,libtorrent\`, \`--dir PATH\` (default
 \`.bench/\`, reused between runs), \`--no-write\` (print only).
 
 With \`paired\` the clients take turns (the first of each turn alternating)
@@ -208,6 +216,7 @@ export function latestSection (report: BenchReport): string {
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory; Node ${m.node}; libtorrent ${m.libtorrent}; ` +
       `load average ${m.loadAverage} at the start.`,
     `Torrent: ${report.sizeMiB} MiB single file, ${report.pieceLengthKiB} KiB pieces; measured with ${report.measuredWith}.`,
+    ...(report.tracker === undefined ? [] : [`Tracker: ${report.tracker}.`]),
     ...(several ? [`Seeders: ${report.seeders} libtorrent seeders on 127.0.0.1, every one given to both downloaders.`] : []),
     '',
     resultsTable(report.results),

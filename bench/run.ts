@@ -6,17 +6,25 @@
  * table and updates docs/benchmarks.md (one section per seeder count).
  *
  *   npm run bench -- [--size MiB] [--runs N] [--warmup N] [--order paired|interleaved]
- *                    [--piece-length KiB] [--seeders N]
+ *                    [--piece-length KiB] [--seeders N] [--tracker silent-udp|closed-http|none]
  *                    [--clients rxtorrent,libtorrent] [--dir PATH] [--no-write]
+ *
+ * The torrent announces to a tracker that never answers (`--tracker`, as
+ * real torrents' trackers often do): by default a UDP tracker on 127.0.0.1
+ * that takes every packet and replies to none; `closed-http` an HTTP URL to
+ * a closed port on 127.0.0.1 (connection refused); `none` no announce URL.
+ * The peers are given on the command line either way.
  */
 import { execFileSync } from 'node:child_process'
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { sha1File, writeDeterministicFile } from '../test/interop/helpers/data.js'
-import { LT_PEER_SCRIPT, ltCreateTorrent, startLtSeeder } from '../test/interop/helpers/lt-peer.js'
-import { REPO_ROOT, SYSTEM_PYTHON, describeExit, stopAll } from '../test/interop/helpers/processes.js'
+import { sha1File } from '../test/interop/helpers/data.js'
+import { LT_PEER_SCRIPT, startLtSeeder } from '../test/interop/helpers/lt-peer.js'
+import { REPO_ROOT, SYSTEM_PYTHON, closedPort, describeExit, stopAll } from '../test/interop/helpers/processes.js'
+import { prepareTorrent, type Prepared } from './fixture.js'
 import { hasGnuTime, measure } from './measure.js'
 import type { Measurement } from './measure.js'
 import { describeMachine, resultsTable, ratiosText, updateBenchmarksDoc } from './report.js'
@@ -32,6 +40,7 @@ const { values } = parseArgs({
     order: { type: 'string', default: 'paired' },
     'piece-length': { type: 'string', default: '1024' },
     seeders: { type: 'string', default: '1' },
+    tracker: { type: 'string', default: 'silent-udp' },
     clients: { type: 'string', default: 'rxtorrent,libtorrent' },
     dir: { type: 'string', default: join(REPO_ROOT, '.bench') },
     'no-write': { type: 'boolean', default: false }
@@ -56,35 +65,26 @@ for (const c of clients) {
   if (c !== 'rxtorrent' && c !== 'libtorrent') throw new Error(`unknown client ${c} (rxtorrent, libtorrent)`)
 }
 const workDir = resolve(values.dir)
-const SEED = 'rxtorrent-bench-v1'
+const tracker = values.tracker
+if (tracker !== 'silent-udp' && tracker !== 'closed-http' && tracker !== 'none') throw new Error(`--tracker must be silent-udp, closed-http or none, got ${tracker}`)
 
-interface Prepared { dataDir: string, torrent: string, name: string, sha1: string }
-
-/** Generates the data and .torrent once; later runs with the same parameters reuse them. */
-async function prepare (): Promise<Prepared> {
-  const tag = `${sizeMiB}MiB-${pieceLengthKiB}KiB`
-  const base = join(workDir, tag)
-  const dataDir = join(base, 'data')
-  const name = `bench-${sizeMiB}MiB.bin`
-  const torrent = join(base, `${name}.torrent`)
-  const stampPath = join(base, 'stamp.json')
-  const stamp = { seed: SEED, sizeMiB, pieceLengthKiB, name }
-  if (existsSync(stampPath) && existsSync(torrent)) {
-    const saved = JSON.parse(await readFile(stampPath, 'utf8')) as typeof stamp & { sha1: string }
-    if (saved.seed === SEED && saved.sizeMiB === sizeMiB && saved.pieceLengthKiB === pieceLengthKiB) {
-      console.log(`reusing ${base}`)
-      return { dataDir, torrent, name, sha1: saved.sha1 }
-    }
+/**
+ * The announce URL of a tracker that never answers, and what to close
+ * after the run: a UDP socket on 127.0.0.1 that reads every packet and
+ * replies to none (a client waits out its own timeouts), or a closed TCP
+ * port (the connection is refused at once).
+ */
+async function deadTracker (): Promise<{ url: string | undefined, close: () => void, describe: string }> {
+  if (tracker === 'none') return { url: undefined, close: () => {}, describe: 'none (peers given on the command line)' }
+  if (tracker === 'closed-http') {
+    const port = await closedPort()
+    return { url: `http://127.0.0.1:${port}/announce`, close: () => {}, describe: `http://127.0.0.1:${port}/announce, a closed port (connection refused)` }
   }
-  console.log(`generating ${sizeMiB} MiB of data in ${dataDir} …`)
-  await rm(base, { recursive: true, force: true })
-  await mkdir(dataDir, { recursive: true })
-  const file = join(dataDir, name)
-  await writeDeterministicFile(file, sizeMiB * 1024 * 1024, SEED)
-  await ltCreateTorrent(file, torrent, pieceLengthKiB * 1024)
-  const sha1 = await sha1File(file)
-  await writeFile(stampPath, JSON.stringify({ ...stamp, sha1 }, null, 2))
-  return { dataDir, torrent, name, sha1 }
+  const socket: UdpSocket = createSocket('udp4')
+  socket.on('message', () => {})
+  await new Promise<void>((resolve) => { socket.bind(0, '127.0.0.1', resolve) })
+  const url = `udp://127.0.0.1:${socket.address().port}/announce`
+  return { url, close: () => { socket.close() }, describe: `${url}, a UDP socket that reads every packet and answers none` }
 }
 
 /**
@@ -158,7 +158,8 @@ async function main (): Promise<void> {
   console.log('building dist/ (npm run build) …')
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' })
   const machine = describeMachine(SYSTEM_PYTHON)
-  const prepared = await prepare()
+  const dead = await deadTracker()
+  const prepared = await prepareTorrent(workDir, sizeMiB, pieceLengthKiB, dead.url === undefined ? [] : [dead.url])
   const bytes = sizeMiB * 1024 * 1024
   console.log(seederCount === 1
     ? 'starting the libtorrent seeder (checks the data first) …'
@@ -202,6 +203,7 @@ async function main (): Promise<void> {
   } finally {
     for (const s of seeders) await s.process.stop()
     await stopAll()
+    dead.close()
   }
 
   const results: ClientResult[] = clients.map((client) => {
@@ -230,6 +232,7 @@ async function main (): Promise<void> {
       sizeMiB,
       pieceLengthKiB,
       seeders: seederCount,
+      tracker: dead.describe,
       machine,
       measuredWith: hasGnuTime() ? 'GNU time' : '/proc sampling',
       results

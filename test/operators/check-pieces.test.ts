@@ -16,6 +16,26 @@ const geometry = geometryOf({ length: data.length, pieceLength })
 const pieceHashes = hashesOf(data, pieceLength)
 
 describe('checkPieces', () => {
+  it('with readInto, reads into readAhead + 1 buffers reused from piece to piece', async () => {
+    const storage = new FakeStorage(data.length)
+    storage.data.set(data)
+    storage.data[3 * pieceLength + 1] = (storage.data[3 * pieceLength + 1] as number) ^ 0xff // piece 3 corrupted
+    const buffers = new Set<ArrayBufferLike>()
+    let fresh = 0
+    const into: Storage = {
+      ...withRead(storage, async (offset, length) => { fresh++; return await storage.read(offset, length) }),
+      readInto: async (offset, buffer) => {
+        buffers.add(buffer.buffer)
+        buffer.set(await storage.read(offset, buffer.length))
+        return buffer
+      }
+    }
+    const out = await collect(checkPieces({ geometry, pieceHashes, storage: into, hasher: sha1Hasher, readAhead: 1 }))
+    expect(out.map((r) => r.ok)).toEqual([true, true, true, false, true, true])
+    expect(buffers.size).toBe(2)
+    expect(fresh).toBe(0)
+  })
+
   it('all pieces ok on a complete storage, in order', async () => {
     const storage = new FakeStorage(data.length)
     storage.data.set(data)
