@@ -5,7 +5,7 @@ import { LeasedBytes } from '../lib/transport/leased-bytes.js'
 
 /** Options of {@link PieceReadCache}. */
 export interface PieceReadCacheOptions {
-  /** Most bytes of whole pieces kept; default 32 MiB. Pieces larger than a quarter of it are read block by block. */
+  /** Most bytes of whole pieces kept (cached, and buffers waiting for reuse); default 16 MiB. Pieces larger than a quarter of it are read block by block. */
   readonly maxBytes?: number
 }
 
@@ -55,7 +55,7 @@ export class PieceReadCache {
   constructor (storage: Storage, geometry: PieceGeometry, options: PieceReadCacheOptions = {}) {
     this.#storage = storage
     this.#g = geometry
-    this.#maxBytes = options.maxBytes ?? 32 * 1024 * 1024
+    this.#maxBytes = options.maxBytes ?? 16 * 1024 * 1024
   }
 
   /**
