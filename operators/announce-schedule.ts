@@ -49,6 +49,15 @@ export interface AnnounceScheduleOptions {
   /** How long the best-effort `stopped` announce may take. Default 5 s. */
   readonly stoppedTimeoutMs?: number
   /**
+   * A download that completes while no tracker has answered yet, with the
+   * first announce in flight for at least this long, does not wait for it:
+   * `onCompletedSettled('no-live-tracker')` at once (or once the announce
+   * has been out this long). Default 1 s. A tracker that stays silent for the
+   * whole download (a UDP tracker dropping packets, as many listed in real
+   * torrents do) cost every short download the caller's whole bound at exit.
+   */
+  readonly silentAfterMs?: number
+  /**
    * Told once, after `completed$` fired, when there is nothing more to wait
    * for before the caller may stop: see {@link CompletedSettlement}.
    */
@@ -61,7 +70,8 @@ export interface AnnounceScheduleOptions {
  * - `failed`: it failed, and no other tracker is ready to take it now;
  * - `no-live-tracker`: the trackers it would go to are backing off after a
  *   failure (known dead, e.g. their last announce was refused), or none is
- *   left; it would go out only after the backoff.
+ *   left; it would go out only after the backoff; or no tracker has answered
+ *   anything yet and the first announce has been out `silentAfterMs`.
  */
 export type CompletedSettlement = 'answered' | 'failed' | 'no-live-tracker'
 
@@ -90,7 +100,9 @@ export type CompletedSettlement = 'answered' | 'failed' | 'no-live-tracker'
  * cutting the `completed` announce short: once it was answered or failed, or
  * at once when the tracker it would go to is backing off (a refused
  * connection, say), so a dead tracker holds nobody up. A request still in
- * flight (a tracker dropping packets) is the caller's to bound.
+ * flight (a tracker dropping packets) is the caller's to bound, except
+ * while no tracker has answered anything: that one is not waited for past
+ * `silentAfterMs` of its first announce.
  * A private torrent (BEP 27) must take peers from these trackers only.
  * @see BEP 3, BEP 12, BEP 27, BEP 31
  */
@@ -107,8 +119,10 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
     let completedSettled = false
     let lastAnswered: string | undefined
     let waiting: 'interval' | 'backoff' | 'request' = 'request'
+    let requestSince = scheduler.now()
     let timer: Subscription | undefined
     let inflight: Subscription | undefined
+    let silence: Subscription | undefined
     let stopped = false
 
     const requestFor = (url: string, event: AnnounceEvent): AnnounceRequest => {
@@ -154,6 +168,7 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
       }
       const event = currentEvent(url)
       waiting = 'request'
+      requestSince = now
       let answered = false
       const signalled = new Observable<AnnounceResponse>(sub => {
         const ac = new AbortController()
@@ -208,6 +223,11 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
       // Announce at once when waiting out a regular interval; otherwise the next attempt carries it.
       if (answeredOnce && waiting === 'interval') schedule(0, 'interval')
       else if (waiting === 'backoff' && tiers.next(scheduler.now()) === undefined) settleCompleted('no-live-tracker')
+      else if (!answeredOnce && waiting === 'request') {
+        // Silent so far: not waited for once the announce has been out `silentAfterMs`.
+        const left = requestSince + (options.silentAfterMs ?? 1000) - scheduler.now()
+        silence = scheduler.schedule(() => { if (!answeredOnce) settleCompleted('no-live-tracker') }, Math.max(0, left))
+      }
     })
 
     attempt()
@@ -215,6 +235,7 @@ export function announceSchedule (options: AnnounceScheduleOptions): Observable<
     return () => {
       stopped = true
       completion?.unsubscribe()
+      silence?.unsubscribe()
       timer?.unsubscribe()
       inflight?.unsubscribe()
       if (lastAnswered !== undefined) sendStopped(lastAnswered)

@@ -69,10 +69,18 @@ describe('announceSchedule: the wait for completed (issue 11 item 4)', () => {
     expect(settled).toEqual([[5000, 'no-live-tracker']])
   })
 
-  it('a tracker that fails while completion waits for the started in flight settles then', () => {
-    const { settled } = run([['udp://a:1']], () => NEVER, 1000, 60_000)
-    // the started announce times out at 20 s: only then is it known dead
-    expect(settled).toEqual([[20_000, 'no-live-tracker']])
+  it('a tracker that has answered nothing is not waited for once its first announce has been out silentAfterMs (1 s)', () => {
+    // Completion at 3 s (the started announce never answered): settled at once, not at its 20 s timeout.
+    expect(run([['udp://a:1']], () => NEVER, 3000, 60_000).settled).toEqual([[3000, 'no-live-tracker']])
+    // Completion 200 ms after the start: settled when the announce has been out 1 s.
+    expect(run([['udp://a:1']], () => NEVER, 200, 60_000).settled).toEqual([[1000, 'no-live-tracker']])
+  })
+
+  it('a silent tracker after one that answered is still waited for (the caller bounds that wait)', () => {
+    const reply = (_url: string, event: AnnounceEvent): Observable<AnnounceResponse> => event === 'completed' ? NEVER : of(ok(1800))
+    const { settled } = run([['udp://a:1']], reply, 3000, 60_000)
+    // completed goes out at 3 s and times out at 23 s
+    expect(settled).toEqual([[23_000, 'failed']])
   })
 
   it('is told nothing before completed$ fires', () => {
