@@ -41,6 +41,8 @@ export interface ConnectionHost {
   readonly readCache: {
     /** The bytes of block `begin..begin+length` of piece `index`. */
     read: (index: number, begin: number, length: number) => Promise<Uint8Array>
+    /** The same bytes lent (a `LeasedBytes` the transport releases once written): the piece's buffer is then reused. */
+    lease: (index: number, begin: number, length: number) => Promise<Uint8Array>
   }
   readonly extensions: ReadonlyArray<Extension>
   readonly listenAddress: PeerAddress | undefined
