@@ -96,7 +96,10 @@ run without the ut_pex plugin, so every byte comes from the seeder. The
 seeder's CPU (user + system, from /proc/<pid>/stat) is counted from the end
 of its check to the end of the downloads, per GiB served; peak RSS
 (\`VmHWM\`) is read at the end of the check, then reset
-(\`/proc/<pid>/clear_refs\`) and read again at the end of the round.
+(\`/proc/<pid>/clear_refs\`) and read again at the end of the round. A
+round fails when a download exits with an error, its copy's SHA-1 differs,
+or libtorrent reports a piece that failed its hash check (a block served
+from memory reused too early would show there first).
 
 Page cache: the data is warm in memory for both seeders. Each seeder's
 start-up check reads the whole file through the page cache (neither reads

@@ -90,10 +90,12 @@ async function download (prepared: Prepared, address: string, count: number): Pr
   let ok = true
   for (const [i, m] of each.entries()) {
     const file = join(outs[i] as string, prepared.name)
-    const good = m.exit.code === 0 && existsSync(file) && (i > 0 || await sha1File(file) === prepared.sha1)
+    // A block served from a reused buffer too early would fail libtorrent's piece check (and be fetched again).
+    const hashFailures = Number(m.process.json().find((v) => v.event === 'bench')?.hashFailures ?? 0)
+    const good = m.exit.code === 0 && existsSync(file) && hashFailures === 0 && (i > 0 || await sha1File(file) === prepared.sha1)
     if (!good) {
       ok = false
-      console.log(`\n  leecher ${i + 1} FAILED (${describeExit(m.exit)})\n${m.process.diagnostics()}`)
+      console.log(`\n  leecher ${i + 1} FAILED (${describeExit(m.exit)}, ${hashFailures} pieces failed the hash check)\n${m.process.diagnostics()}`)
     }
   }
   for (const out of outs) await rm(out, { recursive: true, force: true })

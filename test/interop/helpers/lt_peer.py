@@ -28,7 +28,7 @@ Stdout carries one JSON object per line:
   {"event":"listening","port":N}
   {"event":"state","state":"...","progress":0.5,...}
   {"event":"finished", ...}           (data complete: seeding / downloaded)
-  {"event":"bench","seconds":S,"bytes":N,"mbps":R}
+  {"event":"bench","seconds":S,"bytes":N,"mbps":R,"hashFailures":N}
   {"event":"error","message":"..."}
 Diagnostics (peer connects and disconnects, alerts) go to stderr.
 
@@ -228,8 +228,13 @@ def wait_listening(ses, deadline):
     sys.exit(1)
 
 
+HASH_FAILURES = [0]
+
+
 def log_alerts(ses):
     for a in ses.pop_alerts():
+        if isinstance(a, lt.hash_failed_alert):
+            HASH_FAILURES[0] += 1
         if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert, lt.hash_failed_alert)):
             log("ALERT %s: %s" % (type(a).__name__, a.message()))
             if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
@@ -321,6 +326,7 @@ def run_session(opts):
                     "seconds": seconds,
                     "bytes": st.total_wanted,
                     "mbps": st.total_wanted / seconds / 1e6 if seconds > 0 else 0,
+                    "hashFailures": HASH_FAILURES[0],
                 })
             if mode in ("download", "bench") and not opts["keep_seeding"]:
                 ses.pause()
