@@ -217,4 +217,30 @@ describe('socket errors in words', () => {
     expect(calls.chunksInWritev).toBeGreaterThanOrEqual(16)
     expect(calls.write + calls.writev).toBeLessThan(8)
   })
+
+  it('releases every leased chunk it handed to the socket when the connection is closed with data still queued', async () => {
+    const { listener, accepted } = await server()
+    const socket = connect({ host: '127.0.0.1', port: listener.address.port })
+    await new Promise<void>(resolve => socket.once('connect', resolve))
+    cleanups.push(() => { socket.destroy() })
+    const client = socketDuplex(socket)
+    await accepted // never read: the socket's buffers fill up
+    let written = 0
+    let released = 0
+    const write = socket.write.bind(socket) as (chunk: Uint8Array, cb?: () => void) => boolean
+    socket.write = ((chunk: Uint8Array, cb?: () => void) => { written++; return write(chunk, cb) }) as typeof socket.write
+    const memory = new Uint8Array(64 * 1024)
+    const source = (async function * () {
+      for (;;) yield new LeasedBytes(memory.buffer, 0, memory.length, () => { released++ })
+    })()
+    const writing = client.sink(source).catch((e: unknown) => e)
+    // The kernel's buffers are full and the sink waits for drain with chunks queued in Node.
+    while (socket.writableLength < SINK_HIGH_WATER) await new Promise(resolve => setImmediate(resolve))
+    expect(released).toBeLessThan(written)
+    client.close()
+    expect(await writing).toBeInstanceOf(Error)
+    await new Promise(resolve => setImmediate(resolve))
+    expect(written).toBeGreaterThan(0)
+    expect(released).toBe(written)
+  })
 })
