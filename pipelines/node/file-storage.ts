@@ -202,6 +202,8 @@ export class FileStorage implements Storage {
    * Rejects with StorageError `missing`, `short`, `out-of-range`, `closed`, `io`…, or the signal's reason.
    */
   read (offset: number, length: number, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    // A length no buffer can have is out of range, checked before allocating.
+    if (!Number.isSafeInteger(length) || length < 0) return this.#track(async () => { this.#plan(offset, length, options.signal); return new Uint8Array(0) })
     return this.readInto(offset, new Uint8Array(length), options)
   }
 
