@@ -10,6 +10,10 @@
  */
 export { download } from './download.js'
 export { seed } from './seed.js'
+export { createSession } from './session.js'
+export { sessionWith, type Session, type SessionOptions, type SessionTorrent, type AddTorrentOptions, type SessionPlatform } from './session/session.js'
+export { sessionTotals, type SessionProgress, type SessionTotals } from './session/session-progress.js'
+export type { SharedListener } from './session/shared-listener.js'
 export { downloadMagnet, type MagnetDownloadOptions } from './download-magnet.js'
 export { fetchMetadata } from './magnet-metadata.js'
 export { fetchMetadataWith, torrentFileOf, type FetchMetadataOptions, type FetchMetadataWithOptions, type FetchedMetadata } from './fetch-metadata.js'

@@ -169,6 +169,23 @@ export class PeerDialer {
     run(g.conn, handshaken).then(ended, ended)
   }
 
+  /**
+   * Take a connection whose handshake another listener ran (a session's):
+   * the connection limit applies at once (with BEP 40 replacement); `run`
+   * runs it unless refused, then the connection is counted until it ends
+   * (the promise settles then).
+   * @throws RxTorrentError `connection-limit` (disposition `ignore`), the connection then closed
+   */
+  acceptHandshaken (conn: Duplex, run: () => Promise<unknown>): Promise<void> {
+    if (this.used >= this.#maxConnections && !this.#replaceForPriority(conn)) {
+      conn.close()
+      throw new RxTorrentError('connection-limit', `refused at the connection limit (${this.#maxConnections})`, { disposition: 'ignore', details: { limit: this.#maxConnections } })
+    }
+    this.#queue.incoming()
+    const ended = (): void => { this.#queue.incomingClosed(); this.pump() }
+    return run().then(ended, ended)
+  }
+
   /** Dial what is due, arm the retry timer, and report exhaustion. Called on every change; safe to call any time. */
   pump (): void {
     if (this.#stopped || this.#o.signal.aborted || this.#o.paused?.() === true) return

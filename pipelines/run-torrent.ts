@@ -10,6 +10,8 @@ import { dialVetoed } from '../lib/swarm/dial-rules.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { PeerDialer } from './peer-dialer.js'
+import type { HandshakenConnection } from './peer-handshake.js'
+import type { SharedListener } from './session/shared-listener.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import type { AnnounceClient } from '../operators/announce-schedule.js'
 import { ANNOUNCE_TIMEOUT_MS, CompletedAnnounceWait } from './completed-announce-wait.js'
@@ -63,6 +65,12 @@ export interface RunOptions extends CommonOptions {
   readonly superseed?: boolean
   /** Pieces to fetch (default all); see `DownloadOptions.only`. */
   readonly wanted?: Bitfield
+  /**
+   * A listener shared with other torrents (a session's) instead of one of
+   * our own: once the data is checked, connections whose handshake names
+   * this torrent are routed here; `port` is then ignored.
+   */
+  readonly listener?: SharedListener
 }
 
 /**
@@ -197,6 +205,14 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       },
       onExhausted: () => { settleExhausted?.() }
     })
+    const acceptRouted = async (hs: HandshakenConnection): Promise<void> => {
+      try {
+        await dialer.acceptHandshaken(hs.conn, async () => await rt.acceptHandshaken(hs))
+      } catch {
+        hs.out.end() // refused at the connection limit: already closed
+      }
+    }
+    let unroute: (() => void) | undefined
     const acceptInbound = (accepted: Duplex): void => {
       dialer.accept(accepted, async (conn, handshaken) => await rt.addConnection(conn, 'responder', { onHandshake: handshaken }))
     }
@@ -279,7 +295,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       // at once; peers that connect while the check runs are closed (the
       // torrent has nothing to offer yet), as libtorrent does.
       let checked = false
-      const listenPort = options.port ?? (trackersOn ? 0 : undefined)
+      const listenPort = options.listener !== undefined ? undefined : options.port ?? (trackersOn ? 0 : undefined)
       if (listenPort !== undefined) {
         listener = await transport.listen({ host: options.host ?? '0.0.0.0', port: listenPort, signal }, (conn) => {
           if (checked) acceptInbound(conn)
@@ -291,10 +307,13 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       subscriber.next(rt.progress())
       if (rt.complete) await finish()
       if (rt.complete && options.stopWhenComplete) return
-      if (listener !== undefined) {
+      const shared = options.listener
+      if (shared !== undefined) unroute = shared.route(torrent.infoHash, acceptRouted)
+      const address = listener?.address ?? shared?.address
+      if (address !== undefined) {
         dialer.listening = true
-        rt.listenAddress = listener.address
-        options.onListening?.(listener.address)
+        rt.listenAddress = address
+        options.onListening?.(address)
       }
       for (const p of options.peers ?? []) addPeer(p, 'manual')
       if (trackersOn) startTrackers()
@@ -338,6 +357,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       options.signal?.removeEventListener('abort', onOuterAbort)
       rt.closeAll()
       void listener?.close()
+      unroute?.()
       if (options.closeStorage === true) void storage.close()
     }
   })

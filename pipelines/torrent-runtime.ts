@@ -280,6 +280,19 @@ export class TorrentRuntime {
   }
 
   /**
+   * An incoming connection whose handshake another listener ran (a
+   * session's, routed here by info-hash): admitted by the engine
+   * (`peer-connecting`) or closed, then run to its end. Never rejects.
+   */
+  async acceptHandshaken (hs: HandshakenConnection): Promise<Error | undefined> {
+    const conn = hs.conn
+    const key = conn.remote === undefined ? `peer-${this.swarm.opened}-${this.scheduler.now()}` : formatAddress(conn.remote)
+    const refused = this.input({ type: 'peer-connecting', peer: key, outgoing: false, ...(conn.remote === undefined ? {} : { address: conn.remote }) }).refused
+    if (refused !== undefined) { hs.out.end(); conn.close(); return refused }
+    return await this.addHandshaken(hs, key)
+  }
+
+  /**
    * Run a connection whose handshake is done (for this torrent) to its end,
    * once the engine admitted it (`peer-connecting`). Never rejects.
    */

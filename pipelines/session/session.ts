@@ -1,0 +1,194 @@
+import { Subject, asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import { LIMITS } from '../../lib/constants.js'
+import { UsageError } from '../../lib/errors.js'
+import type { Torrent } from '../../lib/metainfo/types.js'
+import type { Listener, PeerAddress, Transport } from '../../lib/transport/types.js'
+import { InboundGate, type InboundLimits } from '../inbound-gate.js'
+import { handshakeConnection, type HandshakenConnection } from '../peer-handshake.js'
+import type { Progress, TorrentWarning } from '../progress-types.js'
+import { runTorrent, type RunOptions } from '../run-torrent.js'
+import type { DownloadOptions } from '../types.js'
+import type { SharedListener } from './shared-listener.js'
+import { sessionTotals, type SessionProgress } from './session-progress.js'
+
+/** Options of {@link createSession}. */
+export interface SessionOptions {
+  /** The one port every torrent listens on; default 6881, 0 for any free port. */
+  readonly port?: number
+  /** Address to listen on; default `0.0.0.0`. */
+  readonly host?: string
+  /** Default TCP. */
+  readonly transport?: Transport
+  /** The session's peer id, used by every torrent; default a fresh `-RX…-` id. */
+  readonly peerId?: Uint8Array
+  /** Timers; default the async scheduler. */
+  readonly scheduler?: SchedulerLike
+  /** Uniform numbers in [0, 1) for every torrent's picker ties, chokers and tracker shuffles; default `Math.random`. */
+  readonly random?: () => number
+  /** Incoming connections before their handshake, for the whole session (see `CommonOptions.inbound`). */
+  readonly inbound?: InboundLimits
+  /** Something worth knowing that stops nothing; `infoHash` names the torrent, when one is concerned. */
+  readonly onWarning?: (w: TorrentWarning & { readonly infoHash?: string }) => void
+}
+
+/** Options of {@link Session.add}: a download's, without what the session decides (port, transport, peer id, clock). */
+export type AddTorrentOptions = Omit<DownloadOptions, 'port' | 'host' | 'transport' | 'peerId' | 'scheduler' | 'onListening' | 'signal'>
+
+/** One torrent of a session. */
+export interface SessionTorrent {
+  /** The info-hash, lowercase hex. */
+  readonly id: string
+  readonly torrent: Torrent
+  /** The latest progress, once there is one. */
+  readonly progress: Progress | undefined
+  /** Settles when the torrent stops by itself (complete without `seed`) or fails; never while it seeds. */
+  readonly done: Promise<Progress | undefined>
+}
+
+/** Many torrents on one port: see {@link createSession}. */
+export interface Session {
+  /** Resolves once the listener is bound, with its address. */
+  readonly listening: Promise<PeerAddress>
+  /** Start a torrent: checked, then downloaded or seeded from `options.out`. @throws UsageError `duplicate-torrent`, `session-closed` */
+  add: (torrent: Torrent, options: AddTorrentOptions) => SessionTorrent
+  /** Stop a torrent (its trackers hear `stopped`); with `deleteData`, its files go too. */
+  remove: (id: string, options?: { readonly deleteData?: boolean }) => Promise<void>
+  /** The torrents, in the order they were added. */
+  torrents: () => SessionTorrent[]
+  /** Every torrent's progress as it changes, with the session's totals. */
+  readonly progress$: Observable<SessionProgress>
+  /** Stop every torrent and the listener. */
+  close: () => Promise<void>
+}
+
+/** What the session runs on (Node's: `createSession` in `rxtorrent`). */
+export interface SessionPlatform {
+  readonly transport: Transport
+  readonly peerId: Uint8Array
+  /** The engine's platform for a torrent saved under `out` (storage, hasher, tracker client, web seeds). */
+  readonly torrentPlatform: (torrent: Torrent, out: string, options: AddTorrentOptions) => Pick<RunOptions, 'storage' | 'hasher' | 'closeStorage' | 'makeTrackerClient' | 'webSeedFetch'>
+  /** Delete a removed torrent's data under `out`. */
+  readonly deleteData: (torrent: Torrent, out: string) => Promise<void>
+}
+
+interface Entry extends SessionTorrent {
+  progress: Progress | undefined
+  readonly sub: Subscription
+  readonly out: string
+}
+
+/**
+ * A session: one TCP listener for many torrents. Every incoming handshake
+ * is routed by its info-hash to the torrent that has it (an unknown
+ * info-hash is closed quietly); connections still in their handshake pass
+ * one session-wide gate (half-open budget, per-address cap, idle timeout).
+ * Every torrent uses the session's peer id and announces the session's port.
+ * The platform is injected; `createSession` (`rxtorrent`) runs it on Node's.
+ */
+export function sessionWith (options: SessionOptions, platform: SessionPlatform): Session {
+  const scheduler = options.scheduler ?? asyncScheduler
+  const { transport, peerId } = platform
+  const ac = new AbortController()
+  const routes = new Map<string, (hs: HandshakenConnection) => Promise<void>>()
+  const entries = new Map<string, Entry>()
+  const progress$ = new Subject<SessionProgress>()
+  const gate = new InboundGate({ scheduler, ...options.inbound })
+  let closed = false
+
+  const onConnection = (accepted: Parameters<InboundGate['accept']>[0]): void => {
+    const g = gate.accept(accepted)
+    if (g === undefined) return
+    handshakeConnection(g.conn, {
+      role: 'responder',
+      infoHash: (ih) => routes.has(hex(ih)),
+      peerId,
+      scheduler,
+      maxQueued: LIMITS.maxOutboundQueue + LIMITS.requestQueueDepth,
+      signal: ac.signal
+    }).then(async (hs) => {
+      g.handshaken()
+      await routes.get(hex(hs.infoHash))?.(hs)
+    }, () => { /* a bad or unknown handshake: closed quietly */ }).finally(() => { g.closed() })
+  }
+
+  const listenerReady: Promise<Listener> = transport.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 6881, signal: ac.signal }, onConnection)
+  listenerReady.catch(() => {})
+  const listening = listenerReady.then((l) => l.address)
+
+  const shared = (address: PeerAddress): SharedListener => ({
+    address,
+    route: (infoHash, accept) => {
+      const key = hex(infoHash)
+      routes.set(key, accept)
+      return () => { if (routes.get(key) === accept) routes.delete(key) }
+    }
+  })
+
+  const emit = (): void => {
+    const all = [...entries.values()].flatMap((e) => e.progress === undefined ? [] : [e.progress])
+    progress$.next({ torrents: all, totals: sessionTotals(all) })
+  }
+
+  const add = (torrent: Torrent, addOptions: AddTorrentOptions): SessionTorrent => {
+    if (closed) throw new UsageError('session-closed', 'the session is closed')
+    const id = torrent.infoHashHex
+    if (entries.has(id)) throw new UsageError('duplicate-torrent', `torrent ${id} (${torrent.name}) is already in the session`, { details: { infoHash: id } })
+    let settle!: (p: Progress | undefined) => void
+    const done = new Promise<Progress | undefined>((resolve) => { settle = resolve })
+    const warn = (w: TorrentWarning): void => { options.onWarning?.({ ...w, infoHash: id }) }
+    const progress = new Subject<Progress>()
+    const entry: Entry = {
+      id,
+      torrent,
+      progress: undefined,
+      done,
+      out: addOptions.out,
+      sub: progress.subscribe((p) => { entry.progress = p; emit() })
+    }
+    entries.set(id, entry)
+    void listening.then((address) => {
+      if (!entries.has(id)) return
+      entry.sub.add(runTorrent(torrent, {
+        ...addOptions,
+        ...platform.torrentPlatform(torrent, addOptions.out, addOptions),
+        transport,
+        peerId,
+        scheduler,
+        ...(options.random === undefined ? {} : { random: options.random }),
+        listener: shared(address),
+        onWarning: warn,
+        stopWhenComplete: addOptions.seed !== true
+      }).subscribe({
+        next: (p) => { progress.next(p) },
+        complete: () => { settle(entry.progress) },
+        error: (err: unknown) => { warn({ type: 'warning', message: `torrent ${torrent.name} stopped: ${err instanceof Error ? err.message : String(err)}`, ...(err instanceof Error ? { error: err } : {}) }); settle(entry.progress) }
+      }))
+    }, (err: unknown) => { settle(undefined); warn({ type: 'warning', message: `the session could not listen: ${err instanceof Error ? err.message : String(err)}` }) })
+    return entry
+  }
+
+  const remove = async (id: string, removeOptions: { readonly deleteData?: boolean } = {}): Promise<void> => {
+    const entry = entries.get(id)
+    if (entry === undefined) return
+    entries.delete(id)
+    entry.sub.unsubscribe()
+    if (removeOptions.deleteData === true) await platform.deleteData(entry.torrent, entry.out)
+    emit()
+  }
+
+  const close = async (): Promise<void> => {
+    if (closed) return
+    closed = true
+    for (const e of entries.values()) e.sub.unsubscribe()
+    entries.clear()
+    ac.abort()
+    progress$.complete()
+    await listenerReady.then(async (l) => { await l.close() }, () => {})
+  }
+
+  return { listening, add, remove, torrents: () => [...entries.values()], progress$: progress$.asObservable(), close }
+}
+
+function hex (b: Uint8Array): string {
+  return Buffer.from(b).toString('hex')
+}

@@ -1,0 +1,80 @@
+import { lastValueFrom } from 'rxjs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MemoryStorage } from '../../../lib/storage/memory-storage.js'
+import type { Storage } from '../../../lib/storage/types.js'
+import { encodeHandshake } from '../../../lib/wire/handshake.js'
+import { memoryNetwork } from '../../../operators/memory-network.js'
+import { download } from '../../../pipelines/download.js'
+import { nodeHasher } from '../../../pipelines/node/hasher.js'
+import { sessionWith, type Session } from '../../../pipelines/session/session.js'
+import { filledStorage, makeData, makeTorrent } from '../swarm-helpers.js'
+
+const sessions: Session[] = []
+afterEach(async () => { while (sessions.length > 0) await sessions.pop()?.close() })
+
+async function seededSession (count: number): Promise<{ session: Session, net: ReturnType<typeof memoryNetwork>, items: Array<{ data: Uint8Array, torrent: ReturnType<typeof makeTorrent> }>, warnings: string[], removed: string[] }> {
+  const net = memoryNetwork()
+  const items = Array.from({ length: count }, (_, i) => { const data = makeData(20 * 16384 + i * 1000, 50 + i); return { data, torrent: makeTorrent(data, 16384) } })
+  const storages = new Map<string, Storage>()
+  for (const it of items) storages.set(it.torrent.infoHashHex, await filledStorage(it.data))
+  const warnings: string[] = []
+  const removed: string[] = []
+  const session = sessionWith({ port: 0, onWarning: (w) => { warnings.push(`${w.infoHash ?? '-'} ${w.message}`) } }, {
+    transport: net.transport('10.0.0.1'),
+    peerId: new Uint8Array(20).fill(0x61),
+    torrentPlatform: (torrent) => ({ storage: storages.get(torrent.infoHashHex) as Storage, hasher: nodeHasher, closeStorage: false }),
+    deleteData: async (torrent) => { removed.push(torrent.name) }
+  })
+  sessions.push(session)
+  for (const it of items) session.add(it.torrent, { out: '/unused', seed: true, trackers: false })
+  return { session, net, items, warnings, removed }
+}
+
+describe('a session: many torrents on one port', () => {
+  it('serves two torrents on one listener: each downloader gets its own torrent from the same address', async () => {
+    const { session, net, items } = await seededSession(2)
+    const address = await session.listening
+    const results = await Promise.all(items.map(async (it, i) => {
+      const out = new MemoryStorage(it.torrent.length)
+      await lastValueFrom(download(it.torrent, { out: '/unused', storage: out, hasher: nodeHasher, transport: net.transport(`10.0.0.${i + 2}`), peers: [address], trackers: false }))
+      return Buffer.compare(Buffer.from(await out.read(0, it.data.length)), Buffer.from(it.data))
+    }))
+    expect(results).toEqual([0, 0])
+    expect(session.torrents().map((t) => t.id)).toEqual(items.map((it) => it.torrent.infoHashHex))
+  })
+
+  it('closes a handshake for an info-hash it lacks, quietly', async () => {
+    const { session, net, warnings } = await seededSession(1)
+    const address = await session.listening
+    const conn = await net.transport('10.0.0.9').dial(address)
+    const sent = conn.sink((async function * () { yield encodeHandshake({ reserved: new Uint8Array(8), infoHash: new Uint8Array(20).fill(3), peerId: new Uint8Array(20).fill(4) }) })())
+    const got: Uint8Array[] = []
+    for await (const chunk of conn.source) got.push(chunk)
+    await sent.catch(() => {})
+    expect(got.reduce((n, c) => n + c.length, 0)).toBe(0)
+    expect(warnings).toEqual([])
+  })
+
+  it('the same torrent added twice is one torrent and a clear error; add after close is an error; remove can delete the data', async () => {
+    const { session, items, removed } = await seededSession(1)
+    const first = items[0]
+    if (first === undefined) throw new Error('no torrent')
+    expect(() => session.add(first.torrent, { out: '/unused' })).toThrow(/already in the session/)
+    expect(session.torrents()).toHaveLength(1)
+    await session.remove(first.torrent.infoHashHex, { deleteData: true })
+    expect(removed).toEqual([first.torrent.name])
+    expect(session.torrents()).toEqual([])
+    await session.close()
+    expect(() => session.add(first.torrent, { out: '/unused' })).toThrow(expect.objectContaining({ code: 'session-closed' }))
+  })
+
+  it('reports every torrent and the totals on progress$', async () => {
+    const { session } = await seededSession(2)
+    const seen = await new Promise<{ torrents: number, complete: number }>((resolve) => {
+      const sub = session.progress$.subscribe(({ torrents, totals }) => {
+        if (torrents.length === 2 && totals.complete === 2) { sub.unsubscribe(); resolve({ torrents: totals.torrents, complete: totals.complete }) }
+      })
+    })
+    expect(seen).toEqual({ torrents: 2, complete: 2 })
+  })
+})
