@@ -307,6 +307,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       subscriber.next(rt.progress())
       if (rt.complete) await finish()
       if (rt.complete && options.stopWhenComplete) return
+      // Unsubscribed while checking: nothing more may start (no route, no dial).
+      if (signal.aborted) return
       const shared = options.listener
       if (shared !== undefined) unroute = shared.route(torrent.infoHash, acceptRouted)
       const address = listener?.address ?? shared?.address

@@ -5,10 +5,11 @@ import type { Torrent } from '../../lib/metainfo/types.js'
 import type { Listener, PeerAddress, Transport } from '../../lib/transport/types.js'
 import { InboundGate, type InboundLimits } from '../inbound-gate.js'
 import { handshakeConnection, type HandshakenConnection } from '../peer-handshake.js'
-import type { Progress, TorrentWarning } from '../progress-types.js'
+import type { TorrentWarning } from '../progress-types.js'
 import { runTorrent, type RunOptions } from '../run-torrent.js'
 import type { DownloadOptions } from '../types.js'
 import type { SharedListener } from './shared-listener.js'
+import { SessionEntry, type SessionTorrent } from './session-entry.js'
 import { sessionTotals, type SessionProgress } from './session-progress.js'
 
 /** Options of {@link createSession}. */
@@ -34,17 +35,6 @@ export interface SessionOptions {
 /** Options of {@link Session.add}: a download's, without what the session decides (port, transport, peer id, clock). */
 export type AddTorrentOptions = Omit<DownloadOptions, 'port' | 'host' | 'transport' | 'peerId' | 'scheduler' | 'onListening' | 'signal'>
 
-/** One torrent of a session. */
-export interface SessionTorrent {
-  /** The info-hash, lowercase hex. */
-  readonly id: string
-  readonly torrent: Torrent
-  /** The latest progress, once there is one. */
-  readonly progress: Progress | undefined
-  /** Settles when the torrent stops by itself (complete without `seed`) or fails; never while it seeds. */
-  readonly done: Promise<Progress | undefined>
-}
-
 /** Many torrents on one port: see {@link createSession}. */
 export interface Session {
   /** Resolves once the listener is bound, with its address. */
@@ -53,6 +43,9 @@ export interface Session {
   add: (torrent: Torrent, options: AddTorrentOptions) => SessionTorrent
   /** Stop a torrent (its trackers hear `stopped`); with `deleteData`, its files go too. */
   remove: (id: string, options?: { readonly deleteData?: boolean }) => Promise<void>
+  /** Stop a torrent's connections and announces, keeping it; `resume` starts it again. */
+  pause: (id: string) => void
+  resume: (id: string) => void
   /** The torrents, in the order they were added. */
   torrents: () => SessionTorrent[]
   /** Every torrent's progress as it changes, with the session's totals. */
@@ -71,12 +64,6 @@ export interface SessionPlatform {
   readonly deleteData: (torrent: Torrent, out: string) => Promise<void>
 }
 
-interface Entry extends SessionTorrent {
-  progress: Progress | undefined
-  readonly sub: Subscription
-  readonly out: string
-}
-
 /**
  * A session: one TCP listener for many torrents. Every incoming handshake
  * is routed by its info-hash to the torrent that has it (an unknown
@@ -90,7 +77,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   const { transport, peerId } = platform
   const ac = new AbortController()
   const routes = new Map<string, (hs: HandshakenConnection) => Promise<void>>()
-  const entries = new Map<string, Entry>()
+  const entries = new Map<string, SessionEntry>()
   const progress$ = new Subject<SessionProgress>()
   const gate = new InboundGate({ scheduler, ...options.inbound })
   let closed = false
@@ -113,7 +100,14 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
 
   const listenerReady: Promise<Listener> = transport.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 6881, signal: ac.signal }, onConnection)
   listenerReady.catch(() => {})
-  const listening = listenerReady.then((l) => l.address)
+  let address: PeerAddress | undefined
+  const listening = listenerReady.then((l) => {
+    address = l.address
+    // Torrents added before the listener was bound start now.
+    for (const e of entries.values()) e.start()
+    return l.address
+  })
+  listening.catch((err: unknown) => { options.onWarning?.({ type: 'warning', message: `the session could not listen: ${err instanceof Error ? err.message : String(err)}` }) })
 
   const shared = (address: PeerAddress): SharedListener => ({
     address,
@@ -133,37 +127,20 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     if (closed) throw new UsageError('session-closed', 'the session is closed')
     const id = torrent.infoHashHex
     if (entries.has(id)) throw new UsageError('duplicate-torrent', `torrent ${id} (${torrent.name}) is already in the session`, { details: { infoHash: id } })
-    let settle!: (p: Progress | undefined) => void
-    const done = new Promise<Progress | undefined>((resolve) => { settle = resolve })
     const warn = (w: TorrentWarning): void => { options.onWarning?.({ ...w, infoHash: id }) }
-    const progress = new Subject<Progress>()
-    const entry: Entry = {
-      id,
-      torrent,
-      progress: undefined,
-      done,
-      out: addOptions.out,
-      sub: progress.subscribe((p) => { entry.progress = p; emit() })
-    }
+    const entry = new SessionEntry(torrent, addOptions.out, () => runTorrent(torrent, {
+      ...addOptions,
+      ...platform.torrentPlatform(torrent, addOptions.out, addOptions),
+      transport,
+      peerId,
+      scheduler,
+      ...(options.random === undefined ? {} : { random: options.random }),
+      listener: shared(address as PeerAddress),
+      onWarning: warn,
+      stopWhenComplete: addOptions.seed !== true
+    }), { changed: emit, warn })
     entries.set(id, entry)
-    void listening.then((address) => {
-      if (!entries.has(id)) return
-      entry.sub.add(runTorrent(torrent, {
-        ...addOptions,
-        ...platform.torrentPlatform(torrent, addOptions.out, addOptions),
-        transport,
-        peerId,
-        scheduler,
-        ...(options.random === undefined ? {} : { random: options.random }),
-        listener: shared(address),
-        onWarning: warn,
-        stopWhenComplete: addOptions.seed !== true
-      }).subscribe({
-        next: (p) => { progress.next(p) },
-        complete: () => { settle(entry.progress) },
-        error: (err: unknown) => { warn({ type: 'warning', message: `torrent ${torrent.name} stopped: ${err instanceof Error ? err.message : String(err)}`, ...(err instanceof Error ? { error: err } : {}) }); settle(entry.progress) }
-      }))
-    }, (err: unknown) => { settle(undefined); warn({ type: 'warning', message: `the session could not listen: ${err instanceof Error ? err.message : String(err)}` }) })
+    if (address !== undefined) entry.start()
     return entry
   }
 
@@ -171,7 +148,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     const entry = entries.get(id)
     if (entry === undefined) return
     entries.delete(id)
-    entry.sub.unsubscribe()
+    entry.stop()
     if (removeOptions.deleteData === true) await platform.deleteData(entry.torrent, entry.out)
     emit()
   }
@@ -179,14 +156,23 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   const close = async (): Promise<void> => {
     if (closed) return
     closed = true
-    for (const e of entries.values()) e.sub.unsubscribe()
+    for (const e of entries.values()) e.stop()
     entries.clear()
     ac.abort()
     progress$.complete()
     await listenerReady.then(async (l) => { await l.close() }, () => {})
   }
 
-  return { listening, add, remove, torrents: () => [...entries.values()], progress$: progress$.asObservable(), close }
+  return {
+    listening,
+    add,
+    remove,
+    pause: (id) => { entries.get(id)?.pause() },
+    resume: (id) => { if (!closed) entries.get(id)?.resume() },
+    torrents: () => [...entries.values()],
+    progress$: progress$.asObservable(),
+    close
+  }
 }
 
 function hex (b: Uint8Array): string {

@@ -78,3 +78,23 @@ describe('a session: many torrents on one port', () => {
     expect(seen).toEqual({ torrents: 2, complete: 2 })
   })
 })
+
+describe('pause and resume', () => {
+  it('a paused torrent refuses its peers (its info-hash is no longer routed); resumed, it serves again', async () => {
+    const { session, net, items } = await seededSession(1)
+    const address = await session.listening
+    const it0 = items[0]
+    if (it0 === undefined) throw new Error('no torrent')
+    const id = it0.torrent.infoHashHex
+    await new Promise<void>((resolve) => { const sub = session.progress$.subscribe(({ totals }) => { if (totals.complete === 1) { sub.unsubscribe(); resolve() } }) })
+    session.pause(id)
+    expect(session.torrents()[0]?.paused).toBe(true)
+    const refused = download(it0.torrent, { out: '/unused', storage: new MemoryStorage(it0.torrent.length), hasher: nodeHasher, transport: net.transport('10.0.0.7'), peers: [address], trackers: false, connectQueue: { maxManualFailures: 1, maxFailures: 1, backoffMs: () => 1 } })
+    await expect(lastValueFrom(refused)).rejects.toMatchObject({ code: 'no-peers' })
+    session.resume(id)
+    const out = new MemoryStorage(it0.torrent.length)
+    await new Promise<void>((resolve) => { const sub = session.progress$.subscribe(({ totals }) => { if (totals.complete === 1) { sub.unsubscribe(); resolve() } }) })
+    await lastValueFrom(download(it0.torrent, { out: '/unused', storage: out, hasher: nodeHasher, transport: net.transport('10.0.0.8'), peers: [address], trackers: false }))
+    expect(Buffer.compare(Buffer.from(await out.read(0, it0.data.length)), Buffer.from(it0.data))).toBe(0)
+  })
+})
