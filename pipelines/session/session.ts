@@ -45,6 +45,7 @@ export interface Session {
   remove: (id: string, options?: { readonly deleteData?: boolean }) => Promise<void>
   /** Stop a torrent's connections and announces, keeping it; `resume` starts it again. */
   pause: (id: string) => void
+  /** Start a paused torrent again (its data is checked again). */
   resume: (id: string) => void
   /** The torrents, in the order they were added. */
   torrents: () => SessionTorrent[]
