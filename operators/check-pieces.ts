@@ -15,13 +15,16 @@ export interface CheckPiecesOptions {
   readonly signal?: AbortSignal
   /** Pieces read ahead of the one being hashed; default 2 (memory: `readAhead + 1` pieces). */
   readonly readAhead?: number
+  /** Check only these pieces (ascending; default every piece): a resume that trusts the rest. */
+  readonly only?: readonly number[]
 }
 
 type ReadResult = { readonly ok: true, readonly data: Uint8Array } | { readonly ok: false, readonly error: unknown }
 
 /**
  * Re-verify the data a storage already holds (resume, recheck): read piece by
- * piece, hash, and yield `{ index, ok }` for every piece, in index order.
+ * piece, hash, and yield `{ index, ok }` for every piece (or every one of
+ * `only`), in index order.
  * A read rejected with StorageError `missing` or `short` counts as not ok.
  * Memory is bounded: at most `readAhead + 1` pieces are read at once, into
  * buffers reused from piece to piece when the storage has `readInto` (the
@@ -41,14 +44,18 @@ export async function * checkPieces (options: CheckPiecesOptions): AsyncIterable
   // a gigabyte of garbage per gigabyte checked, and the process's peak memory
   // was set by how much of it the collector let pile up).
   const ring: Uint8Array[] = []
+  const order = options.only
+  const count = order === undefined ? geometry.pieceCount : order.length
+  const at = (k: number): number => order === undefined ? k : order[k] as number
   let issued = 0
   const issue = (): void => {
-    const index = issued++
+    const k = issued++
+    const index = at(k)
     const length = pieceLengthAt(geometry, index)
     const opts = signal === undefined ? undefined : { signal }
     let read: Promise<Uint8Array>
     if (storage.readInto !== undefined) {
-      const slot = index % (readAhead + 1)
+      const slot = k % (readAhead + 1)
       const buffer = ring[slot] ?? new Uint8Array(geometry.pieceLength)
       ring[slot] = buffer
       read = storage.readInto(pieceOffset(geometry, index), buffer.subarray(0, length), opts)
@@ -60,9 +67,10 @@ export async function * checkPieces (options: CheckPiecesOptions): AsyncIterable
       (error: unknown): ReadResult => ({ ok: false, error })
     ))
   }
-  for (let index = 0; index < geometry.pieceCount; index++) {
+  for (let k = 0; k < count; k++) {
+    const index = at(k)
     signal?.throwIfAborted()
-    while (issued < geometry.pieceCount && issued <= index + readAhead) issue()
+    while (issued < count && issued <= k + readAhead) issue()
     const result = await abortable(reads.get(index) as Promise<ReadResult>, signal)
     reads.delete(index)
     signal?.throwIfAborted()

@@ -12,6 +12,7 @@ import { formatAddress, type Duplex, type Listener, type PeerAddress, type Trans
 import { PeerDialer } from './peer-dialer.js'
 import type { HandshakenConnection } from './peer-handshake.js'
 import type { SharedListener } from './session/shared-listener.js'
+import type { CheckResume } from './runtime-status.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import type { AnnounceClient } from '../operators/announce-schedule.js'
 import { ANNOUNCE_TIMEOUT_MS, CompletedAnnounceWait } from './completed-announce-wait.js'
@@ -71,6 +72,11 @@ export interface RunOptions extends CommonOptions {
    * this torrent are routed here; `port` is then ignored.
    */
   readonly listener?: SharedListener
+  /**
+   * Resume data's verdict (lib/session `resumePlan`): `trusted` pieces count
+   * as verified without a read, only `recheck` is read and hashed.
+   */
+  readonly resume?: CheckResume
 }
 
 /**
@@ -302,7 +308,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
           else conn.close()
         })
       }
-      await rt.check(signal)
+      await rt.check(signal, options.resume)
       checked = true
       subscriber.next(rt.progress())
       if (rt.complete) await finish()

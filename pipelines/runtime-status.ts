@@ -10,6 +10,12 @@ import type { SwarmState } from '../lib/swarm/swarm-state.js'
 import type { BehaviorSubject, SchedulerLike } from 'rxjs'
 import type { Progress } from './progress-types.js'
 
+/** What resume data lets a start skip: `trusted` pieces are verified without reading, only `recheck` is read and hashed. */
+export interface CheckResume {
+  readonly trusted: Bitfield
+  readonly recheck: Bitfield
+}
+
 /** What the progress snapshot and the re-check read of a running torrent (`TorrentRuntime` provides it). */
 export interface RuntimeView {
   readonly torrent: Torrent
@@ -79,17 +85,29 @@ export function runtimeProgress (rt: RuntimeView): Progress {
  * is not fetched again and a partial one resumes; an empty storage is not
  * read at all.
  */
-export async function checkRuntime (rt: RuntimeView, signal?: AbortSignal): Promise<void> {
+export async function checkRuntime (rt: RuntimeView, signal?: AbortSignal, resume?: CheckResume): Promise<void> {
   rt.state = 'checking'
-  if (await rt.storage.isEmpty?.() === true) {
+  if (resume !== undefined) {
+    // Resume data: trusted pieces count as verified without a read; only the
+    // pieces of files that changed since the record are read and hashed.
+    for (const index of resume.trusted.indices()) rt.planner.pieceVerified(index)
+    rt.piecesChecked = rt.torrent.pieceCount - resume.recheck.count
+  }
+  if (resume === undefined && await rt.storage.isEmpty?.() === true) {
     // Nothing on disk yet: every piece is missing, no need to read them.
     rt.piecesChecked = rt.torrent.pieceCount
     rt.state = rt.complete ? 'seeding' : 'downloading'
     rt.verified$.next(rt.have.count)
     return
   }
+  const only = resume === undefined ? undefined : [...resume.recheck.indices()]
   for await (const { index, ok } of checkPieces({
-    geometry: rt.geometry, pieceHashes: rt.torrent.pieceHashes, storage: rt.storage, hasher: rt.hasher, ...(signal === undefined ? {} : { signal })
+    geometry: rt.geometry,
+    pieceHashes: rt.torrent.pieceHashes,
+    storage: rt.storage,
+    hasher: rt.hasher,
+    ...(signal === undefined ? {} : { signal }),
+    ...(only === undefined ? {} : { only })
   })) {
     rt.piecesChecked++
     if (ok) rt.planner.pieceVerified(index)

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generatePeerId } from '../lib/peer-id/index.js'
+import type { Torrent } from '../lib/metainfo/types.js'
+import type { ResumeFile } from '../lib/session/resume-data.js'
+import { filePath } from '../lib/storage/file-layout.js'
+import { StateDir } from './node/state-dir.js'
+import type { ResumeStore } from './session/resume-keeper.js'
 import { nodeRunDefaults } from './node/defaults.js'
 import { tcpTransport } from './node/tcp.js'
 import { sessionWith, type Session, type SessionOptions } from './session/session.js'
@@ -19,8 +24,17 @@ import { sessionWith, type Session, type SessionOptions } from './session/sessio
  * session.add(b, { out: './downloads', seed: true })
  * session.progress$.subscribe(({ totals }) => console.log(totals.downloadRate))
  */
-export function createSession (options: SessionOptions = {}): Session {
+export function createSession (options: SessionOptions & {
+  /**
+   * Keep resume data here (`<info-hash>.resume` and `.torrent` per torrent):
+   * a restart whose files match the record skips the check. Default none
+   * (every start checks every piece); the CLI's default is
+   * `$XDG_STATE_HOME/rxtorrent`, else `~/.local/state/rxtorrent`.
+   */
+  readonly stateDir?: string
+} = {}): Session {
   return sessionWith(options, {
+    ...(options.stateDir === undefined ? {} : { store: nodeResumeStore(options.stateDir) }),
     transport: options.transport ?? tcpTransport({ ringReads: true }),
     peerId: options.peerId ?? generatePeerId(randomBytes(12)),
     torrentPlatform: (torrent, out, addOptions) => {
@@ -29,4 +43,27 @@ export function createSession (options: SessionOptions = {}): Session {
     },
     deleteData: async (torrent, out) => { await rm(join(out, torrent.name), { recursive: true, force: true }) }
   })
+}
+
+/** Resume data in `dir` (atomic writes), files stated under each torrent's save path. */
+export function nodeResumeStore (dir: string): ResumeStore {
+  const state = new StateDir(dir)
+  return {
+    read: async (name) => await state.read(name),
+    write: async (name, bytes) => { await state.write(name, bytes) },
+    remove: async (name) => { await state.remove(name) },
+    fileStats: async (torrent, out) => await fileStats(torrent, out)
+  }
+}
+
+async function fileStats (torrent: Torrent, out: string): Promise<Array<ResumeFile | undefined>> {
+  return await Promise.all(torrent.files.map(async (f) => {
+    if (f.padding) return undefined
+    try {
+      const st = await stat(join(out, ...filePath(torrent, f)))
+      return { size: st.size, mtimeMs: Math.floor(st.mtimeMs) }
+    } catch {
+      return undefined
+    }
+  }))
 }

@@ -27,7 +27,7 @@ import { PeerConnection } from './peer-connection.js'
 import { asError, handshakeConnection, type HandshakenConnection } from './peer-handshake.js'
 import { LIMITS } from '../lib/constants.js'
 import { ingestBlocks, piecePath } from './piece-path.js'
-import { checkRuntime, runtimeProgress } from './runtime-status.js'
+import { checkRuntime, runtimeProgress, type CheckResume } from './runtime-status.js'
 import type { Progress, TorrentWarning } from './progress-types.js'
 import type { VerifiedPiece } from '../operators/verify-pieces.js'
 
@@ -242,8 +242,8 @@ export class TorrentRuntime {
    * start: the seeding mode of a complete torrent, choke rounds and request
    * expiry on the scheduler.
    */
-  async check (signal?: AbortSignal): Promise<void> {
-    await checkRuntime(this, signal)
+  async check (signal?: AbortSignal, resume?: CheckResume): Promise<void> {
+    await checkRuntime(this, signal, resume)
     this.input({ type: 'checked' })
     const ticks = torrentTicks({ scheduler: this.scheduler, ...(this.#options.chokeRoundMs === undefined ? {} : { chokeRoundMs: this.#options.chokeRoundMs }) })
     this.#timers.push(ticks.subscribe((tick) => { this.input(tick) }))

@@ -34,13 +34,16 @@ export class SessionEntry implements SessionTorrent {
   #sub: Subscription | undefined
   #ended = false
 
-  constructor (torrent: Torrent, out: string, run: () => Observable<Progress>, hooks: { changed: () => void, warn: (w: TorrentWarning) => void }) {
+  readonly #stopping: () => Promise<void>
+
+  constructor (torrent: Torrent, out: string, run: () => Observable<Progress>, hooks: { changed: () => void, warn: (w: TorrentWarning) => void, stopping?: () => Promise<void> }) {
     this.id = torrent.infoHashHex
     this.torrent = torrent
     this.out = out
     this.#run = run
     this.#changed = hooks.changed
     this.#warn = hooks.warn
+    this.#stopping = hooks.stopping ?? (async () => {})
     this.done = new Promise((resolve) => { this.#settle = resolve })
   }
 
@@ -57,12 +60,14 @@ export class SessionEntry implements SessionTorrent {
     })
   }
 
-  /** Stop the run (trackers hear `stopped`), keeping the torrent. */
-  pause (): void {
+  /** Stop the run (trackers hear `stopped`), keeping the torrent; settles once its state is saved. */
+  async pause (): Promise<void> {
     this.paused = true
+    const saved = this.#stopping()
     this.#sub?.unsubscribe()
     this.#sub = undefined
     this.#changed()
+    await saved
   }
 
   /** Start again after `pause` (the data is checked again). */
@@ -72,11 +77,13 @@ export class SessionEntry implements SessionTorrent {
     this.#changed()
   }
 
-  /** Stop for good. */
-  stop (): void {
+  /** Stop for good; settles once its state is saved. */
+  async stop (): Promise<void> {
+    const saved = this.#stopping()
     this.#sub?.unsubscribe()
     this.#sub = undefined
     this.#end()
+    await saved
   }
 
   #end (): void {

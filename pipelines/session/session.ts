@@ -1,11 +1,13 @@
-import { Subject, asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import { Subject, asyncScheduler, from, switchMap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
 import { LIMITS } from '../../lib/constants.js'
 import { UsageError } from '../../lib/errors.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import type { Listener, PeerAddress, Transport } from '../../lib/transport/types.js'
 import { InboundGate, type InboundLimits } from '../inbound-gate.js'
 import { handshakeConnection, type HandshakenConnection } from '../peer-handshake.js'
-import type { TorrentWarning } from '../progress-types.js'
+import type { Progress, TorrentWarning } from '../progress-types.js'
+import type { CheckResume } from '../runtime-status.js'
+import { ResumeKeeper, type ResumeStore } from './resume-keeper.js'
 import { runTorrent, type RunOptions } from '../run-torrent.js'
 import type { DownloadOptions } from '../types.js'
 import type { SharedListener } from './shared-listener.js'
@@ -44,7 +46,7 @@ export interface Session {
   /** Stop a torrent (its trackers hear `stopped`); with `deleteData`, its files go too. */
   remove: (id: string, options?: { readonly deleteData?: boolean }) => Promise<void>
   /** Stop a torrent's connections and announces, keeping it; `resume` starts it again. */
-  pause: (id: string) => void
+  pause: (id: string) => Promise<void>
   /** Start a paused torrent again (its data is checked again). */
   resume: (id: string) => void
   /** The torrents, in the order they were added. */
@@ -63,6 +65,8 @@ export interface SessionPlatform {
   readonly torrentPlatform: (torrent: Torrent, out: string, options: AddTorrentOptions) => Pick<RunOptions, 'storage' | 'hasher' | 'closeStorage' | 'makeTrackerClient' | 'webSeedFetch'>
   /** Delete a removed torrent's data under `out`. */
   readonly deleteData: (torrent: Torrent, out: string) => Promise<void>
+  /** Where resume data is kept; none: every start checks every piece. */
+  readonly store?: ResumeStore
 }
 
 /**
@@ -79,6 +83,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   const ac = new AbortController()
   const routes = new Map<string, (hs: HandshakenConnection) => Promise<void>>()
   const entries = new Map<string, SessionEntry>()
+  const keepers = new Map<string, ResumeKeeper>()
   const progress$ = new Subject<SessionProgress>()
   const gate = new InboundGate({ scheduler, ...options.inbound })
   let closed = false
@@ -129,17 +134,30 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     const id = torrent.infoHashHex
     if (entries.has(id)) throw new UsageError('duplicate-torrent', `torrent ${id} (${torrent.name}) is already in the session`, { details: { infoHash: id } })
     const warn = (w: TorrentWarning): void => { options.onWarning?.({ ...w, infoHash: id }) }
-    const entry = new SessionEntry(torrent, addOptions.out, () => runTorrent(torrent, {
+    const store = platform.store
+    const keeper = store === undefined ? undefined : new ResumeKeeper(store, torrent, addOptions.out, { warn, now: () => scheduler.now() })
+    if (keeper !== undefined) keepers.set(id, keeper)
+    const run = (resume: CheckResume | undefined): Observable<Progress> => runTorrent(torrent, {
       ...addOptions,
       ...platform.torrentPlatform(torrent, addOptions.out, addOptions),
       transport,
       peerId,
       scheduler,
       ...(options.random === undefined ? {} : { random: options.random }),
+      ...(resume === undefined ? {} : { resume }),
       listener: shared(address as PeerAddress),
       onWarning: warn,
+      onRuntime: (rt) => {
+        keeper?.attach(() => rt.state === 'checking' ? undefined : rt.have, scheduler)
+        addOptions.onRuntime?.(rt)
+      },
       stopWhenComplete: addOptions.seed !== true
-    }), { changed: emit, warn })
+    })
+    const entry = new SessionEntry(torrent, addOptions.out, () => keeper === undefined ? run(undefined) : from(keeper.plan()).pipe(switchMap(run)), {
+      changed: emit,
+      warn,
+      ...(keeper === undefined ? {} : { stopping: async () => { await keeper.detach() } })
+    })
     entries.set(id, entry)
     if (address !== undefined) entry.start()
     return entry
@@ -149,7 +167,10 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     const entry = entries.get(id)
     if (entry === undefined) return
     entries.delete(id)
-    entry.stop()
+    await entry.stop()
+    // Removed: its state goes too, so a restart does not bring it back.
+    await keepers.get(id)?.forget()
+    keepers.delete(id)
     if (removeOptions.deleteData === true) await platform.deleteData(entry.torrent, entry.out)
     emit()
   }
@@ -157,8 +178,10 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   const close = async (): Promise<void> => {
     if (closed) return
     closed = true
-    for (const e of entries.values()) e.stop()
+    const stops = [...entries.values()].map(async (e) => { await e.stop() })
     entries.clear()
+    // Resume data is written before the listener goes; a stuck disk does not hold the close past 5 s.
+    await Promise.race([Promise.all(stops), new Promise((resolve) => { setTimeout(resolve, 5000).unref() })])
     ac.abort()
     progress$.complete()
     await listenerReady.then(async (l) => { await l.close() }, () => {})
@@ -168,7 +191,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     listening,
     add,
     remove,
-    pause: (id) => { entries.get(id)?.pause() },
+    pause: async (id) => { await entries.get(id)?.pause() },
     resume: (id) => { if (!closed) entries.get(id)?.resume() },
     torrents: () => [...entries.values()],
     progress$: progress$.asObservable(),
