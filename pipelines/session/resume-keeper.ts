@@ -39,7 +39,10 @@ export class ResumeKeeper {
   #timer: Subscription | undefined
   #warned = false
 
-  constructor (store: ResumeStore, torrent: Torrent, out: string, options: { warn: (w: TorrentWarning) => void, now: () => number }) {
+  readonly #intervalMs: number
+
+  constructor (store: ResumeStore, torrent: Torrent, out: string, options: { warn: (w: TorrentWarning) => void, now: () => number, intervalMs?: number }) {
+    this.#intervalMs = options.intervalMs ?? RESUME_SAVE_INTERVAL_MS
     this.#store = store
     this.#torrent = torrent
     this.#out = out
@@ -66,12 +69,12 @@ export class ResumeKeeper {
     }
   }
 
-  /** Keep the metainfo, then save `have()` every 30 s until `detach`. */
+  /** Keep the metainfo, then save `have()` every 30 s (the interval option) until `detach`. */
   attach (have: () => Bitfield | undefined, scheduler: SchedulerLike): void {
     this.#have = have
     void this.#guard(async () => { await this.#store.write(`${this.#torrent.infoHashHex}.torrent`, metainfoBytes(this.#torrent)) })
     this.#timer?.unsubscribe()
-    this.#timer = interval(RESUME_SAVE_INTERVAL_MS, scheduler).subscribe(() => { void this.save() })
+    this.#timer = interval(this.#intervalMs, scheduler).subscribe(() => { void this.save() })
   }
 
   /** Write the record now (the verified pieces, then each file's size and mtime). */

@@ -30,6 +30,8 @@ export interface SessionOptions {
   readonly random?: () => number
   /** Incoming connections before their handshake, for the whole session (see `CommonOptions.inbound`). */
   readonly inbound?: InboundLimits
+  /** How often each running torrent's resume data is written; default 30 s (it is also written on pause, remove and close). */
+  readonly resumeIntervalMs?: number
   /** Something worth knowing that stops nothing; `infoHash` names the torrent, when one is concerned. */
   readonly onWarning?: (w: TorrentWarning & { readonly infoHash?: string }) => void
 }
@@ -135,7 +137,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     if (entries.has(id)) throw new UsageError('duplicate-torrent', `torrent ${id} (${torrent.name}) is already in the session`, { details: { infoHash: id } })
     const warn = (w: TorrentWarning): void => { options.onWarning?.({ ...w, infoHash: id }) }
     const store = platform.store
-    const keeper = store === undefined ? undefined : new ResumeKeeper(store, torrent, addOptions.out, { warn, now: () => scheduler.now() })
+    const keeper = store === undefined ? undefined : new ResumeKeeper(store, torrent, addOptions.out, { warn, now: () => scheduler.now(), ...(options.resumeIntervalMs === undefined ? {} : { intervalMs: options.resumeIntervalMs }) })
     if (keeper !== undefined) keepers.set(id, keeper)
     const run = (resume: CheckResume | undefined): Observable<Progress> => runTorrent(torrent, {
       ...addOptions,

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Torrent } from '../../../lib/metainfo/types.js'
+import type { Storage } from '../../../lib/storage/types.js'
+import { memoryNetwork } from '../../../operators/memory-network.js'
+import { FileStorage } from '../../../pipelines/node/file-storage.js'
+import { createSession } from '../../../pipelines/session.js'
+import { makeData, makeTorrent } from '../swarm-helpers.js'
+
+const dirs: string[] = []
+afterEach(() => { while (dirs.length > 0) rmSync(dirs.pop() as string, { recursive: true, force: true }) })
+
+/** A FileStorage that counts the bytes read through it. */
+function counted (torrent: Torrent, dir: string): Storage & { readBytes: number } {
+  const inner = new FileStorage(torrent, dir)
+  const s = {
+    readBytes: 0,
+    read: async (o: number, l: number) => { s.readBytes += l; return await inner.read(o, l) },
+    readInto: async (o: number, into: Uint8Array) => { s.readBytes += into.length; return await inner.readInto(o, into) },
+    write: inner.write.bind(inner),
+    flush: inner.flush.bind(inner),
+    close: inner.close.bind(inner)
+  }
+  return s
+}
+
+async function seedOnce (torrent: Torrent, data: string, state: string): Promise<number> {
+  const storage = counted(torrent, data)
+  const session = createSession({ port: 0, host: '127.0.0.1', stateDir: state, transport: memoryNetwork().transport('10.0.0.1') })
+  session.add(torrent, { out: data, seed: true, trackers: false, storage })
+  await new Promise<void>((resolve) => { const sub = session.progress$.subscribe(({ torrents }) => { if (torrents[0]?.state === 'seeding') { sub.unsubscribe(); resolve() } }) })
+  await session.close()
+  await storage.close()
+  return storage.readBytes
+}
+
+describe('resume data on real files (createSession stateDir)', () => {
+  it('the second start reads no piece data; touching a file makes it read that file again', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'rxt-resume-'))
+    dirs.push(root)
+    const content = makeData(10 * 16384 + 77, 91)
+    const torrent = makeTorrent(content, 16384)
+    writeFileSync(join(root, torrent.name), content)
+    const state = join(root, 'state')
+    expect(await seedOnce(torrent, root, state)).toBe(content.length)
+    expect(await seedOnce(torrent, root, state)).toBe(0)
+    utimesSync(join(root, torrent.name), new Date(2001, 1, 1), new Date(2001, 1, 1))
+    expect(await seedOnce(torrent, root, state)).toBe(content.length)
+  })
+})
