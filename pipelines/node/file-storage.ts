@@ -1,10 +1,9 @@
-import { constants, statSync } from 'node:fs'
-import { mkdir, open } from 'node:fs/promises'
+import { statSync } from 'node:fs'
 import { StorageError } from '../../lib/errors.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import { mapRange, type FileSegment } from '../../lib/storage/file-layout.js'
 import type { Storage } from '../../lib/storage/types.js'
-import { AlignedAllocator, DIRECT_IO_ALIGNMENT, isAligned } from './aligned-memory.js'
+import { AlignedAllocator, DIRECT_IO_ALIGNMENT } from './aligned-memory.js'
 import { FileHandleCache, errno, nodeFileSystem, type FileSystemLike } from './file-handle-cache.js'
 import { defaultMaxOpenFiles } from './fd-limit.js'
 import { DEFAULT_MAX_OPEN_FILES, OpenFileBudget } from './open-file-budget.js'
@@ -12,6 +11,7 @@ import { resolveInside, torrentFilePath } from './resolve-inside.js'
 import { readFully, settleAll, sliceChunks, writeFully, writeInline } from './positional-io.js'
 import { toStorageError } from './storage-errors.js'
 import { ensureFiles } from './ensure-files.js'
+import { DIRECT_REFUSALS, O_DIRECT, directFileSystem, directSpan } from './direct-io.js'
 
 export { ensureFiles }
 export { INLINE_WRITE_BYTES } from './positional-io.js'
@@ -382,31 +382,4 @@ function covered (segments: readonly FileSegment[]): number {
   let n = 0
   for (const s of segments) n += s.length
   return n
-}
-
-/** `O_DIRECT` where the platform has it (Linux), else `undefined`. */
-const O_DIRECT: number | undefined = (constants as { O_DIRECT?: number }).O_DIRECT
-
-/** How a file system says it does not do direct I/O (at the open or the write). */
-const DIRECT_REFUSALS = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP'])
-
-/** `node:fs/promises` opening files for direct writes (`O_DIRECT`, write-only). */
-function directFileSystem (oDirect: number): FileSystemLike {
-  const flags = {
-    r: constants.O_RDONLY,
-    'r+': constants.O_WRONLY,
-    'wx+': constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
-    a: constants.O_WRONLY | constants.O_APPEND
-  }
-  return { open: async (path, f) => await open(path, flags[f] | oDirect), mkdir }
-}
-
-/**
- * How many bytes from the start of `view` may be written directly at file
- * offset `position`: the whole multiple of {@link DIRECT_IO_ALIGNMENT} when
- * the memory and the offset are aligned, else 0.
- */
-function directSpan (view: Uint8Array, position: number): number {
-  if (position % DIRECT_IO_ALIGNMENT !== 0 || !isAligned(view)) return 0
-  return view.length - (view.length % DIRECT_IO_ALIGNMENT)
 }
