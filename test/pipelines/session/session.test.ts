@@ -1,4 +1,5 @@
 import { lastValueFrom } from 'rxjs'
+import { StorageError } from '../../../lib/errors.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStorage } from '../../../lib/storage/memory-storage.js'
 import type { Storage } from '../../../lib/storage/types.js'
@@ -96,5 +97,63 @@ describe('pause and resume', () => {
     await new Promise<void>((resolve) => { const sub = session.progress$.subscribe(({ totals }) => { if (totals.complete === 1) { sub.unsubscribe(); resolve() } }) })
     await lastValueFrom(download(it0.torrent, { out: '/unused', storage: out, hasher: nodeHasher, transport: net.transport('10.0.0.8'), peers: [address], trackers: false }))
     expect(Buffer.compare(Buffer.from(await out.read(0, it0.data.length)), Buffer.from(it0.data))).toBe(0)
+  })
+})
+
+describe('one torrent failing leaves the others running', () => {
+  it('a torrent whose choker throws stops with strategy-failed; the other keeps serving', async () => {
+    const net = memoryNetwork()
+    const items = [0, 1].map((i) => { const data = makeData(8 * 16384, 60 + i); return { data, torrent: makeTorrent(data, 16384) } })
+    const storages = new Map<string, Storage>()
+    for (const it of items) storages.set(it.torrent.infoHashHex, await filledStorage(it.data))
+    const warnings: string[] = []
+    const session = sessionWith({ port: 0, onWarning: (w) => { warnings.push(`${w.infoHash ?? '-'} ${w.message}`) } }, {
+      transport: net.transport('10.0.0.1'),
+      peerId: new Uint8Array(20).fill(0x63),
+      torrentPlatform: (torrent) => ({ storage: storages.get(torrent.infoHashHex) as Storage, hasher: nodeHasher, closeStorage: false }),
+      deleteData: async () => {}
+    })
+    sessions.push(session)
+    const [good, bad] = items as [typeof items[0], typeof items[0]]
+    session.add(good.torrent, { out: '/unused', seed: true, trackers: false })
+    const broken = session.add(bad.torrent, { out: '/unused', seed: true, trackers: false, choker: { name: 'broken', decide: () => { throw new Error('no') } } })
+    await broken.done
+    expect(warnings.some((w) => w.startsWith(bad.torrent.infoHashHex) && w.includes('choker broken failed'))).toBe(true)
+    const address = await session.listening
+    const out = new MemoryStorage(good.torrent.length)
+    await lastValueFrom(download(good.torrent, { out: '/unused', storage: out, hasher: nodeHasher, transport: net.transport('10.0.0.5'), peers: [address], trackers: false }))
+    expect(Buffer.compare(Buffer.from(await out.read(0, good.data.length)), Buffer.from(good.data))).toBe(0)
+  })
+
+  it('a torrent whose disk is full stops with its StorageError; the other completes', async () => {
+    const net = memoryNetwork()
+    const items = [0, 1].map((i) => { const data = makeData(8 * 16384, 70 + i); return { data, torrent: makeTorrent(data, 16384) } })
+    // A seed session serving both.
+    const seeds = new Map<string, Storage>()
+    for (const it of items) seeds.set(it.torrent.infoHashHex, await filledStorage(it.data))
+    const seeder = sessionWith({ port: 0 }, { transport: net.transport('10.0.0.1'), peerId: new Uint8Array(20).fill(0x64), torrentPlatform: (t) => ({ storage: seeds.get(t.infoHashHex) as Storage, hasher: nodeHasher, closeStorage: false }), deleteData: async () => {} })
+    sessions.push(seeder)
+    for (const it of items) seeder.add(it.torrent, { out: '/unused', seed: true, trackers: false })
+    const address = await seeder.listening
+    // A downloading session whose second torrent's disk is full.
+    const [ok, full] = items as [typeof items[0], typeof items[0]]
+    const okStorage = new MemoryStorage(ok.torrent.length)
+    const fullStorage = new MemoryStorage(full.torrent.length)
+    fullStorage.write = async () => { throw new StorageError('disk-full', 'no space left on device (ENOSPC)') }
+    const warnings: string[] = []
+    const leecher = sessionWith({ port: 0, onWarning: (w) => { warnings.push(`${w.infoHash ?? '-'} ${w.message}`) } }, {
+      transport: net.transport('10.0.0.2'),
+      peerId: new Uint8Array(20).fill(0x65),
+      torrentPlatform: (t) => ({ storage: t.infoHashHex === ok.torrent.infoHashHex ? okStorage : fullStorage, hasher: nodeHasher, closeStorage: false }),
+      deleteData: async () => {}
+    })
+    sessions.push(leecher)
+    const a = leecher.add(ok.torrent, { out: '/unused', trackers: false, peers: [address] })
+    const b = leecher.add(full.torrent, { out: '/unused', trackers: false, peers: [address] })
+    const [pa, pb] = await Promise.all([a.done, b.done])
+    expect(pa?.piecesVerified).toBe(pa?.pieceCount)
+    expect(pb?.piecesVerified ?? 0).toBeLessThan(full.torrent.pieceCount)
+    expect(warnings.some((w) => w.startsWith(full.torrent.infoHashHex) && w.includes('no space left'))).toBe(true)
+    expect(Buffer.compare(Buffer.from(await okStorage.read(0, ok.data.length)), Buffer.from(ok.data))).toBe(0)
   })
 })
