@@ -6,6 +6,7 @@ import type { Torrent } from '../lib/metainfo/types.js'
 import type { ResumeFile } from '../lib/session/resume-data.js'
 import { filePath } from '../lib/storage/file-layout.js'
 import { StateDir } from './node/state-dir.js'
+import { fetchMetadata } from './magnet-metadata.js'
 import type { ResumeStore } from './session/resume-keeper.js'
 import { nodeRunDefaults } from './node/defaults.js'
 import { tcpTransport } from './node/tcp.js'
@@ -41,7 +42,8 @@ export function createSession (options: SessionOptions & {
       const d = nodeRunDefaults(torrent, out, addOptions)
       return { storage: d.storage, closeStorage: d.closeStorage, hasher: d.hasher, makeTrackerClient: d.makeTrackerClient, webSeedFetch: d.webSeedFetch }
     },
-    deleteData: async (torrent, out) => { await rm(join(out, torrent.name), { recursive: true, force: true }) }
+    deleteData: async (torrent, out) => { await rm(join(out, torrent.name), { recursive: true, force: true }) },
+    fetchMetadata: async (infoHash, o) => await fetchMetadata(infoHash, o)
   })
 }
 

@@ -2,6 +2,8 @@ import { Subject, asyncScheduler, from, switchMap, type Observable, type Schedul
 import { LIMITS } from '../../lib/constants.js'
 import { UsageError } from '../../lib/errors.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
+import type { Magnet } from '../../lib/magnet/types.js'
+import type { FetchedMetadata } from '../fetch-metadata.js'
 import type { Listener, PeerAddress, Transport } from '../../lib/transport/types.js'
 import { InboundGate, type InboundLimits } from '../inbound-gate.js'
 import { handshakeConnection, type HandshakenConnection } from '../peer-handshake.js'
@@ -45,6 +47,12 @@ export interface Session {
   readonly listening: Promise<PeerAddress>
   /** Start a torrent: checked, then downloaded or seeded from `options.out`. @throws UsageError `duplicate-torrent`, `session-closed` */
   add: (torrent: Torrent, options: AddTorrentOptions) => SessionTorrent
+  /**
+   * Start a magnet link: its metadata is fetched (BEP 9) from its peers,
+   * `options.peers` and its trackers, then the torrent is added as by `add`.
+   * @throws UsageError `duplicate-torrent`, `session-closed`, `no-metadata` (the platform cannot fetch metadata); rejects with `no-peers` when no peer gave the metadata
+   */
+  addMagnet: (magnet: Magnet, options: AddTorrentOptions) => Promise<SessionTorrent>
   /** Stop a torrent (its trackers hear `stopped`); with `deleteData`, its files go too. */
   remove: (id: string, options?: { readonly deleteData?: boolean }) => Promise<void>
   /** Stop a torrent's connections and announces, keeping it; `resume` starts it again. */
@@ -69,6 +77,8 @@ export interface SessionPlatform {
   readonly deleteData: (torrent: Torrent, out: string) => Promise<void>
   /** Where resume data is kept; none: every start checks every piece. */
   readonly store?: ResumeStore
+  /** BEP 9: a magnet's metadata from its peers and trackers (Node's: `fetchMetadata`). */
+  readonly fetchMetadata?: (infoHash: Uint8Array, options: { peers: readonly PeerAddress[], trackers: readonly (readonly string[])[], peerId: Uint8Array, transport: Transport, scheduler: SchedulerLike, signal: AbortSignal }) => Promise<FetchedMetadata>
 }
 
 /**
@@ -165,6 +175,16 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     return entry
   }
 
+  const addMagnet = async (magnet: Magnet, addOptions: AddTorrentOptions): Promise<SessionTorrent> => {
+    if (closed) throw new UsageError('session-closed', 'the session is closed')
+    if (entries.has(magnet.infoHashHex)) throw new UsageError('duplicate-torrent', `torrent ${magnet.infoHashHex} is already in the session`, { details: { infoHash: magnet.infoHashHex } })
+    const fetch = platform.fetchMetadata
+    if (fetch === undefined) throw new UsageError('no-metadata', 'this session cannot fetch metadata for magnet links')
+    const peers = [...magnet.peers, ...(addOptions.peers ?? [])]
+    const fetched = await fetch(magnet.infoHash, { peers, trackers: magnet.trackers.map((t) => [t]), peerId, transport, scheduler, signal: ac.signal })
+    return add(fetched.torrent, { ...addOptions, peers: [...peers, ...fetched.peers] })
+  }
+
   const remove = async (id: string, removeOptions: { readonly deleteData?: boolean } = {}): Promise<void> => {
     const entry = entries.get(id)
     if (entry === undefined) return
@@ -192,6 +212,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   return {
     listening,
     add,
+    addMagnet,
     remove,
     pause: async (id) => { await entries.get(id)?.pause() },
     resume: (id) => { if (!closed) entries.get(id)?.resume() },

@@ -8,6 +8,8 @@ import { memoryNetwork } from '../../../operators/memory-network.js'
 import { download } from '../../../pipelines/download.js'
 import { nodeHasher } from '../../../pipelines/node/hasher.js'
 import { sessionWith, type Session } from '../../../pipelines/session/session.js'
+import { fetchMetadataWith } from '../../../pipelines/fetch-metadata.js'
+import { sha1 } from '../../../pipelines/node/hasher.js'
 import { filledStorage, makeData, makeTorrent } from '../swarm-helpers.js'
 
 const sessions: Session[] = []
@@ -155,5 +157,29 @@ describe('one torrent failing leaves the others running', () => {
     expect(pb?.piecesVerified ?? 0).toBeLessThan(full.torrent.pieceCount)
     expect(warnings.some((w) => w.startsWith(full.torrent.infoHashHex) && w.includes('no space left'))).toBe(true)
     expect(Buffer.compare(Buffer.from(await okStorage.read(0, ok.data.length)), Buffer.from(ok.data))).toBe(0)
+  })
+})
+
+describe('magnet links in a session', () => {
+  it('addMagnet fetches the metadata from the magnet\'s peer (BEP 9), then downloads', async () => {
+    const { session: seedSession, net, items } = await seededSession(1)
+    const address = await seedSession.listening
+    const it0 = items[0]
+    if (it0 === undefined) throw new Error('no torrent')
+    const out = new MemoryStorage(it0.torrent.length)
+    const leecher = sessionWith({ port: 0 }, {
+      transport: net.transport('10.0.0.30'),
+      peerId: new Uint8Array(20).fill(0x66),
+      torrentPlatform: () => ({ storage: out, hasher: nodeHasher, closeStorage: false }),
+      deleteData: async () => {},
+      fetchMetadata: async (ih, o) => await fetchMetadataWith(ih, { ...o, sha1 })
+    })
+    sessions.push(leecher)
+    const magnet = { infoHash: it0.torrent.infoHash, infoHashHex: it0.torrent.infoHashHex, trackers: [], webSeeds: [], peers: [address] }
+    const t = await leecher.addMagnet(magnet, { out: '/unused', trackers: false })
+    const final = await t.done
+    expect(final?.piecesVerified).toBe(it0.torrent.pieceCount)
+    expect(Buffer.compare(Buffer.from(await out.read(0, it0.data.length)), Buffer.from(it0.data))).toBe(0)
+    await expect(leecher.addMagnet(magnet, { out: '/unused' })).rejects.toMatchObject({ code: 'duplicate-torrent' })
   })
 })
