@@ -22,6 +22,8 @@ interface Entry {
   evicted: boolean
   /** A plain `read` handed out a view that is never given back: the buffer is never reused. */
   pinned: boolean
+  /** The read has filled the buffer. */
+  loaded: boolean
 }
 
 /**
@@ -96,6 +98,21 @@ export class PieceReadCache {
     return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, () => { this.#unref(entry) })
   }
 
+  /**
+   * {@link PieceReadCache.lease} when the piece is cached and its read has
+   * finished: the lease at once, with no promise and no turn of the event
+   * loop; otherwise `undefined` (nothing is read or reserved then).
+   */
+  leaseCached (index: number, begin: number, length: number): LeasedBytes | undefined {
+    const entry = this.#pieces.get(index)
+    if (entry === undefined || !entry.loaded) return undefined
+    this.#pieces.delete(index)
+    this.#pieces.set(index, entry)
+    entry.refs++
+    const buf = entry.buffer
+    return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, () => { this.#unref(entry) })
+  }
+
   /** Drop a piece (after it changed in storage). */
   invalidate (index: number): void {
     const entry = this.#pieces.get(index)
@@ -122,14 +139,14 @@ export class PieceReadCache {
     const reuse = storage.readInto !== undefined
     const buffer = (reuse ? this.#free.pop() : undefined) ?? new Uint8Array(reuse ? this.#g.pieceLength : size)
     const offset = index * this.#g.pieceLength
-    const entry: Entry = { index, size, buffer, ready: Promise.resolve(), refs: 1, evicted: false, pinned: !reuse }
+    const entry: Entry = { index, size, buffer, ready: Promise.resolve(), refs: 1, evicted: false, pinned: !reuse, loaded: false }
     entry.ready = reuse
       ? (storage.readInto?.(offset, buffer.subarray(0, size)) as Promise<Uint8Array>).then(() => {})
       : storage.read(offset, size).then((data) => { entry.buffer = data })
     this.#pieces.set(index, entry)
     this.#bytes += size
     // The read's own reference ends when it settles; a failed piece leaves the cache.
-    entry.ready.then(() => { this.#unref(entry) }, () => { this.#evict(entry); this.#unref(entry) })
+    entry.ready.then(() => { entry.loaded = true; this.#unref(entry) }, () => { this.#evict(entry); this.#unref(entry) })
     return entry
   }
 

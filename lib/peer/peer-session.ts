@@ -1,5 +1,5 @@
 import { ProtocolError } from '../errors.js'
-import { LIMITS } from '../constants.js'
+import { BEP3, LIMITS } from '../constants.js'
 import { Bitfield } from '../pieces/bitfield.js'
 import { isValidBlockRequest } from '../pieces/geometry.js'
 import type { BlockRef, PieceGeometry } from '../pieces/geometry.js'
@@ -58,8 +58,8 @@ export class PeerSession {
   readonly #maxBlock: number
   readonly #ourHave: Bitfield
   readonly #peerHas: Bitfield
-  /** Incoming requests in arrival order, keyed by `blockKey`. */
-  readonly #incoming = new Map<string, BlockRef>()
+  /** Incoming requests in arrival order, keyed by `incomingKey`. */
+  readonly #incoming = new Map<number | string, BlockRef>()
   readonly #outstanding = new Map<number | string, OutstandingRequest>()
   readonly #allowedFast = new Set<number>()
   #outgoing: Message[] = []
@@ -354,7 +354,7 @@ export class PeerSession {
       this.#reject(ref)
       return []
     }
-    const key = blockKey(ref)
+    const key = incomingKey(ref)
     if (this.#incoming.has(key)) return []
     if (this.#incoming.size >= this.#maxIncoming) {
       this.#reject(ref)
@@ -365,7 +365,7 @@ export class PeerSession {
   }
 
   #onCancel (ref: BlockRef): PeerEvent[] {
-    if (!this.#incoming.delete(blockKey(ref))) return []
+    if (!this.#incoming.delete(incomingKey(ref))) return []
     // BEP 6: a cancelled request is still answered, with a reject when the block is not sent.
     this.#reject(ref)
     return [{ type: 'cancel', ref }]
@@ -414,4 +414,15 @@ export class PeerSession {
  */
 function outstandingKey (index: number, begin: number): number | string {
   return index < 0x200000 && begin < 0x100000000 ? index * 0x100000000 + begin : `${index}:${begin}`
+}
+
+/**
+ * Key of a peer's queued request: for the usual 16 KiB block a number
+ * (index below 2^21, offset below 2^32, as `outstandingKey`), so a queued
+ * request costs no string; any other length keeps the `blockKey` string
+ * (a number and a string never collide, so both lengths at one offset are
+ * still two requests).
+ */
+function incomingKey (ref: BlockRef): number | string {
+  return ref.length === BEP3.BLOCK_SIZE && ref.index < 0x200000 && ref.begin < 0x100000000 ? ref.index * 0x100000000 + ref.begin : blockKey(ref)
 }
