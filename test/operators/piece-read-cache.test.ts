@@ -129,6 +129,41 @@ describe('PieceReadCache', () => {
       expect(cache.bytes + cache.pooled * 16384).toBeLessThanOrEqual(5 * 16384)
     })
 
+    it('leaseCached lends a block at once only once its piece is read, and never starts a read', async () => {
+      const { s, cache, data } = await leasing(4)
+      expect(cache.leaseCached(2, 0, 16384)).toBeUndefined()
+      expect(s.reads).toEqual([])
+      const pending = cache.lease(2, 0, 8192)
+      expect(cache.leaseCached(2, 8192, 8192)).toBeUndefined() // read still running
+      ;(await pending).release()
+      const b = cache.leaseCached(2, 8192, 8192)
+      expect(b).toBeDefined()
+      expect(Buffer.compare(b as Uint8Array, data.subarray(2 * 16384 + 8192, 3 * 16384))).toBe(0)
+      expect(s.reads).toEqual([[2 * 16384, 16384]])
+      // Held by the lease: evicting piece 2 (at piece 6) does not pool its buffer.
+      for (const i of [3, 4, 5, 6]) (await cache.lease(i, 0, 16384)).release()
+      expect(s.intoBuffers[4]).not.toBe(s.intoBuffers[0])
+      b?.release()
+    })
+
+    it('a released leaseCached block gives its piece\'s buffer back', async () => {
+      const { s, cache } = await leasing(4)
+      ;(await cache.lease(2, 0, 16384)).release()
+      cache.leaseCached(2, 0, 16384)?.release()
+      for (const i of [3, 4, 5, 6]) (await cache.lease(i, 0, 16384)).release()
+      expect(s.intoBuffers[4]).toBe(s.intoBuffers[0])
+    })
+
+    it('leaseCached refreshes the piece in the LRU order', async () => {
+      const { s, cache } = await leasing(4)
+      for (const i of [0, 1, 2, 3]) (await cache.lease(i, 0, 16384)).release()
+      cache.leaseCached(0, 0, 16384)?.release() // 0 is now the most recent
+      ;(await cache.lease(4, 0, 16384)).release() // evicts 1
+      expect(cache.leaseCached(0, 0, 16384)).toBeDefined()
+      expect(cache.leaseCached(1, 0, 16384)).toBeUndefined()
+      expect(s.reads.length).toBe(5)
+    })
+
     it('does not cache a failed read, and a later lease reads again', async () => {
       const { s, cache } = await leasing(4)
       s.fail = true

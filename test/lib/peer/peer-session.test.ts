@@ -250,6 +250,27 @@ describe('PeerSession: requests the peer sends us', () => {
     expect(s.takeRequest()).toEqual({ index: 0, begin: K16, length: K16 })
   })
 
+  it('requests of different lengths at one offset are two requests; a cancel names one by its length', () => {
+    const s = unchoked({ fast: true })
+    s.handle(req(1, 0), 0)
+    s.handle(req(1, 0, 8192), 0)
+    s.handle(req(1, 0, 8192), 0) // a duplicate
+    expect(s.pendingRequests).toBe(2)
+    expect(s.handle({ type: 'cancel', index: 1, begin: 0, length: 4096 }, 0)).toEqual([])
+    expect(s.handle({ type: 'cancel', index: 1, begin: 0, length: K16 }, 0)).toEqual([{ type: 'cancel', ref: { index: 1, begin: 0, length: K16 } }])
+    expect(s.takeRequest()).toEqual({ index: 1, begin: 0, length: 8192 })
+    expect(s.takeRequest()).toBeUndefined()
+    // A piece index past 2^21 (a key that is no longer a number) still queues and cancels.
+    const big = geometryOf({ length: 0x300000 * K16, pieceLength: K16 })
+    const b = new PeerSession({ geometry: big, fast: false, extended: false, ourHave: Bitfield.full(big.pieceCount) })
+    b.unchoke()
+    b.handle(req(0x200001, 0), 0)
+    b.handle(req(0x200001, 0), 0)
+    expect(b.pendingRequests).toBe(1)
+    expect(b.handle({ type: 'cancel', index: 0x200001, begin: 0, length: K16 }, 0)).toHaveLength(1)
+    expect(b.pendingRequests).toBe(0)
+  })
+
   const invalid: Array<[string, Message]> = [
     ['begin + len past the piece end', req(0, 2 * K16 - 100, 200)],
     ['len 0', req(0, 0, 0)],
