@@ -260,15 +260,28 @@ describe('PeerSession: requests the peer sends us', () => {
     expect(s.handle({ type: 'cancel', index: 1, begin: 0, length: K16 }, 0)).toEqual([{ type: 'cancel', ref: { index: 1, begin: 0, length: K16 } }])
     expect(s.takeRequest()).toEqual({ index: 1, begin: 0, length: 8192 })
     expect(s.takeRequest()).toBeUndefined()
-    // A piece index past 2^21 (a key that is no longer a number) still queues and cancels.
-    const big = geometryOf({ length: 0x300000 * K16, pieceLength: K16 })
-    const b = new PeerSession({ geometry: big, fast: false, extended: false, ourHave: Bitfield.full(big.pieceCount) })
+    // A block number past 2^30 (1 GiB pieces, piece 16400): queued, served and cancelled all the same.
+    const big = geometryOf({ length: 16401 * 2 ** 30, pieceLength: 2 ** 30 })
+    const b = new PeerSession({ geometry: big, fast: true, extended: false, ourHave: Bitfield.full(big.pieceCount) })
     b.unchoke()
-    b.handle(req(0x200001, 0), 0)
-    b.handle(req(0x200001, 0), 0)
-    expect(b.pendingRequests).toBe(1)
-    expect(b.handle({ type: 'cancel', index: 0x200001, begin: 0, length: K16 }, 0)).toHaveLength(1)
+    b.handle(req(16400, 2 ** 30 - K16), 0)
+    b.handle(req(16400, 2 ** 30 - K16), 0)
+    b.handle(req(16399, 3 * K16), 0)
+    b.handle(req(16399, 4 * K16), 0)
+    expect(b.pendingRequests).toBe(3)
+    expect(b.handle({ type: 'cancel', index: 16399, begin: 3 * K16, length: K16 }, 0)).toHaveLength(1)
+    expect(b.takeRequest()).toEqual({ index: 16400, begin: 2 ** 30 - K16, length: K16 })
+    b.drainOutgoing()
+    expect(b.choke()).toEqual([{ type: 'choke' }, { type: 'reject-request', index: 16399, begin: 4 * K16, length: K16 }])
     expect(b.pendingRequests).toBe(0)
+  })
+
+  it('the short last block of the torrent queues and is served like any other', () => {
+    const s = unchoked()
+    s.handle(req(9, 0, 1000), 0)
+    s.handle(req(8, K16), 0)
+    expect(s.takeRequest()).toEqual({ index: 9, begin: 0, length: 1000 })
+    expect(s.takeRequest()).toEqual({ index: 8, begin: K16, length: K16 })
   })
 
   const invalid: Array<[string, Message]> = [
