@@ -8,7 +8,7 @@ import type { PeerSession, PeerEvent } from '../lib/peer/peer-session.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
 import type { TorrentInput } from '../lib/torrent/types.js'
 import type { BlockRef } from '../lib/pieces/geometry.js'
-import { encodePieceHeader } from '../lib/wire/index.js'
+import { encodePieceHeaderInto, PIECE_HEADER_BYTES } from '../lib/wire/index.js'
 import { LeasedBytes } from '../lib/transport/leased-bytes.js'
 import type { Capabilities, Handshake } from '../lib/wire/types.js'
 import { demuxMessageBatches } from '../operators/demux-messages.js'
@@ -26,6 +26,8 @@ import { asError, type HandshakenConnection } from './peer-handshake.js'
 
 /** A pull of the writer takes blocks whose pieces are cached up to this many bytes. */
 const UPLOAD_BATCH_BYTES = 128 * 1024
+/** …and at most this many blocks (requests shorter than 16 KiB). */
+const UPLOAD_BATCH_BLOCKS = 16
 
 /** Give a lease back to its owner; other bytes need nothing. */
 function release (data: Uint8Array): void {
@@ -300,9 +302,12 @@ export class PeerConnection {
       // Lent: the transport gives it back once written, and the piece's buffer can serve another piece.
       first = { ref, data: await rt.readCache.lease(ref.index, ref.begin, ref.length) }
     }
-    const out: Uint8Array[] = [encodePieceHeader(first.ref.index, first.ref.begin, first.ref.length), first.data]
+    // The batch's piece headers share one small buffer, 13 bytes each.
+    const headers = new Uint8Array(PIECE_HEADER_BYTES * UPLOAD_BATCH_BLOCKS)
+    let at = encodePieceHeaderInto(headers, 0, first.ref.index, first.ref.begin, first.ref.length)
+    const out: Uint8Array[] = [headers.subarray(0, at), first.data]
     let bytes = first.ref.length
-    while (bytes < UPLOAD_BATCH_BYTES && !this.#closed) {
+    while (bytes < UPLOAD_BATCH_BYTES && at + PIECE_HEADER_BYTES <= headers.length && !this.#closed) {
       const ref = this.#takeUpload()
       if (ref === undefined) break
       const data = rt.readCache.leaseCached?.(ref.index, ref.begin, ref.length)
@@ -312,7 +317,9 @@ export class PeerConnection {
         this.#ahead = next
         break
       }
-      out.push(encodePieceHeader(ref.index, ref.begin, ref.length), data)
+      const start = at
+      at += encodePieceHeaderInto(headers, at, ref.index, ref.begin, ref.length)
+      out.push(headers.subarray(start, at), data)
       bytes += ref.length
     }
     this.#sent$.next()

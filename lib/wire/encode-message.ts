@@ -121,12 +121,23 @@ function putU32 (target: Uint8Array, at: number, value: number): void {
  */
 export function encodePieceHeader (index: number, begin: number, blockLength: number): Uint8Array {
   const header = new Uint8Array(PIECE_HEADER_BYTES)
-  const view = new DataView(header.buffer)
-  view.setUint32(0, uint32(uint32(blockLength, 'block length') + 9, 'frame length'))
-  header[4] = BEP3.PIECE
-  view.setUint32(5, uint32(index, 'index'))
-  view.setUint32(9, uint32(begin, 'begin'))
+  encodePieceHeaderInto(header, 0, index, begin, blockLength)
   return header
+}
+
+/**
+ * {@link encodePieceHeader} into `target` at `offset` (13 bytes of room),
+ * so the headers of several blocks can share one buffer; returns the bytes
+ * written (13).
+ * @throws UsageError `bad-message` as {@link encodePieceHeader}.
+ * @see BEP 3
+ */
+export function encodePieceHeaderInto (target: Uint8Array, offset: number, index: number, begin: number, blockLength: number): number {
+  putU32(target, offset, uint32(uint32(blockLength, 'block length') + 9, 'frame length'))
+  target[offset + 4] = BEP3.PIECE
+  putU32(target, offset + 5, uint32(index, 'index'))
+  putU32(target, offset + 9, uint32(begin, 'begin'))
+  return PIECE_HEADER_BYTES
 }
 
 function bodyLength (msg: Message): number {

@@ -14,7 +14,7 @@
  * @see BEP 3, BEP 4, BEP 5, BEP 6, BEP 10
  */
 export type * from './types.js'
-export { encodeMessage, encodePieceHeader, encodedLength, LENGTH_PREFIX_BYTES, PIECE_HEADER_BYTES } from './encode-message.js'
+export { encodeMessage, encodePieceHeader, encodePieceHeaderInto, encodedLength, LENGTH_PREFIX_BYTES, PIECE_HEADER_BYTES } from './encode-message.js'
 export { decodeMessage, messageName } from './decode-message.js'
 export { FrameDecoder, type FrameDecoderOptions } from './frame-decoder.js'
 export { encodeHandshake, decodeHandshake, PROTOCOL_HEADER, PSTRLEN } from './handshake.js'

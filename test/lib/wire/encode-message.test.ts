@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { encodeMessage, encodePieceHeader, encodedLength } from '../../../lib/wire/encode-message.js'
+import { encodeMessage, encodePieceHeader, encodePieceHeaderInto, encodedLength } from '../../../lib/wire/encode-message.js'
 import { UsageError } from '../../../lib/errors.js'
 import type { Message } from '../../../lib/wire/types.js'
 
@@ -64,5 +64,14 @@ describe('encodePieceHeader', () => {
     expect(() => encodePieceHeader(-1, 0, 1)).toThrow(UsageError)
     expect(() => encodePieceHeader(0, 0, -1)).toThrow(UsageError)
     expect(() => encodePieceHeader(0, 0, 0xffffffff)).toThrow(UsageError)
+  })
+
+  it('encodePieceHeaderInto writes the same 13 bytes at an offset, leaving the rest alone', () => {
+    const target = new Uint8Array(40).fill(0xee)
+    expect(encodePieceHeaderInto(target, 13, 0xfffffffe, 0x01020304, 16384)).toBe(13)
+    expect(hex(target.subarray(13, 26))).toBe(hex(encodePieceHeader(0xfffffffe, 0x01020304, 16384)))
+    expect(target.subarray(0, 13).every((b) => b === 0xee)).toBe(true)
+    expect(target.subarray(26).every((b) => b === 0xee)).toBe(true)
+    expect(() => encodePieceHeaderInto(target, 0, 2 ** 32, 0, 1)).toThrow(UsageError)
   })
 })
