@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consumerTsconfig, CONSUMER_SOURCE } from './consumer.js'
 import { installTarball, packPackage, ROOT, sh, type Packed } from './pack.js'
 
-/** The tarball's bound, gzipped: 900 kB (it is ~0.69 MB: compiled JavaScript, declarations, maps and the sources they point at). */
-const MAX_PACKED_BYTES = 900_000
+/** The tarball's bound, gzipped: 1.1 MB (it is ~0.91 MB: compiled JavaScript, declarations, maps and the sources they point at, the engine, session and simulator included); it catches tests, benchmarks or data packed by mistake. */
+const MAX_PACKED_BYTES = 1_100_000
 /** The bound on the unpacked files: 4 MB (~2.9 MB now). */
 const MAX_UNPACKED_BYTES = 4_000_000
 
