@@ -1,11 +1,12 @@
 import { ProtocolError } from '../errors.js'
-import { BEP3, LIMITS } from '../constants.js'
+import { LIMITS } from '../constants.js'
 import { Bitfield } from '../pieces/bitfield.js'
 import { isValidBlockRequest } from '../pieces/geometry.js'
 import type { BlockRef, PieceGeometry } from '../pieces/geometry.js'
 import type { Message } from '../wire/types.js'
-import { blockKey, toBlockRef } from './block-key.js'
+import { blockKey, outstandingKey, toBlockRef } from './block-key.js'
 import type { PeerEvent } from './peer-event.js'
+import { IncomingRequests } from './incoming-requests.js'
 
 export type { PeerEvent } from './peer-event.js'
 
@@ -58,17 +59,8 @@ export class PeerSession {
   readonly #maxBlock: number
   readonly #ourHave: Bitfield
   readonly #peerHas: Bitfield
-  /**
-   * Incoming requests in arrival order. A whole 16 KiB block is keyed by its
-   * block number in the torrent (a small integer) with no value: the queue
-   * then holds no object per request, so the hundreds a fast peer keeps
-   * queued are not promoted to V8's old generation (with six libtorrent
-   * leechers that promotion was most of the seeder's peak heap). Any other
-   * request is keyed by its `blockKey` string and keeps its `BlockRef`.
-   */
-  readonly #incoming = new Map<number | string, BlockRef | undefined>()
-  /** `ceil(pieceLength / 16 KiB)`: block numbers of whole blocks. */
-  readonly #blocksPerPiece: number
+  /** Incoming requests in arrival order (lib/peer/incoming-requests). */
+  readonly #incoming: IncomingRequests
   readonly #outstanding = new Map<number | string, OutstandingRequest>()
   readonly #allowedFast = new Set<number>()
   #outgoing: Message[] = []
@@ -85,7 +77,7 @@ export class PeerSession {
 
   constructor (options: PeerSessionOptions) {
     this.#geometry = options.geometry
-    this.#blocksPerPiece = Math.ceil(options.geometry.pieceLength / BEP3.BLOCK_SIZE)
+    this.#incoming = new IncomingRequests(options.geometry.pieceLength)
     this.#fast = options.fast
     this.#extended = options.extended
     this.#maxIncoming = options.maxIncomingRequests ?? LIMITS.maxIncomingRequests
@@ -232,8 +224,8 @@ export class PeerSession {
     if (this.#amChoking) return []
     this.#amChoking = true
     const out: Message[] = [{ type: 'choke' }]
-    if (this.#fast) for (const [key, ref] of this.#incoming) out.push({ type: 'reject-request', ...this.#refOf(key, ref) })
-    this.#incoming.clear()
+    const queued = this.#incoming.drain()
+    if (this.#fast) for (const ref of queued) out.push({ type: 'reject-request', ...ref })
     return out
   }
 
@@ -305,11 +297,7 @@ export class PeerSession {
 
   /** The oldest incoming request still queued, removed from the queue. */
   takeRequest (): BlockRef | undefined {
-    for (const [key, ref] of this.#incoming) {
-      this.#incoming.delete(key)
-      return this.#refOf(key, ref)
-    }
-    return undefined
+    return this.#incoming.take()
   }
 
   /** Remove and return our requests sent at or before `now - timeoutMs`. */
@@ -364,18 +352,17 @@ export class PeerSession {
       this.#reject(ref)
       return []
     }
-    const key = this.#incomingKey(ref)
-    if (this.#incoming.has(key)) return []
+    if (this.#incoming.has(ref)) return []
     if (this.#incoming.size >= this.#maxIncoming) {
       this.#reject(ref)
       return []
     }
-    this.#incoming.set(key, typeof key === 'number' ? undefined : ref)
+    this.#incoming.add(ref)
     return [{ type: 'request', ref }]
   }
 
   #onCancel (ref: BlockRef): PeerEvent[] {
-    if (!this.#incoming.delete(this.#incomingKey(ref))) return []
+    if (!this.#incoming.delete(ref)) return []
     // BEP 6: a cancelled request is still answered, with a reject when the block is not sent.
     this.#reject(ref)
     return [{ type: 'cancel', ref }]
@@ -411,40 +398,7 @@ export class PeerSession {
     return [{ type: 'bitfield', bitfield: has }]
   }
 
-  /**
-   * Key of a peer's queued request: a whole 16 KiB block's number in the
-   * torrent while it is a small integer (below 2^30, no heap number), else
-   * the `blockKey` string (a number and a string never collide, so a shorter
-   * request at the same offset is another request).
-   */
-  #incomingKey (ref: BlockRef): number | string {
-    if (ref.length === BEP3.BLOCK_SIZE && ref.begin % BEP3.BLOCK_SIZE === 0) {
-      const n = ref.index * this.#blocksPerPiece + ref.begin / BEP3.BLOCK_SIZE
-      if (n < 0x40000000) return n
-    }
-    return blockKey(ref)
-  }
-
-  /** The request a queue entry stands for. */
-  #refOf (key: number | string, ref: BlockRef | undefined): BlockRef {
-    if (ref !== undefined) return ref
-    const n = key as number
-    const index = Math.floor(n / this.#blocksPerPiece)
-    return { index, begin: (n - index * this.#blocksPerPiece) * BEP3.BLOCK_SIZE, length: BEP3.BLOCK_SIZE }
-  }
-
   #inRange (index: number): boolean {
     return Number.isInteger(index) && index >= 0 && index < this.#geometry.pieceCount
   }
 }
-
-/**
- * Key of one of our outstanding requests: a number while it is exact
- * (index below 2^21, offset below 2^32), so the per-block path builds no
- * string; the block's length is checked against the stored request. We never
- * have two requests at one offset of a piece.
- */
-function outstandingKey (index: number, begin: number): number | string {
-  return index < 0x200000 && begin < 0x100000000 ? index * 0x100000000 + begin : `${index}:${begin}`
-}
-
