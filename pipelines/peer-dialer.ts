@@ -3,7 +3,7 @@ import { RxTorrentError } from '../lib/errors.js'
 import { ConnectQueue, type ConnectQueueOptions, type PeerSource } from '../lib/swarm/connect-queue.js'
 import { connectionLimitDecision, priorityOrLowest, type LimitPeer } from '../lib/swarm/connection-limit.js'
 import { dialFailureReason, peersExhausted } from '../lib/swarm/dial-rules.js'
-import type { Duplex, PeerAddress, Transport } from '../lib/transport/types.js'
+import { formatAddress, type Duplex, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { InboundGate, type InboundLimits } from './inbound-gate.js'
 import type { FoundPeer } from './types.js'
 
@@ -13,7 +13,19 @@ export interface DialOutcome {
   readonly useful: boolean
   /** Dial the address again later (with backoff); false gives it up. */
   readonly retry: boolean
+  /**
+   * Why it ended: an error code (`replaced-by-priority`,
+   * `truncated-handshake`, …) or `'closed'` when the peer hung up cleanly.
+   * A connection ended at a limit or by the peer is not dialed again before
+   * the queue's `limitHoldMs` (lib/swarm/connect-queue).
+   */
+  readonly reason?: string
 }
+
+/** Ends at a connection limit: held, not counted as a failure. */
+const LIMIT_REASONS = new Set(['replaced-by-priority', 'connection-limit'])
+/** Ends where the peer hung up (a peer at its limit closes during the handshake): held, and a failure. */
+const HUNG_UP_REASONS = new Set(['closed', 'connection-closed', 'truncated-handshake'])
 
 /** What {@link PeerDialer.addSource} calls when a source ends. */
 export interface SourceHooks {
@@ -80,6 +92,8 @@ export class PeerDialer {
   readonly #maxConnections: number
   readonly #gate: InboundGate
   readonly #sources = new Set<Subscription>()
+  /** Keys of connections we closed for a newcomer of higher BEP 40 priority, until they end. */
+  readonly #replaced = new Set<string>()
   #liveSources = 0
   #listening = false
   #stopped = false
@@ -165,7 +179,12 @@ export class PeerDialer {
       this.#queue.incoming()
       counted = true
     }
-    const ended = (): void => { g.closed(); if (counted) this.#queue.incomingClosed(); this.pump() }
+    const ended = (): void => {
+      g.closed()
+      if (counted) this.#queue.incomingClosed()
+      if (g.conn.remote !== undefined) this.#replaced.delete(formatAddress(g.conn.remote))
+      this.pump()
+    }
     run(g.conn, handshaken).then(ended, ended)
   }
 
@@ -223,7 +242,10 @@ export class PeerDialer {
     this.#queue.connected(peer)
     this.pump()
     const outcome = await this.#o.run(conn, peer).catch((): DialOutcome => ({ useful: false, retry: true }))
-    this.#queue.closed(peer, this.#o.scheduler.now(), outcome)
+    const replaced = this.#replaced.delete(formatAddress(peer))
+    const reason = outcome.reason ?? ''
+    const hold = replaced || LIMIT_REASONS.has(reason) ? 'limit' : HUNG_UP_REASONS.has(reason) ? 'hung-up' : undefined
+    this.#queue.closed(peer, this.#o.scheduler.now(), { useful: outcome.useful, retry: outcome.retry, ...(hold === undefined ? {} : { hold }) })
     this.pump()
   }
 
@@ -245,6 +267,7 @@ export class PeerDialer {
       seeding: this.#o.seeding?.() === true
     })
     if (typeof d !== 'object') return d === 'accept'
+    this.#replaced.add(d.replace)
     this.#o.replace?.(d.replace, newcomer)
     return true
   }

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { Observable, asyncScheduler, filter, firstValueFrom, interval, take, type SchedulerLike } from 'rxjs'
-import { RxTorrentError } from '../lib/errors.js'
+import { isRxTorrentError, RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { peerIdFromRandom } from '../lib/peer-id/index.js'
 import type { PeerSource } from '../lib/swarm/connect-queue.js'
@@ -203,7 +203,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         const err = await rt.addConnection(conn, 'initiator')
         if (err !== undefined) lastDialError = `${formatAddress(peer)}: ${err.message}`
         const banned = blocked(formatAddress(peer))
-        return { useful: rt.have.count > before, retry: !banned && !rt.complete }
+        return { useful: rt.have.count > before, retry: !banned && !rt.complete, reason: err === undefined ? 'closed' : isRxTorrentError(err) ? err.code : err.name }
       },
       onDialFailed: (peer, reason, error) => {
         lastDialError = `${formatAddress(peer)}: ${reason}`

@@ -17,6 +17,33 @@ export interface ConnectQueueOptions {
   readonly backoffMs?: (failures: number) => number
   /** Addresses remembered at most; new ones beyond it are dropped. Default 2000. */
   readonly maxKnown?: number
+  /**
+   * How long a peer whose connection ended at a connection limit (ours or
+   * its own: replaced by a peer of higher BEP 40 priority, refused, or hung
+   * up on us) waits before it is dialed again. Default
+   * {@link LIMIT_HOLD_MS}, libtorrent's `min_reconnect_time`.
+   */
+  readonly limitHoldMs?: number
+}
+
+/** Default {@link ConnectQueueOptions.limitHoldMs}: 60 s, as libtorrent's `min_reconnect_time`. */
+export const LIMIT_HOLD_MS = 60_000
+
+/** How a dialed connection ended, for {@link ConnectQueue.closed}. */
+export interface CloseOptions {
+  /** It delivered data: the failure count starts again. */
+  readonly useful: boolean
+  /** Dial it again later; false gives the peer up. */
+  readonly retry: boolean
+  /**
+   * Why it is held back before the next dial (at least `limitHoldMs`):
+   * `'limit'`, it ended at a connection limit (replaced by a peer of higher
+   * BEP 40 priority, or refused), which is no failure of the peer;
+   * `'hung-up'`, the peer closed it (during the handshake, as a peer at its
+   * own limit does, or later), a failure as usual. Without it, the usual
+   * backoff.
+   */
+  readonly hold?: 'limit' | 'hung-up'
 }
 
 interface Entry {
@@ -41,6 +68,7 @@ export class ConnectQueue {
   readonly #maxOther: number
   readonly #backoff: (n: number) => number
   readonly #maxKnown: number
+  readonly #limitHold: number
   #dialing = 0
   #connected = 0
 
@@ -51,11 +79,13 @@ export class ConnectQueue {
     this.#maxOther = options.maxFailures ?? 3
     this.#backoff = options.backoffMs ?? ((n) => Math.min(1000 * 2 ** (n - 1), 30_000))
     this.#maxKnown = options.maxKnown ?? 2000
+    this.#limitHold = options.limitHoldMs ?? LIMIT_HOLD_MS
   }
 
   /**
    * Learn an address. A known address that was given up is revived (a source
-   * vouched for it again); one that is waiting keeps its backoff. Returns
+   * vouched for it again), not before its hold ends; one that is waiting
+   * keeps its backoff. Returns
    * true when the address is new or revived.
    */
   add (address: PeerAddress, source: PeerSource, now: number): boolean {
@@ -66,7 +96,8 @@ export class ConnectQueue {
       if (e.state !== 'gone') return false
       e.state = 'idle'
       e.failures = 0
-      e.retryAt = now
+      // A hold (a peer at its limit) outlasts the revival: PEX names peers again and again.
+      e.retryAt = Math.max(now, e.retryAt)
       return true
     }
     if (this.#entries.size >= this.#maxKnown) return false
@@ -136,18 +167,20 @@ export class ConnectQueue {
 
   /**
    * A connection ended. `useful` (it delivered data) resets the failure count;
-   * `retry: false` (we are done with the peer, or it was banned) gives it up.
+   * `retry: false` (we are done with the peer, or it was banned) gives it up;
+   * `hold` keeps it from being dialed for `limitHoldMs`, even if a source
+   * names it again meanwhile.
    */
-  closed (address: PeerAddress, now: number, options: { useful: boolean, retry: boolean }): void {
+  closed (address: PeerAddress, now: number, options: CloseOptions): void {
     const e = this.#get(address)
     if (e?.state !== 'connected') return
-    if (options.useful) e.failures = 0
     this.#connected--
-    e.failures++
+    if (options.useful) e.failures = 0
+    if (options.hold !== 'limit') e.failures++
+    const hold = options.hold === undefined ? 0 : this.#limitHold
+    e.retryAt = now + Math.max(hold, e.failures === 0 ? 0 : this.#backoff(e.failures))
     const max = e.source === 'manual' ? this.#maxManual : this.#maxOther
-    if (!options.retry || e.failures >= max) { e.state = 'gone'; return }
-    e.state = 'idle'
-    e.retryAt = now + this.#backoff(e.failures)
+    e.state = !options.retry || e.failures >= max ? 'gone' : 'idle'
   }
 
   /** The earliest time a waiting address becomes dialable, if any. */

@@ -66,6 +66,8 @@ export class SimNode {
   error: string | undefined
   readonly warnings: string[] = []
   warningCount = 0
+  /** Connections closed at the connection limit: replaced by a newcomer of higher BEP 40 priority, or refused. */
+  limitCloses = 0
   readonly #seed: number
   #sub: Subscription | undefined
   /** Told to leave before it joined: it never starts. */
@@ -135,6 +137,8 @@ export class SimNode {
       onListening: () => { this.listening = true },
       onWarning: (w: TorrentWarning) => {
         this.warningCount++
+        const code = (w.error as { code?: unknown } | undefined)?.code
+        if (code === 'replaced-by-priority' || code === 'connection-limit') this.limitCloses++
         if (this.warnings.length < KEPT_WARNINGS) this.warnings.push(w.peer === undefined ? w.message : `${env.nameOf(w.peer.replace(/:\d+$/, ''))}: ${w.message}`)
       },
       ...(picker === undefined ? {} : { picker }),
@@ -186,6 +190,7 @@ export class SimNode {
       wireDownloaded: this.wireDownloaded,
       warnings: [...this.warnings],
       warningCount: this.warningCount,
+      limitCloses: this.limitCloses,
       error: this.error ?? null
     }
   }

@@ -162,6 +162,12 @@ export interface SimPeerResult {
   /** Warnings of its engine (the first 10 messages) and how many there were. */
   readonly warnings: readonly string[]
   readonly warningCount: number
+  /**
+   * Connections it closed at its connection limit (BEP 40): replaced by a
+   * newcomer of higher priority, or refused after the handshake. Churn at
+   * the limit shows here.
+   */
+  readonly limitCloses: number
   /** Why its engine stopped, if it stopped by itself (e.g. `strategy-failed`). */
   readonly error: string | null
 }
