@@ -16,6 +16,7 @@
  * s.peers.get('10.0.0.1:6881')?.handshake // true
  */
 import type { PeerAddress } from '../transport/types.js'
+import { LayeredMap } from './layered-map.js'
 
 /** Default number of closed connections kept in {@link SwarmState.recentlyClosed}. */
 export const SWARM_CLOSED_HISTORY = 32
@@ -123,7 +124,7 @@ export type SwarmEvent =
 export function emptySwarm (options: { readonly maxClosed?: number } = {}): SwarmState {
   const max = options.maxClosed ?? SWARM_CLOSED_HISTORY
   return Object.freeze({
-    peers: new Map<string, SwarmPeer>(),
+    peers: LayeredMap.empty<string, SwarmPeer>(),
     opened: 0,
     closed: 0,
     downloaded: 0,
@@ -136,7 +137,9 @@ export function emptySwarm (options: { readonly maxClosed?: number } = {}): Swar
 /**
  * The state after `event`. Never mutates `state`: when something changes,
  * the result is a new state with a new peer map and a new record for the one
- * peer concerned (every other record is shared); when nothing changes
+ * peer concerned (every other record is shared; the map shares its storage
+ * with the previous one through lib/swarm/layered-map, so a change costs
+ * far less than a copy of the map); when nothing changes
  * (unknown key, same value) `state` itself is returned, so `next === state`
  * means "no change". Counters never go negative: negative or NaN byte and
  * piece counts count as 0.
@@ -165,8 +168,7 @@ export function reduceSwarm (state: SwarmState, event: SwarmEvent): SwarmState {
       downloaded: 0,
       uploaded: 0
     }
-    const peers = new Map(state.peers)
-    peers.set(event.key, Object.freeze(peer))
+    const peers = layered(state.peers).with(event.key, Object.freeze(peer))
     return Object.freeze({ ...state, peers, opened: state.opened + 1 })
   }
   const peer = state.peers.get(event.key)
@@ -215,14 +217,12 @@ function withPeer (state: SwarmState, peer: SwarmPeer, fields: Partial<SwarmPeer
     if (peer[k as keyof SwarmPeer] !== v) { changed = true; break }
   }
   if (!changed) return state
-  const peers = new Map(state.peers)
-  peers.set(peer.key, Object.freeze({ ...peer, ...fields }))
+  const peers = layered(state.peers).with(peer.key, Object.freeze({ ...peer, ...fields }))
   return Object.freeze({ ...state, peers })
 }
 
 function closePeer (state: SwarmState, peer: SwarmPeer, reason: string, at: number): SwarmState {
-  const peers = new Map(state.peers)
-  peers.delete(peer.key)
+  const peers = layered(state.peers).without(peer.key)
   const entry: ClosedPeer = Object.freeze({
     key: peer.key,
     ...(peer.peerId === undefined ? {} : { peerId: peer.peerId }),
@@ -236,6 +236,11 @@ function closePeer (state: SwarmState, peer: SwarmPeer, reason: string, at: numb
   const kept = history.length >= state.maxClosed ? history.slice(history.length - state.maxClosed + 1) : history
   const recentlyClosed = state.maxClosed === 0 ? history : Object.freeze([...kept, entry])
   return Object.freeze({ ...state, peers, closed: state.closed + 1, recentlyClosed })
+}
+
+/** The peer map as a {@link LayeredMap} (a state built by hand may hold a plain Map). */
+function layered (peers: ReadonlyMap<string, SwarmPeer>): LayeredMap<string, SwarmPeer> {
+  return peers instanceof LayeredMap ? peers as LayeredMap<string, SwarmPeer> : LayeredMap.of(peers)
 }
 
 function count (n: number): number {
