@@ -4,8 +4,9 @@
  * Setting or deleting one key copies the overlay (a few entries), not the
  * whole map, so a state of n entries changed one key at a time costs
  * O(overlay) per change plus O(n) every {@link FOLD_AT} changes, instead of
- * O(n) per change. Neither map is ever mutated after the value that holds it
- * is built: every older value stays valid.
+ * O(n) per change. The first iteration of a value builds its entries as one
+ * plain map, kept (the next change starts from it). No map is ever mutated
+ * once a value holds it: every older value stays valid.
  *
  * Iteration order is a `Map`'s: insertion order, a key set again keeps its
  * place, a deleted key set again goes last.
@@ -28,6 +29,8 @@ const GONE: unique symbol = Symbol('gone')
 export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
   readonly #base: ReadonlyMap<K, V>
   readonly #overlay: ReadonlyMap<K, V | typeof GONE>
+  /** The entries as one plain map, built at the first iteration (never mutated once built). */
+  #flat: ReadonlyMap<K, V> | undefined
   /** Entries in the map. */
   readonly size: number
 
@@ -64,6 +67,7 @@ export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
 
   /** This map with `key` set to `value` (this map itself stays as it is). */
   with (key: K, value: V): LayeredMap<K, V> {
+    if (this.#flat !== undefined && this.#overlay.size > 0) return this.#fold().with(key, value)
     const had = this.has(key)
     // A deleted base key set again goes last, as in a Map: fold first so the base forgets its place.
     if (!had && this.#base.has(key)) return this.#fold().with(key, value)
@@ -75,6 +79,7 @@ export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
   /** This map without `key`; this map itself when it has no `key`. */
   without (key: K): LayeredMap<K, V> {
     if (!this.has(key)) return this
+    if (this.#flat !== undefined && this.#overlay.size > 0) return this.#fold().without(key)
     const overlay = new Map(this.#overlay)
     if (this.#base.has(key)) overlay.set(key, GONE)
     else overlay.delete(key)
@@ -87,38 +92,44 @@ export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
   }
 
   #fold (): LayeredMap<K, V> {
-    return new LayeredMap(new Map(this.entries()), new Map(), this.size)
+    return new LayeredMap(this.#plain(), new Map(), this.size)
+  }
+
+  /** The entries as a plain map: the base itself, or one built once and kept. */
+  #plain (): ReadonlyMap<K, V> {
+    if (this.#overlay.size === 0) return this.#base
+    if (this.#flat !== undefined) return this.#flat
+    const flat = new Map<K, V>()
+    for (const [k, v] of this.#base) {
+      if (!this.#overlay.has(k)) flat.set(k, v)
+      else {
+        const o = this.#overlay.get(k) as V | typeof GONE
+        if (o !== GONE) flat.set(k, o)
+      }
+    }
+    for (const [k, o] of this.#overlay) if (o !== GONE && !this.#base.has(k)) flat.set(k, o)
+    this.#flat = flat
+    return flat
   }
 
   /** Entries in insertion order. */
-  * entries (): MapIterator<[K, V]> {
-    if (this.#overlay.size === 0) {
-      yield * this.#base.entries()
-      return
-    }
-    for (const [k, v] of this.#base) {
-      if (!this.#overlay.has(k)) yield [k, v]
-      else {
-        const o = this.#overlay.get(k) as V | typeof GONE
-        if (o !== GONE) yield [k, o]
-      }
-    }
-    for (const [k, o] of this.#overlay) if (o !== GONE && !this.#base.has(k)) yield [k, o]
+  entries (): MapIterator<[K, V]> {
+    return this.#plain().entries()
   }
 
   /** Keys in insertion order. */
-  * keys (): MapIterator<K> {
-    for (const [k] of this.entries()) yield k
+  keys (): MapIterator<K> {
+    return this.#plain().keys()
   }
 
   /** Values in insertion order. */
-  * values (): MapIterator<V> {
-    for (const [, v] of this.entries()) yield v
+  values (): MapIterator<V> {
+    return this.#plain().values()
   }
 
   /** Calls `callback` for each entry in insertion order. */
   forEach (callback: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this)
+    for (const [k, v] of this.#plain()) callback.call(thisArg, v, k, this)
   }
 
   /** Entries in insertion order. */
