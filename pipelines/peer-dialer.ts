@@ -94,6 +94,9 @@ export class PeerDialer {
   readonly #sources = new Set<Subscription>()
   /** Keys of connections we closed for a newcomer of higher BEP 40 priority, until they end. */
   readonly #replaced = new Set<string>()
+  /** BEP 40 priorities of queued addresses against our address `#prioritySelf`. */
+  #priorities = new WeakMap<PeerAddress, number>()
+  #prioritySelf = ''
   #liveSources = 0
   #listening = false
   #stopped = false
@@ -251,7 +254,22 @@ export class PeerDialer {
 
   #priority (): ((a: PeerAddress) => number) | undefined {
     const me = this.#o.self?.()
-    return me === undefined ? undefined : (a) => priorityOrLowest(me, a)
+    if (me === undefined) return undefined
+    const self = formatAddress(me)
+    if (self !== this.#prioritySelf) {
+      this.#prioritySelf = self
+      this.#priorities = new WeakMap()
+    }
+    // The queue hands back the address objects it was given: each priority is computed once per address.
+    const cache = this.#priorities
+    return (a) => {
+      let p = cache.get(a)
+      if (p === undefined) {
+        p = priorityOrLowest(me, a)
+        cache.set(a, p)
+      }
+      return p
+    }
   }
 
   /** At the connection limit: true when the newcomer replaces a peer of lower BEP 40 priority (closed by `replace`). */
