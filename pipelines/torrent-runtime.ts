@@ -34,6 +34,13 @@ import type { VerifiedPiece } from '../operators/verify-pieces.js'
 /** The window of the rates in `Progress`: the last second, as the progress line promises. */
 export const PROGRESS_RATE_WINDOW_MS = 1000
 
+/**
+ * Early choke rounds (a peer's interest changed, an unchoked peer left) run
+ * at most once per this many ms; one asked for sooner runs at the end of
+ * the interval.
+ */
+export const EARLY_ROUND_MIN_MS = 250
+
 /** Options of {@link TorrentRuntime}. */
 export interface TorrentRuntimeOptions {
   readonly torrent: Torrent
@@ -109,6 +116,9 @@ export class TorrentRuntime {
   readonly #timers: Subscription[] = []
   #depth = 0
   #earlyDue = false
+  /** When the last early choke round ran, and the timer of one waiting for its turn. */
+  #lastEarly = -Infinity
+  #earlyTimer: Subscription | undefined
 
   constructor (options: TorrentRuntimeOptions) {
     this.#options = options
@@ -192,11 +202,35 @@ export class TorrentRuntime {
     }
     if (this.#engine.swarm !== before) this.swarm$.next(this.#engine.swarm)
     // An early choke round runs once the input that asked for it is carried out.
-    if (this.#earlyDue && this.#depth === 0) {
-      this.#earlyDue = false
-      this.input({ type: 'choke-round', early: true })
-    }
+    if (this.#earlyDue && this.#depth === 0) this.#earlyRound()
     return result
+  }
+
+  /**
+   * Run the early choke round asked for, at most one per
+   * {@link EARLY_ROUND_MIN_MS}: in a busy swarm interest changes many times a
+   * second, and each round weighs every peer. One asked for sooner waits for
+   * the end of the interval; the engine asks once until it has run.
+   */
+  #earlyRound (): void {
+    const now = this.scheduler.now()
+    const wait = this.#lastEarly + EARLY_ROUND_MIN_MS - now
+    if (wait > 0) {
+      if (this.#earlyTimer === undefined) {
+        const t = this.scheduler.schedule(() => {
+          this.#earlyTimer = undefined
+          const i = this.#timers.indexOf(t)
+          if (i >= 0) this.#timers.splice(i, 1)
+          if (this.#earlyDue && this.#depth === 0) this.#earlyRound()
+        }, wait)
+        this.#earlyTimer = t
+        this.#timers.push(t)
+      }
+      return
+    }
+    this.#earlyDue = false
+    this.#lastEarly = now
+    this.input({ type: 'choke-round', early: true })
   }
 
   #effect (e: TorrentEffect): void {
