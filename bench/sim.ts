@@ -52,5 +52,6 @@ console.log(JSON.stringify({
   seedCopies: +(seedUp / result.length).toFixed(2),
   downloadedCopies: +(result.totals.downloaded / result.length).toFixed(3),
   warnings: result.peers.reduce((a, p) => a + p.warningCount, 0),
+  limitCloses: result.peers.reduce((a, p) => a + p.limitCloses, 0),
   sampleWarnings: result.peers.flatMap((p) => p.warnings).slice(0, 5)
 }, null, 1))
