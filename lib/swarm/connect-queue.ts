@@ -177,10 +177,11 @@ export class ConnectQueue {
     this.#connected--
     if (options.useful) e.failures = 0
     if (options.hold !== 'limit') e.failures++
-    const hold = options.hold === undefined ? 0 : this.#limitHold
-    e.retryAt = now + Math.max(hold, e.failures === 0 ? 0 : this.#backoff(e.failures))
     const max = e.source === 'manual' ? this.#maxManual : this.#maxOther
     e.state = !options.retry || e.failures >= max ? 'gone' : 'idle'
+    if (options.hold !== undefined) e.retryAt = now + Math.max(this.#limitHold, e.failures === 0 ? 0 : this.#backoff(e.failures))
+    // Given up without a hold: a source naming it again revives it at once, as before.
+    else e.retryAt = e.state === 'gone' ? now : now + this.#backoff(e.failures)
   }
 
   /** The earliest time a waiting address becomes dialable, if any. */

@@ -61,6 +61,37 @@ describe('ConnectQueue', () => {
     expect(q.due(1000)).toEqual([])
   })
 
+  it('a connection ended at a limit is held for limitHoldMs without counting a failure; a peer that hung up is held and counts one', () => {
+    const q = new ConnectQueue({ maxFailures: 2, backoffMs: () => 10, limitHoldMs: 1000 })
+    q.add(a(1), 'tracker', 0)
+    q.add(a(2), 'tracker', 0)
+    q.due(0)
+    q.connected(a(1))
+    q.connected(a(2))
+    q.closed(a(1), 5, { useful: false, retry: true, hold: 'limit' })
+    q.closed(a(2), 5, { useful: false, retry: true, hold: 'hung-up' })
+    expect(q.due(500)).toEqual([])
+    expect(q.nextRetryAt()).toBe(1005)
+    expect(q.due(1005)).toEqual([a(1), a(2)])
+    // a(1) has no failure yet, a(2) one: a second hang-up gives a(2) up, a second limit close only holds a(1).
+    q.connected(a(1))
+    q.connected(a(2))
+    q.closed(a(1), 2000, { useful: false, retry: true, hold: 'limit' })
+    q.closed(a(2), 2000, { useful: false, retry: true, hold: 'hung-up' })
+    expect(q.due(3000)).toEqual([a(1)])
+  })
+
+  it('a source naming a held, given-up address again does not cut its hold short', () => {
+    const q = new ConnectQueue({ maxFailures: 1, limitHoldMs: 1000 })
+    q.add(a(1), 'tracker', 0)
+    q.due(0)
+    q.connected(a(1))
+    q.closed(a(1), 0, { useful: false, retry: true, hold: 'hung-up' })
+    expect(q.add(a(1), 'pex', 10)).toBe(true)
+    expect(q.due(10)).toEqual([])
+    expect(q.due(1000)).toEqual([a(1)])
+  })
+
   it('a given-up address is revived when a source names it again', () => {
     const q = new ConnectQueue({ maxFailures: 1 })
     q.add(a(1), 'tracker', 0)
