@@ -65,3 +65,10 @@ export async function prepareTorrent (workDir: string, sizeMiB: number, pieceLen
   }
   return { dataDir, torrent: withTrackers, name, sha1 }
 }
+
+/** `text` as a positive integer for option `--name`. @throws Error naming the option otherwise */
+export function positiveInt (name: string, text: string): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`)
+  return n
+}

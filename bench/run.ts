@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util'
 import { sha1File } from '../test/interop/helpers/data.js'
 import { LT_PEER_SCRIPT, startLtSeeder } from '../test/interop/helpers/lt-peer.js'
 import { REPO_ROOT, SYSTEM_PYTHON, closedPort, describeExit, stopAll } from '../test/interop/helpers/processes.js'
-import { prepareTorrent, type Prepared } from './fixture.js'
+import { prepareTorrent, type Prepared, positiveInt } from './fixture.js'
 import { hasGnuTime, measure } from './measure.js'
 import type { Measurement } from './measure.js'
 import { describeMachine, resultsTable, ratiosText, updateBenchmarksDoc } from './report.js'
@@ -46,12 +46,6 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false }
   }
 })
-
-function positiveInt (name: string, text: string): number {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`)
-  return n
-}
 
 const sizeMiB = positiveInt('size', values.size)
 const runs = positiveInt('runs', values.runs)

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util'
 import { sha1File } from '../test/interop/helpers/data.js'
 import { LT_PEER_SCRIPT, startLtSeeder } from '../test/interop/helpers/lt-peer.js'
 import { ManagedProcess, REPO_ROOT, SYSTEM_PYTHON, describeExit, stopAll } from '../test/interop/helpers/processes.js'
-import { prepareTorrent, type Prepared } from './fixture.js'
+import { prepareTorrent, type Prepared, positiveInt } from './fixture.js'
 import { measure, procSnapshot, resetPeakRss, type Measurement, type ProcSnapshot } from './measure.js'
 import { describeMachine } from './report.js'
 import { median, updateUploadSection, uploadTable, type SeederResult, type UploadReport } from './upload-report.js'
@@ -35,12 +35,6 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false }
   }
 })
-
-function positiveInt (name: string, text: string): number {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`)
-  return n
-}
 
 const sizeMiB = positiveInt('size', values.size)
 const rounds = positiveInt('rounds', values.rounds)
