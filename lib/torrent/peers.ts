@@ -95,12 +95,14 @@ export function peerOpen (state: TorrentState, key: string, effects: TorrentEffe
   effects.push({ type: 'send', peer: key, messages })
 }
 
-/** Opening messages sent: our interest, its requests, an early choke round, superseeding offers. */
+/** Opening messages sent: our interest, its requests, superseeding offers. */
 export function peerReady (state: TorrentState, key: string, now: number, effects: TorrentEffect[]): void {
   const p = state.peers.get(key)
   if (p?.session === undefined) return
   updateInterest(state, p, now, effects)
-  askEarlyRound(state, effects)
+  // No early choke round here: the peer has sent nothing yet, so it cannot be
+  // interested; its `interested` asks for one (spaced rounds would otherwise
+  // make every newcomer wait for the next).
   const run = state.seedingRun
   if (run !== undefined) sendOffers(state, callStrategy('seeding mode', state.strategies.seeding.name, () => run.joined(key, p.session?.peerHas ?? new Bitfield(0))), effects)
 }
