@@ -40,8 +40,8 @@ export interface CloseOptions {
    * `'limit'`, it ended at a connection limit (replaced by a peer of higher
    * BEP 40 priority, or refused), which is no failure of the peer;
    * `'hung-up'`, the peer closed it (during the handshake, as a peer at its
-   * own limit does, or later), a failure as usual. Without it, the usual
-   * backoff.
+   * own limit does, or later), a failure as usual, and not held for a peer
+   * the user named (`manual`). Without it, the usual backoff.
    */
   readonly hold?: 'limit' | 'hung-up'
 }
@@ -179,7 +179,11 @@ export class ConnectQueue {
     if (options.hold !== 'limit') e.failures++
     const max = e.source === 'manual' ? this.#maxManual : this.#maxOther
     e.state = !options.retry || e.failures >= max ? 'gone' : 'idle'
-    if (options.hold !== undefined) e.retryAt = now + Math.max(this.#limitHold, e.failures === 0 ? 0 : this.#backoff(e.failures))
+    // A peer the user named (`manual`) that hung up is retried with the usual
+    // backoff: a client still starting (Transmission checking its data)
+    // closes the first dials, and the user asked for that peer.
+    const hold = options.hold === 'hung-up' && e.source === 'manual' ? undefined : options.hold
+    if (hold !== undefined) e.retryAt = now + Math.max(this.#limitHold, e.failures === 0 ? 0 : this.#backoff(e.failures))
     // Given up without a hold: a source naming it again revives it at once, as before.
     else e.retryAt = e.state === 'gone' ? now : now + this.#backoff(e.failures)
   }

@@ -81,6 +81,20 @@ describe('ConnectQueue', () => {
     expect(q.due(3000)).toEqual([a(1)])
   })
 
+  it('a peer the user named (manual) that hung up is retried with the usual backoff, not held', () => {
+    const q = new ConnectQueue({ maxManualFailures: 5, backoffMs: () => 10, limitHoldMs: 1000 })
+    q.add(a(1), 'manual', 0)
+    q.due(0)
+    q.connected(a(1))
+    q.closed(a(1), 5, { useful: false, retry: true, hold: 'hung-up' })
+    expect(q.nextRetryAt()).toBe(15)
+    expect(q.due(15)).toEqual([a(1)])
+    // A limit close still holds it.
+    q.connected(a(1))
+    q.closed(a(1), 20, { useful: false, retry: true, hold: 'limit' })
+    expect(q.due(500)).toEqual([])
+  })
+
   it('a source naming a held, given-up address again does not cut its hold short', () => {
     const q = new ConnectQueue({ maxFailures: 1, limitHoldMs: 1000 })
     q.add(a(1), 'tracker', 0)
