@@ -45,7 +45,9 @@ describeWithClients('seeding limits against a libtorrent leecher', [hasLibtorren
     expect(allSent?.elapsedMs, JSON.stringify(progress)).toBeGreaterThanOrEqual(4000)
     const done = seed.json().find((r) => r.type === 'done') as { uploaded: number, stopped?: string } | undefined
     expect(done?.uploaded).toBeGreaterThanOrEqual(SIZE)
-    expect(done?.stopped).toMatch(/^seed ratio 1 reached: uploaded 3\.0 MiB for 3\.0 MiB \(ratio 1\.00\)$/)
+    // Blocks leave in batches of up to 128 KiB (and a request the leecher cancels late is still sent), so the
+    // count may pass one torrent size by a batch before the ratio is seen.
+    expect(done?.stopped).toMatch(/^seed ratio 1 reached: uploaded 3\.[01] MiB for 3\.0 MiB \(ratio 1\.0[0-5]\)$/)
   })
 
   it('download --seed --seed-ratio 1 exits 0 once it has uploaded one torrent size', { timeout: 60_000 }, async () => {
