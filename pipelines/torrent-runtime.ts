@@ -1,5 +1,4 @@
 import { BehaviorSubject, type SchedulerLike, type Subscription } from 'rxjs'
-import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
 import { geometryOf, type PieceGeometry } from '../lib/pieces/geometry.js'
@@ -16,7 +15,7 @@ import { TokenBucket } from '../lib/stats/token-bucket.js'
 import { step } from '../lib/torrent/step.js'
 import { createTorrentState, isComplete, type TorrentState, type TorrentStrategies } from '../lib/torrent/state.js'
 import { flushTransfers } from '../lib/torrent/choking.js'
-import type { TorrentEffect, TorrentExtensionEvent, TorrentInput, TorrentStep } from '../lib/torrent/types.js'
+import type { TorrentEffect, TorrentInput, TorrentStep } from '../lib/torrent/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { PieceReadCache } from '../operators/piece-read-cache.js'
@@ -24,6 +23,7 @@ import { torrentTicks } from '../operators/torrent-ticks.js'
 import type { Extension } from '../operators/extension.js'
 import type { BlockIn } from '../operators/assemble-pieces.js'
 import { PeerConnection } from './peer-connection.js'
+import { engineExtensionEvent, syncDigest } from './runtime-inputs.js'
 import { asError, handshakeConnection, type HandshakenConnection } from './peer-handshake.js'
 import { LIMITS } from '../lib/constants.js'
 import { ingestBlocks, piecePath } from './piece-path.js'
@@ -388,25 +388,5 @@ export class TorrentRuntime {
 
   #stopTimers (): void {
     for (const t of this.#timers.splice(0)) t.unsubscribe()
-  }
-}
-
-/** The engine's typed form of an extension event, when it is one the engine acts on. */
-function engineExtensionEvent (event: unknown): TorrentExtensionEvent | undefined {
-  if (typeof event !== 'object' || event === null) return undefined
-  const e = event as { type?: unknown, index?: unknown, uploadOnly?: unknown }
-  if (e.type === 'dont-have' && typeof e.index === 'number') return { type: 'dont-have', index: e.index }
-  if (e.type === 'upload-only') return { type: 'upload-only', uploadOnly: e.uploadOnly === true }
-  return undefined
-}
-
-/** SHA-1 as a synchronous function, when the hasher answers synchronously (for the BEP 6 allowed-fast set). */
-function syncDigest (hasher: Hasher): ((data: Uint8Array) => Uint8Array) | undefined {
-  const probe = hasher.sha1([new Uint8Array(0)])
-  if (!(probe instanceof Uint8Array)) return undefined
-  return (data) => {
-    const d = hasher.sha1([data])
-    if (d instanceof Uint8Array) return d
-    throw new RxTorrentError('async-hasher', 'the hasher answered asynchronously', { disposition: 'ignore' })
   }
 }
