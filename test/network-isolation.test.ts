@@ -58,11 +58,10 @@ s.on('connect', () => { console.log(JSON.stringify({ names, code: 'connected' })
 describe('network isolation of the test run', () => {
   if (!isolated && !required) {
     const probe = spawnSync('unshare', ['--net', '--', process.execPath, '-e', CHILD_PROBE], { encoding: 'utf8', timeout: 10_000 })
-    if (probe.status !== 0) {
-      it.skip(`cannot make a network namespace here (unshare --net: ${(probe.stderr || probe.error?.message || 'failed').trim()}); needs root, as .ci/run has`, () => {})
-      return
-    }
-    it('in a namespace like the one .ci/run makes, only lo is seen and a connection out fails at once', () => {
+    // Without a namespace (unshare needs root, as .ci/run has) the test is skipped, and its name says why.
+    const made = probe.status === 0
+    const why = made ? '' : ` (skipped: cannot make a network namespace here, unshare --net: ${(probe.stderr || probe.error?.message || 'failed').trim()}; needs root, as .ci/run has)`
+    it.skipIf(!made)(`in a namespace like the one .ci/run makes, only lo is seen and a connection out fails at once${why}`, () => {
       // A fresh namespace has only `lo`, still down, so Node lists no interface at all.
       expect(JSON.parse(probe.stdout)).toEqual({ names: [], code: 'ENETUNREACH' })
     })

@@ -115,6 +115,13 @@ export function sendOffers (state: TorrentState, offers: readonly SeedingOffer[]
   }
 }
 
+/** The peer's pieces changed (bitfield, have, don't-have): the swarm's count, then our interest. */
+function piecesChanged (state: TorrentState, p: EnginePeer, now: number, effects: TorrentEffect[]): void {
+  const has = p.session?.peerHas
+  if (has !== undefined) dispatch(state, { type: 'have-count', key: p.key, count: has.count, seed: has.complete })
+  updateInterest(state, p, now, effects)
+}
+
 /** What one of the peer's messages means for the torrent. */
 export function peerEvent (state: TorrentState, key: string, event: PeerEvent, now: number, effects: TorrentEffect[]): void {
   const p = state.peers.get(key)
@@ -124,15 +131,13 @@ export function peerEvent (state: TorrentState, key: string, event: PeerEvent, n
   const mode = state.strategies.seeding.name
   switch (event.type) {
     case 'bitfield':
-      dispatch(state, { type: 'have-count', key, count: s.peerHas.count, seed: s.peerHas.complete })
       state.planner.peerHas(key, event.bitfield)
-      updateInterest(state, p, now, effects)
+      piecesChanged(state, p, now, effects)
       if (run !== undefined) sendOffers(state, callStrategy('seeding mode', mode, () => run.peerBitfield(key, event.bitfield)), effects)
       break
     case 'have':
-      dispatch(state, { type: 'have-count', key, count: s.peerHas.count, seed: s.peerHas.complete })
       state.planner.peerHave(key, event.index)
-      updateInterest(state, p, now, effects)
+      piecesChanged(state, p, now, effects)
       if (run !== undefined) sendOffers(state, callStrategy('seeding mode', mode, () => run.peerHas(key, event.index)), effects)
       break
     case 'rejected': state.planner.release(key, event.ref); break
@@ -158,8 +163,7 @@ export function peerExtension (state: TorrentState, key: string, event: TorrentE
       const s = p.session
       if (s === undefined || !s.peerHas.clear(event.index)) return
       state.planner.peerHas(key, s.peerHas)
-      dispatch(state, { type: 'have-count', key, count: s.peerHas.count, seed: s.peerHas.complete })
-      updateInterest(state, p, now, effects)
+      piecesChanged(state, p, now, effects)
       return
     }
     case 'upload-only': dispatch(state, { type: 'upload-only', key, uploadOnly: event.uploadOnly }); return
