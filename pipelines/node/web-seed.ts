@@ -13,6 +13,7 @@ import type { BlockRef } from '../../lib/pieces/geometry.js'
 import { planRanges, type RangeRequest } from '../../lib/webseed/range-plan.js'
 import { WebSeedError } from '../../lib/webseed/web-seed-error.js'
 import { webSeedFileUrl } from '../../lib/webseed/web-seed-url.js'
+import type { WebSeedFetchOptions } from '../web-seed-sources.js'
 
 /** One block received from a web seed, shaped like a `piece` message from a peer. */
 export interface WebSeedBlock {
@@ -24,16 +25,7 @@ export interface WebSeedBlock {
 }
 
 /** Options of {@link webSeedBlocks}. */
-export interface WebSeedOptions {
-  /** The web seed's base URL from `url-list`. */
-  readonly url: string
-  readonly torrent: Torrent
-  /** Names this web seed in the yielded blocks (`peer`). */
-  readonly key: string
-  /** Blocks the request planner gives this web seed, at most `max`; `[]` when nothing is left for now. */
-  readonly next: (max: number) => BlockRef[]
-  /** Gives blocks back to the planner after a failure, on abort, or when the consumer stops early. */
-  readonly release: (refs: readonly BlockRef[]) => void
+export interface WebSeedOptions extends Omit<WebSeedFetchOptions, 'onWarning' | 'signal'> {
   /** Blocks asked of `next` at once. Default one piece's worth, at most 256. */
   readonly maxBlocksPerRequest?: number
   /** Deadline for one HTTP request, body included. Default 30 s. */
