@@ -9,6 +9,7 @@
  *
  *   npm run bench:upload -- [--size MiB] [--rounds N] [--leechers N]
  *                           [--piece-length KiB] [--dir PATH] [--no-write]
+ *                           [--seeders rxtorrent,libtorrent[,null]]
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -23,13 +24,16 @@ import { measure, procSnapshot, resetPeakRss, type Measurement, type ProcSnapsho
 import { describeMachine } from './report.js'
 import { median, updateUploadSection, uploadTable, type SeederResult, type UploadReport } from './upload-report.js'
 
-type Seeder = 'rxtorrent' | 'libtorrent'
+/** `null` is bench/null-seeder.ts: the least work a seeder can do, a ceiling for the other two. */
+type Seeder = 'rxtorrent' | 'libtorrent' | 'null'
+const SEEDERS: readonly Seeder[] = ['rxtorrent', 'libtorrent', 'null']
 
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '1024' },
     rounds: { type: 'string', default: '3' },
     leechers: { type: 'string', default: '6' },
+    seeders: { type: 'string', default: 'rxtorrent,libtorrent' },
     'piece-length': { type: 'string', default: '1024' },
     dir: { type: 'string', default: join(REPO_ROOT, '.bench') },
     'no-write': { type: 'boolean', default: false }
@@ -42,6 +46,11 @@ const leechers = positiveInt('leechers', values.leechers)
 const pieceLengthKiB = positiveInt('piece-length', values['piece-length'])
 const workDir = resolve(values.dir)
 const bytes = sizeMiB * 1024 * 1024
+const seeders = values.seeders.split(',').map((name) => {
+  const s = SEEDERS.find((k) => k === name)
+  if (s === undefined) throw new Error(`--seeders: unknown seeder ${name} (known: ${SEEDERS.join(', ')})`)
+  return s
+})
 
 /** As in bench/run.ts: Node parses `NODE_EXTRA_CA_CERTS` at every start; neither client needs it. */
 const CLIENT_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'))
@@ -53,6 +62,11 @@ async function startSeeder (seeder: Seeder, prepared: Prepared): Promise<Running
   if (seeder === 'libtorrent') {
     const s = await startLtSeeder(prepared.torrent, prepared.dataDir)
     return { process: s.process, address: s.address, pid: s.process.pid as number }
+  }
+  if (seeder === 'null') {
+    const proc = new ManagedProcess(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/null-seeder.ts'), prepared.torrent, prepared.dataDir], { label: 'null seeder', env: CLIENT_ENV })
+    const listening = await proc.waitForJson((v) => v.type === 'listening', 60_000)
+    return { process: proc, address: String(listening.address), pid: proc.pid as number }
   }
   const args = [join(REPO_ROOT, 'bin/rxtorrent.js'), 'seed', prepared.torrent, '--data', prepared.dataDir, '--host', '127.0.0.1', '--port', '0', '--json']
   const proc = new ManagedProcess(process.execPath, args, { label: 'rxtorrent seed', env: CLIENT_ENV })
@@ -156,10 +170,10 @@ async function main (): Promise<void> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' })
   const machine = describeMachine(SYSTEM_PYTHON)
   const prepared = await prepareTorrent(workDir, sizeMiB, pieceLengthKiB)
-  const figures = new Map<Seeder, RoundFigures[]>([['rxtorrent', []], ['libtorrent', []]])
+  const figures = new Map<Seeder, RoundFigures[]>(seeders.map((s) => [s, []]))
   try {
     for (let r = 1; r <= rounds; r++) {
-      const turn: Seeder[] = r % 2 === 1 ? ['rxtorrent', 'libtorrent'] : ['libtorrent', 'rxtorrent']
+      const turn: Seeder[] = r % 2 === 1 ? [...seeders] : [...seeders].reverse()
       for (const seeder of turn) {
         process.stdout.write(`round ${r}/${rounds}: ${seeder} seeder … `)
         const f = await round(seeder, prepared)
@@ -173,7 +187,7 @@ async function main (): Promise<void> {
   } finally {
     await stopAll()
   }
-  const results = [summarize('rxtorrent', figures.get('rxtorrent') ?? []), summarize('libtorrent', figures.get('libtorrent') ?? [])]
+  const results = seeders.map((s) => summarize(s, figures.get(s) ?? []))
   const argv = process.argv.slice(2)
   const report: UploadReport = {
     command: `npm run bench:upload${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
