@@ -50,3 +50,26 @@ describe('resume data on real files (createSession stateDir)', () => {
     expect(await seedOnce(torrent, root, state)).toBe(content.length)
   })
 })
+
+describe('a state directory that cannot be written (createSession stateDir)', () => {
+  it('is a warning; the torrent is checked and seeds as without resume data', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'rxt-resume-'))
+    dirs.push(root)
+    const content = makeData(6 * 16384 + 5, 17)
+    const torrent = makeTorrent(content, 16384)
+    writeFileSync(join(root, torrent.name), content)
+    // A regular file where the state directory should be: every write fails (ENOTDIR), as on a read-only or full disk.
+    const blocker = join(root, 'not-a-dir')
+    writeFileSync(blocker, 'x')
+    const warnings: string[] = []
+    const storage = counted(torrent, root)
+    const session = createSession({ port: 0, host: '127.0.0.1', stateDir: join(blocker, 'state'), transport: memoryNetwork().transport('10.0.0.1'), onWarning: (w) => { warnings.push(w.message) } })
+    session.add(torrent, { out: root, seed: true, trackers: false, storage })
+    await new Promise<void>((resolve) => { const sub = session.progress$.subscribe(({ torrents }) => { if (torrents[0]?.state === 'seeding') { sub.unsubscribe(); resolve() } }) })
+    expect(session.torrents()[0]?.progress?.piecesVerified).toBe(torrent.pieceCount)
+    await session.close()
+    await storage.close()
+    expect(storage.readBytes).toBe(content.length)
+    expect(warnings.some((w) => w.includes('state not saved'))).toBe(true)
+  })
+})
