@@ -48,6 +48,16 @@ export const BEP10 = {
   RESERVED_MASK: 0x10
 } as const
 
+/** BEP 29: the uTP packet header, as far as telling a uTP datagram apart needs it. */
+export const BEP29 = {
+  /** The version in the low nibble of a packet's first byte. */
+  VERSION: 1,
+  /** Highest packet type (high nibble): ST_DATA 0, ST_FIN 1, ST_STATE 2, ST_RESET 3, ST_SYN 4. */
+  MAX_TYPE: 4,
+  /** Length of the fixed header. */
+  HEADER_LENGTH: 20
+} as const
+
 /** BEP 5 reserved bit announcing DHT support: byte 7, bit 0x01. */
 export const DHT_RESERVED = { RESERVED_BYTE: 7, RESERVED_MASK: 0x01 } as const
 
@@ -104,7 +114,11 @@ export const LIMITS = {
   /** Magnet link: most `tr`, `ws` and `x.pe` entries kept. */
   maxMagnetParams: 200,
   /** Outbound frames queued per connection before the writer waits. */
-  maxOutboundQueue: 512
+  maxOutboundQueue: 512,
+  /** Largest datagram a session's UDP socket passes on (a UDP tracker's reply with 450 IPv6 peers fits); larger ones are dropped. */
+  maxDatagramLength: 8192,
+  /** UDP tracker transactions waiting for a reply at once on a session's socket. */
+  maxUdpTransactions: 4096
 } as const
 
 /** The shape of {@link LIMITS}, writable, for options that override some of them. */

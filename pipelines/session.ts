@@ -10,12 +10,15 @@ import { fetchMetadata } from './magnet-metadata.js'
 import type { ResumeStore } from './session/resume-keeper.js'
 import { nodeRunDefaults } from './node/defaults.js'
 import { tcpTransport } from './node/tcp.js'
+import { bindUdpSocket } from './node/udp-socket.js'
 import { sessionWith, type Session, type SessionOptions } from './session/session.js'
 
 /**
  * Many torrents on one port, in one process: one TCP listener whose
- * incoming handshakes are routed by info-hash, one peer id, one gate for
- * connections still in their handshake. Torrents are added with
+ * incoming handshakes are routed by info-hash, one UDP socket on the same
+ * port (every torrent's UDP tracker requests go through it; see
+ * `Session.datagrams`), one peer id, one gate for connections still in
+ * their handshake. Torrents are added with
  * `session.add(torrent, { out })` (files under `out` as libtorrent's save
  * path, TCP, node:crypto SHA-1, the Node tracker client).
  *
@@ -38,8 +41,9 @@ export function createSession (options: SessionOptions & {
     ...(options.stateDir === undefined ? {} : { store: nodeResumeStore(options.stateDir) }),
     transport: options.transport ?? tcpTransport({ ringReads: true }),
     peerId: options.peerId ?? generatePeerId(randomBytes(12)),
-    torrentPlatform: (torrent, out, addOptions) => {
-      const d = nodeRunDefaults(torrent, out, addOptions)
+    bindUdp: async (address) => await bindUdpSocket(address),
+    torrentPlatform: (torrent, out, addOptions, datagrams) => {
+      const d = nodeRunDefaults(torrent, out, { ...addOptions, ...(datagrams === undefined ? {} : { datagrams }) })
       return { storage: d.storage, closeStorage: d.closeStorage, hasher: d.hasher, makeTrackerClient: d.makeTrackerClient, webSeedFetch: d.webSeedFetch }
     },
     deleteData: async (torrent, out) => { await rm(join(out, torrent.name), { recursive: true, force: true }) },

@@ -14,6 +14,7 @@ import type { Torrent } from '../../lib/metainfo/types.js'
 import { generatePeerId } from '../../lib/peer-id/index.js'
 import type { Hasher, Storage } from '../../lib/storage/types.js'
 import type { Transport } from '../../lib/transport/types.js'
+import type { TransactionDatagrams } from '../../lib/transport/datagram.js'
 import type { OwnedTrackerClient } from '../run-torrent.js'
 import type { WebSeedFetch } from '../web-seed-sources.js'
 import type { CommonOptions } from '../types.js'
@@ -61,14 +62,17 @@ export interface NodeMetadataDefaults {
  * @throws StorageError `path-escape` when a file of the torrent would lie
  *   outside `dir` (from `FileStorage`).
  */
-export function nodeRunDefaults (torrent: Torrent, dir: string, options: Pick<CommonOptions, 'storage' | 'hasher' | 'transport' | 'peerId' | 'directIo'>): NodeRunDefaults {
+export function nodeRunDefaults (torrent: Torrent, dir: string, options: Pick<CommonOptions, 'storage' | 'hasher' | 'transport' | 'peerId' | 'directIo'> & {
+  /** A shared UDP socket (a session's) for the UDP tracker requests; default a socket per request. */
+  readonly datagrams?: TransactionDatagrams
+}): NodeRunDefaults {
   return {
     storage: options.storage ?? new FileStorage(torrent, dir, options.directIo === undefined ? {} : { directIo: options.directIo }),
     closeStorage: options.storage === undefined,
     hasher: options.hasher ?? nodeHasher,
     // Dialed connections read into reused buffers; PeerConnection copies what it keeps (borrowed chunks).
     transport: options.transport ?? tcpTransport({ ringReads: true }),
-    makeTrackerClient: () => nodeTrackerClient({ dnsPreferences: true }),
+    makeTrackerClient: () => nodeTrackerClient({ dnsPreferences: true, ...(options.datagrams === undefined ? {} : { udp: { datagrams: options.datagrams } }) }),
     peerId: options.peerId ?? generatePeerId(randomBytes(12)),
     webSeedFetch: webSeedBlocks
   }

@@ -11,6 +11,8 @@ import { toHex } from '../../lib/magnet/info-hash.js'
 import { normalizeIp, formatIp } from '../../lib/tracker/ip-address.js'
 import { TRACKER_LIMITS } from '../../lib/tracker/limits.js'
 import { TrackerError } from '../../lib/tracker/tracker-error.js'
+import type { Datagram, TransactionDatagrams } from '../../lib/transport/datagram.js'
+import type { PeerAddress } from '../../lib/transport/types.js'
 import type { AnnounceRequest, AnnounceResponse, ScrapeEntry, ScrapeResponse } from '../../lib/tracker/types.js'
 import { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest, encodeScrapeRequest, type UdpResponse } from '../../lib/tracker/udp-codec.js'
 import { checkTrackerUrl, parseTrackerUrl, type TrackerUrl } from '../../lib/tracker-client/url-policy.js'
@@ -50,13 +52,22 @@ export interface UdpTrackerOptions {
   readonly timers?: TimerSource
   /** Transaction ids; default `node:crypto` `randomInt`. */
   readonly transactionId?: () => number
+  /**
+   * A shared socket to send every request through (a session's, see
+   * `DatagramDemux.tracker`) instead of a socket per request. It is not
+   * closed by {@link UdpTrackerClient.close}. An unconnected socket sees no
+   * ICMP errors, so an unreachable tracker fails by timeout only.
+   */
+  readonly datagrams?: TransactionDatagrams
 }
 
 /**
- * A UDP tracker client: each request (connect, then announce or scrape) runs
- * on its own socket connected to the tracker, so the kernel drops datagrams
- * from anyone else and an ICMP port-unreachable fails the request at once
- * (TrackerError `unreachable`) instead of after the retransmission schedule.
+ * A UDP tracker client. Standalone, each request (connect, then announce or
+ * scrape) runs on its own socket connected to the tracker, so the kernel
+ * drops datagrams from anyone else and an ICMP port-unreachable fails the
+ * request at once (TrackerError `unreachable`) instead of after the
+ * retransmission schedule. In a session, requests share the session's socket
+ * (`UdpTrackerOptions.datagrams`).
  */
 export interface UdpTrackerClient {
   /**
@@ -71,18 +82,22 @@ export interface UdpTrackerClient {
    * @throws as {@link UdpTrackerClient.announce}
    */
   scrape: (url: string, infoHashes: readonly Uint8Array[], options?: { signal?: AbortSignal }) => Promise<ScrapeResponse>
-  /** Close the sockets; pending requests fail with TrackerError `closed`. */
+  /** Close the client's own sockets (never a shared one); pending requests fail with TrackerError `closed`. */
   close: () => Promise<void>
 }
 
 interface Target { readonly url: TrackerUrl, readonly address: string, readonly family: 4 | 6, readonly key: string }
-interface Waiter { readonly target: Target, readonly socket: Socket, readonly expect: UdpResponse['action'], readonly resolve: (r: UdpResponse) => void, readonly reject: (e: unknown) => void }
+/** One request's way to its tracker: a socket of its own, or two transaction ids on a shared one. */
+interface Link { readonly connectTid: number, readonly requestTid: number, readonly send: (packet: Uint8Array) => void, readonly close: () => void }
+interface Waiter { readonly target: Target, readonly link: Link, readonly expect: UdpResponse['action'], readonly resolve: (r: UdpResponse) => void, readonly reject: (e: unknown) => void }
 
 /**
  * Create a UDP tracker client. Replies are ignored unless they come from the
  * address and port the request went to, carry a transaction id we are
  * waiting for, have the expected action (or `error`), and decode (E50); the
- * wait goes on after an ignored reply.
+ * wait goes on after an ignored reply. With `datagrams` (a session's shared
+ * socket) every request goes through it, with transaction ids unique on
+ * that socket; without, each request opens a socket connected to its tracker.
  * @see BEP 15, BEP 41
  */
 export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerClient {
@@ -92,17 +107,18 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
   const timers = options.timers ?? realTimers
   const nextTid = options.transactionId ?? (() => randomInt(0, 0x1_0000_0000))
   const lookup = options.lookup ?? (async (host: string) => await dnsLookup(host, { verbatim: true }))
+  const shared = options.datagrams
   const sockets = new Set<Socket>()
   const waiters = new Map<number, Waiter>()
   const connections = new Map<string, { id: bigint, at: number }>()
   let closed = false
 
-  function onMessage (msg: Buffer, rinfo: RemoteInfo): void {
+  function onMessage (msg: Uint8Array, from: PeerAddress): void {
     if (msg.length < 8) return
-    const tid = msg.readUInt32BE(4)
+    const tid = new DataView(msg.buffer, msg.byteOffset, msg.byteLength).getUint32(4)
     const w = waiters.get(tid)
     if (w === undefined) return
-    if (rinfo.port !== w.target.url.port || canonical(rinfo.address) !== w.target.address) return
+    if (from.port !== w.target.url.port || canonical(from.host) !== w.target.address) return
     let reply: UdpResponse
     try {
       reply = decodeUdpResponse(msg, { ipv6: w.target.family === 6 })
@@ -114,23 +130,49 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
     w.resolve(reply)
   }
 
+  /** Fail every wait of `link` (its socket saw an ICMP error, or a send failed). */
+  function failLink (link: Link, target: Target, e: unknown): void {
+    const code = (e as NodeJS.ErrnoException | undefined)?.code
+    const error = new TrackerError('unreachable', `udp tracker ${target.key} is unreachable (${code ?? (e instanceof Error ? e.message : String(e))})`, { cause: e, details: { tracker: target.key } })
+    for (const w of [...waiters.values()]) if (w.link === link) w.reject(error)
+  }
+
   /** A socket connected to `target` for one transaction; an ICMP error on it fails that transaction's wait. */
-  async function openSocket (target: Target): Promise<Socket> {
+  async function connectedLink (target: Target): Promise<Link> {
     if (closed) throw closedError()
     const s = createSocket(target.family === 4 ? 'udp4' : 'udp6')
-    s.on('message', onMessage)
+    s.on('message', (msg: Buffer, rinfo: RemoteInfo) => { onMessage(msg, { host: rinfo.address, port: rinfo.port }) })
     s.unref()
     sockets.add(s)
-    s.on('error', (e: NodeJS.ErrnoException) => {
-      const error = new TrackerError('unreachable', `udp tracker ${target.key} is unreachable (${e.code ?? e.message})`, { cause: e, details: { tracker: target.key } })
-      for (const w of [...waiters.values()]) if (w.socket === s) w.reject(error)
-    })
+    const link: Link = { connectTid: freshTid(), requestTid: freshTid(), send: (packet) => { s.send(packet) }, close: () => { closeSocket(s) } }
+    s.on('error', (e) => { failLink(link, target, e) })
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error): void => { reject(new TrackerError('unreachable', `cannot reach udp tracker ${target.key}: ${e.message}`, { cause: e })) }
       s.once('error', onError)
       s.connect(target.url.port, target.address, () => { s.off('error', onError); resolve() })
     }).catch((e: unknown) => { closeSocket(s); throw e })
-    return s
+    return link
+  }
+
+  /** Two transaction ids on the shared socket; replies come through the demultiplexer. */
+  function sharedLink (target: Target, datagrams: TransactionDatagrams): Link {
+    if (closed) throw closedError()
+    const receive = (d: Datagram): void => { onMessage(d.data, d.from) }
+    const tids: number[] = []
+    try {
+      tids.push(datagrams.claim(nextTid, receive), datagrams.claim(nextTid, receive))
+    } catch (cause) {
+      for (const tid of tids) datagrams.release(tid)
+      throw new TrackerError('bad-request', 'no free transaction id on the shared UDP socket', { cause, disposition: 'fatal' })
+    }
+    const to = { host: target.address, port: target.url.port }
+    const link: Link = {
+      connectTid: tids[0] as number,
+      requestTid: tids[1] as number,
+      send: (packet) => { datagrams.send(packet, to).catch((e: unknown) => { failLink(link, target, e) }) },
+      close: () => { for (const tid of tids) datagrams.release(tid) }
+    }
+    return link
   }
 
   function closeSocket (s: Socket): void {
@@ -155,7 +197,7 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
   }
 
   /** Send `packet` and wait `ms` for the matching reply; undefined on timeout. */
-  async function exchange (target: Target, socket: Socket, tid: number, packet: Uint8Array, expect: UdpResponse['action'], ms: number, signal?: AbortSignal): Promise<UdpResponse | undefined> {
+  async function exchange (target: Target, link: Link, tid: number, packet: Uint8Array, expect: UdpResponse['action'], ms: number, signal?: AbortSignal): Promise<UdpResponse | undefined> {
     if (closed) throw closedError()
     if (signal?.aborted === true) throw signal.reason
     return await new Promise<UdpResponse | undefined>((resolve, reject) => {
@@ -165,34 +207,33 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
         if (waiters.get(tid) === waiter) waiters.delete(tid)
       }
       const onAbort = (): void => { cleanup(); reject(signal?.reason) }
-      const waiter: Waiter = { target, socket, expect, resolve: (r) => { cleanup(); resolve(r) }, reject: (e) => { cleanup(); reject(e) } }
+      const waiter: Waiter = { target, link, expect, resolve: (r) => { cleanup(); resolve(r) }, reject: (e) => { cleanup(); reject(e) } }
       const timer = timers.setTimeout(() => { cleanup(); resolve(undefined) }, ms)
       signal?.addEventListener('abort', onAbort, { once: true })
       waiters.set(tid, waiter)
-      socket.send(packet)
+      link.send(packet)
     })
   }
 
   /** Run one request (with a fresh connection id when needed) under the BEP 15 retransmission schedule. */
   async function transact (url: string, expect: 'announce' | 'scrape', build: (connectionId: bigint, tid: number) => Uint8Array, signal?: AbortSignal): Promise<UdpResponse> {
     const target = await resolveTarget(url)
-    const socket = await openSocket(target)
+    const link = shared === undefined ? await connectedLink(target) : sharedLink(target, shared)
     try {
-      return await transactOn(target, socket, url, expect, build, signal)
+      return await transactOn(target, link, url, expect, build, signal)
     } finally {
-      closeSocket(socket)
+      link.close()
     }
   }
 
-  async function transactOn (target: Target, socket: Socket, url: string, expect: 'announce' | 'scrape', build: (connectionId: bigint, tid: number) => Uint8Array, signal?: AbortSignal): Promise<UdpResponse> {
-    const connectTid = freshTid()
-    const requestTid = freshTid()
+  async function transactOn (target: Target, link: Link, url: string, expect: 'announce' | 'scrape', build: (connectionId: bigint, tid: number) => Uint8Array, signal?: AbortSignal): Promise<UdpResponse> {
+    const { connectTid, requestTid } = link
     for (let n = 0; n <= maxN; n++) {
       const wait = base * 2 ** n
       let conn = connections.get(target.key)
       if (conn === undefined || timers.now() - conn.at >= ttl) {
         connections.delete(target.key)
-        const r = await exchange(target, socket, connectTid, encodeConnectRequest(connectTid), 'connect', wait, signal)
+        const r = await exchange(target, link, connectTid, encodeConnectRequest(connectTid), 'connect', wait, signal)
         if (r === undefined) continue
         if (r.action === 'error') throw failure(r.message)
         if (r.action !== 'connect') continue
@@ -200,7 +241,7 @@ export function udpTrackerClient (options: UdpTrackerOptions = {}): UdpTrackerCl
         pruneConnections()
         connections.set(target.key, conn)
       }
-      const r = await exchange(target, socket, requestTid, build(conn.id, requestTid), expect, wait, signal)
+      const r = await exchange(target, link, requestTid, build(conn.id, requestTid), expect, wait, signal)
       if (r === undefined) continue
       if (r.action === 'error') throw failure(r.message)
       return r

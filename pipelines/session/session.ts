@@ -14,6 +14,9 @@ import { runTorrent, type RunOptions } from '../run-torrent.js'
 import type { DownloadOptions } from '../types.js'
 import type { SharedListener } from './shared-listener.js'
 import { SessionEntry, type SessionTorrent } from './session-entry.js'
+import { AnnouncesInFlight, listenPortPair, type BindUdp } from './session-udp.js'
+import type { DatagramDemux } from '../../lib/transport/datagram-demux.js'
+import type { TransactionDatagrams } from '../../lib/transport/datagram.js'
 import { sessionTotals, type SessionProgress } from './session-progress.js'
 
 /** Options of {@link createSession}. */
@@ -43,8 +46,14 @@ export type AddTorrentOptions = Omit<DownloadOptions, 'port' | 'host' | 'transpo
 
 /** Many torrents on one port: see {@link createSession}. */
 export interface Session {
-  /** Resolves once the listener is bound, with its address. */
+  /** Resolves once the listener (and the UDP socket) is bound, with its address. */
   readonly listening: Promise<PeerAddress>
+  /**
+   * The demultiplexer of the session's UDP socket, bound on the listener's
+   * port: UDP trackers use it, and the DHT and uTP attach to it. Resolves
+   * once bound; undefined when the platform has no UDP or the port was taken.
+   */
+  readonly datagrams: Promise<DatagramDemux | undefined>
   /** Start a torrent: checked, then downloaded or seeded from `options.out`. @throws UsageError `duplicate-torrent`, `session-closed` */
   add: (torrent: Torrent, options: AddTorrentOptions) => SessionTorrent
   /**
@@ -71,10 +80,16 @@ export interface Session {
 export interface SessionPlatform {
   readonly transport: Transport
   readonly peerId: Uint8Array
-  /** The engine's platform for a torrent saved under `out` (storage, hasher, tracker client, web seeds). */
-  readonly torrentPlatform: (torrent: Torrent, out: string, options: AddTorrentOptions) => Pick<RunOptions, 'storage' | 'hasher' | 'closeStorage' | 'makeTrackerClient' | 'webSeedFetch'>
+  /**
+   * The engine's platform for a torrent saved under `out` (storage, hasher,
+   * tracker client, web seeds); its UDP tracker client sends through
+   * `datagrams`, the session's socket, when there is one.
+   */
+  readonly torrentPlatform: (torrent: Torrent, out: string, options: AddTorrentOptions, datagrams?: TransactionDatagrams) => Pick<RunOptions, 'storage' | 'hasher' | 'closeStorage' | 'makeTrackerClient' | 'webSeedFetch'>
   /** Delete a removed torrent's data under `out`. */
   readonly deleteData: (torrent: Torrent, out: string) => Promise<void>
+  /** Binds the session's UDP socket on the listener's port; none: no shared UDP socket. */
+  readonly bindUdp?: BindUdp
   /** Where resume data is kept; none: every start checks every piece. */
   readonly store?: ResumeStore
   /** BEP 9: a magnet's metadata from its peers and trackers (Node's: `fetchMetadata`). */
@@ -98,6 +113,8 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   const keepers = new Map<string, ResumeKeeper>()
   const progress$ = new Subject<SessionProgress>()
   const gate = new InboundGate({ scheduler, ...options.inbound })
+  const announces = new AnnouncesInFlight()
+  let udp: DatagramDemux | undefined
   let closed = false
 
   const onConnection = (accepted: Parameters<InboundGate['accept']>[0]): void => {
@@ -116,7 +133,8 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     }, () => { /* a bad or unknown handshake: closed quietly */ }).finally(() => { g.closed() })
   }
 
-  const listenerReady: Promise<Listener> = transport.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 6881, signal: ac.signal }, onConnection)
+  const pair = listenPortPair({ transport, bindUdp: platform.bindUdp, host: options.host ?? '0.0.0.0', port: options.port ?? 6881, signal: ac.signal, onConnection, warn: (message) => { options.onWarning?.({ type: 'warning', message }) } })
+  const listenerReady: Promise<Listener> = pair.then((p) => { udp = p.udp; return p.listener })
   listenerReady.catch(() => {})
   let address: PeerAddress | undefined
   const listening = listenerReady.then((l) => {
@@ -151,7 +169,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     if (keeper !== undefined) keepers.set(id, keeper)
     const run = (resume: CheckResume | undefined): Observable<Progress> => runTorrent(torrent, {
       ...addOptions,
-      ...platform.torrentPlatform(torrent, addOptions.out, addOptions),
+      ...announces.platform(platform.torrentPlatform(torrent, addOptions.out, addOptions, udp?.tracker)),
       transport,
       peerId,
       scheduler,
@@ -207,10 +225,14 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     ac.abort()
     progress$.complete()
     await listenerReady.then(async (l) => { await l.close() }, () => {})
+    // The `stopped` announces go out through the UDP socket: it closes once they are answered (5 s at most).
+    await announces.settled(5000)
+    await udp?.close()
   }
 
   return {
     listening,
+    datagrams: pair.then((p) => p.udp, () => undefined),
     add,
     addMagnet,
     remove,

@@ -1,0 +1,146 @@
+/**
+ * A session's one UDP socket: bound on the TCP listener's port, used by
+ * every torrent's UDP tracker requests, closed after the `stopped`
+ * announces; what happens when that UDP port is taken.
+ */
+import { createSocket, type Socket } from 'node:dgram'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createTorrent } from '../../../lib/metainfo/create-torrent.js'
+import { parseTorrent } from '../../../lib/metainfo/parse-torrent.js'
+import type { Torrent } from '../../../lib/metainfo/types.js'
+import { SwarmRegistry } from '../../../lib/tracker/swarm-registry.js'
+import { serveUdpPacket, type UdpRemote } from '../../../lib/tracker/serve-udp.js'
+import type { DatagramSocket } from '../../../lib/transport/datagram.js'
+import { memoryNetwork } from '../../../operators/memory-network.js'
+import { createSession } from '../../../pipelines/session.js'
+import { hmacConnectionIds, listenUdpTracker, type UdpTrackerListener } from '../../../pipelines/node/tracker-udp-server.js'
+import { tcpTransport } from '../../../pipelines/node/tcp.js'
+import { TransportError } from '../../../pipelines/node/tcp.js'
+import { listenPortPair } from '../../../pipelines/session/session-udp.js'
+import type { Session } from '../../../pipelines/session/session.js'
+import { makeData, sha1 } from '../swarm-helpers.js'
+
+let cleanup: Array<() => unknown> = []
+afterEach(async () => { for (const f of cleanup.reverse()) await f(); cleanup = [] })
+
+interface Announce { readonly infoHash: string, readonly event: number, readonly from: UdpRemote }
+
+/** The project's UDP tracker on loopback, recording every announce with the address it came from. */
+async function recordingTracker (): Promise<{ url: string, announces: Announce[], seen: (n: number, event: number) => Promise<void> }> {
+  const registry = new SwarmRegistry()
+  const connectionIds = hmacConnectionIds()
+  const announces: Announce[] = []
+  let wake = (): void => {}
+  const listener: UdpTrackerListener = await listenUdpTracker({
+    host: '127.0.0.1',
+    port: 0,
+    handle: (packet, remote) => {
+      const b = Buffer.from(packet)
+      if (b.length >= 98 && b.readUInt32BE(8) === 1) { announces.push({ infoHash: b.subarray(16, 36).toString('hex'), event: b.readUInt32BE(80), from: remote }); wake() }
+      return serveUdpPacket(registry, packet, remote, Date.now(), { interval: 1800, connectionIds })
+    }
+  })
+  cleanup.push(async () => { await listener.close() })
+  const seen = async (n: number, event: number): Promise<void> => {
+    while (announces.filter((a) => a.event === event).length < n) await new Promise<void>((resolve) => { wake = resolve })
+  }
+  return { url: `udp://127.0.0.1:${listener.address.port}/announce`, announces, seen }
+}
+
+/** A single-file torrent announcing to `tracker`, its data written under a fresh directory. */
+async function seededTorrent (name: string, seed: number, tracker: string): Promise<{ torrent: Torrent, out: string }> {
+  const data = makeData(3 * 16384 + seed, seed)
+  const hashes = new Uint8Array(Math.ceil(data.length / 16384) * 20)
+  for (let i = 0; i * 16384 < data.length; i++) hashes.set(sha1(data.subarray(i * 16384, (i + 1) * 16384)), i * 20)
+  const torrent = parseTorrent(createTorrent({ name, multiFile: false, files: [{ path: [name], length: data.length }], pieceLength: 16384, pieceHashes: hashes, announce: [tracker] }), { sha1 })
+  const out = await mkdtemp(join(tmpdir(), 'rxtorrent-session-udp-'))
+  cleanup.push(async () => { await rm(out, { recursive: true, force: true }) })
+  await mkdir(out, { recursive: true })
+  await writeFile(join(out, name), data)
+  return { torrent, out }
+}
+
+describe('a session\'s UDP socket', () => {
+  it('carries both torrents\' UDP announces from the session\'s port, and their stopped announces before it closes', async () => {
+    const tracker = await recordingTracker()
+    const items = await Promise.all([seededTorrent('one.bin', 1, tracker.url), seededTorrent('two.bin', 2, tracker.url)])
+    const session: Session = createSession({ port: 0, host: '127.0.0.1' })
+    let closed = false
+    cleanup.push(async () => { if (!closed) await session.close() })
+    for (const it of items) session.add(it.torrent, { out: it.out, seed: true, pex: false })
+    const address = await session.listening
+    const demux = await session.datagrams
+    expect(demux?.address).toEqual({ host: '127.0.0.1', port: address.port })
+    await tracker.seen(2, 2)
+    const started = tracker.announces.filter((a) => a.event === 2)
+    expect(new Set(started.map((a) => a.infoHash))).toEqual(new Set(items.map((it) => it.torrent.infoHashHex)))
+    expect(started.map((a) => a.from.port)).toEqual([address.port, address.port])
+    // The replies (two connects, two announces) came back through the demultiplexer.
+    for (let turn = 0; turn < 100_000 && (demux?.stats().tracker ?? 0) < 4; turn++) await new Promise<void>((resolve) => { setImmediate(resolve) })
+    expect(demux?.stats().tracker).toBeGreaterThanOrEqual(4)
+    await session.close()
+    closed = true
+    const stopped = tracker.announces.filter((a) => a.event === 3)
+    expect(stopped.map((a) => a.from.port)).toEqual([address.port, address.port])
+    expect(new Set(stopped.map((a) => a.infoHash))).toEqual(new Set(items.map((it) => it.torrent.infoHashHex)))
+  })
+
+  it('with an explicit port whose UDP side is taken: a warning, TCP still listens, no shared socket', async () => {
+    const blocker: Socket = createSocket('udp4')
+    await new Promise<void>((resolve) => { blocker.bind(0, '127.0.0.1', resolve) })
+    cleanup.push(() => { blocker.close() })
+    const port = blocker.address().port
+    const warnings: string[] = []
+    const session = createSession({ port, host: '127.0.0.1', onWarning: (w) => { warnings.push(w.message) } })
+    cleanup.push(async () => { await session.close() })
+    expect((await session.listening).port).toBe(port)
+    expect(await session.datagrams).toBeUndefined()
+    expect(warnings.join('\n')).toMatch(new RegExp(`UDP socket could not be bound on 127\\.0\\.0\\.1:${port} \\(UDP port 127\\.0\\.0\\.1:${port} is taken\\)`))
+  })
+
+  it('with port 0, a taken UDP port makes it try another pair', async () => {
+    const net = memoryNetwork()
+    const tried: number[] = []
+    const warnings: string[] = []
+    const fake: DatagramSocket = { address: { host: '10.0.0.1', port: 0 }, send: async () => {}, receive: () => {}, close: async () => {} }
+    const pair = await listenPortPair({
+      transport: net.transport('10.0.0.1'),
+      bindUdp: async ({ port }) => {
+        tried.push(port)
+        if (tried.length < 3) throw new TransportError('udp-port-taken', `UDP port ${port} is taken`)
+        return { ...fake, address: { host: '10.0.0.1', port } }
+      },
+      host: '10.0.0.1',
+      port: 0,
+      signal: new AbortController().signal,
+      onConnection: () => {},
+      warn: (m) => { warnings.push(m) }
+    })
+    cleanup.push(async () => { await pair.listener.close() })
+    expect(tried).toHaveLength(3)
+    expect(new Set(tried).size).toBe(3)
+    expect(pair.udp?.address.port).toBe(pair.listener.address.port)
+    expect(warnings).toEqual([])
+  })
+
+  it('gives up after five pairs with a warning and runs without UDP', async () => {
+    const tried: number[] = []
+    const warnings: string[] = []
+    const pair = await listenPortPair({
+      transport: tcpTransport(),
+      bindUdp: async ({ port }) => { tried.push(port); throw new TransportError('udp-port-taken', `UDP port ${port} is taken`) },
+      host: '127.0.0.1',
+      port: 0,
+      signal: new AbortController().signal,
+      onConnection: () => {},
+      warn: (m) => { warnings.push(m) }
+    })
+    cleanup.push(async () => { await pair.listener.close() })
+    expect(tried).toHaveLength(5)
+    expect(pair.udp).toBeUndefined()
+    expect(warnings).toHaveLength(1)
+  })
+})
