@@ -17,9 +17,8 @@ import type { DatagramSocket } from '../../../lib/transport/datagram.js'
 import { memoryNetwork } from '../../../operators/memory-network.js'
 import { createSession } from '../../../pipelines/session.js'
 import { hmacConnectionIds, listenUdpTracker, type UdpTrackerListener } from '../../../pipelines/node/tracker-udp-server.js'
-import { tcpTransport } from '../../../pipelines/node/tcp.js'
 import { TransportError } from '../../../pipelines/node/tcp.js'
-import { listenPortPair } from '../../../pipelines/session/session-udp.js'
+import { listenPortPair, type PortPair } from '../../../pipelines/session/session-udp.js'
 import type { Session } from '../../../pipelines/session/session.js'
 import { makeData, sha1 } from '../swarm-helpers.js'
 
@@ -63,6 +62,27 @@ async function seededTorrent (name: string, seed: number, tracker: string): Prom
   return { torrent, out }
 }
 
+/** `listenPortPair` on port 0 over the memory network, the UDP port reported taken `taken` times before `socket` binds. */
+async function portPairTakenFor (taken: number, socket?: DatagramSocket): Promise<{ pair: PortPair, tried: number[], warnings: string[] }> {
+  const tried: number[] = []
+  const warnings: string[] = []
+  const pair = await listenPortPair({
+    transport: memoryNetwork().transport('10.0.0.1'),
+    bindUdp: async ({ port }) => {
+      tried.push(port)
+      if (tried.length <= taken || socket === undefined) throw new TransportError('udp-port-taken', `UDP port ${port} is taken`)
+      return { ...socket, address: { host: '10.0.0.1', port } }
+    },
+    host: '10.0.0.1',
+    port: 0,
+    signal: new AbortController().signal,
+    onConnection: () => {},
+    warn: (m) => { warnings.push(m) }
+  })
+  cleanup.push(async () => { await pair.listener.close() })
+  return { pair, tried, warnings }
+}
+
 describe('a session\'s UDP socket', () => {
   it('carries both torrents\' UDP announces from the session\'s port, and their stopped announces before it closes', async () => {
     const tracker = await recordingTracker()
@@ -88,6 +108,32 @@ describe('a session\'s UDP socket', () => {
     expect(new Set(stopped.map((a) => a.infoHash))).toEqual(new Set(items.map((it) => it.torrent.infoHashHex)))
   })
 
+  it('a flood of garbage and forged tracker replies at the session\'s port harms no torrent\'s announce', async () => {
+    const tracker = await recordingTracker()
+    const items = await Promise.all([seededTorrent('three.bin', 3, tracker.url), seededTorrent('four.bin', 4, tracker.url)])
+    const session = createSession({ port: 0, host: '127.0.0.1' })
+    cleanup.push(async () => { await session.close() })
+    const address = await session.listening
+    const demux = await session.datagrams
+    const attacker = createSocket('udp4')
+    await new Promise<void>((resolve) => { attacker.bind(0, '127.0.0.1', resolve) })
+    cleanup.push(() => { attacker.close() })
+    let marked = (): void => {}
+    demux?.attach('dht', () => { marked() })
+    let x = 7
+    const junk = (n: number): Buffer => Buffer.from(new Uint8Array(n).map(() => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x >>> 24 }))
+    const forged = (tid: number, action: number): Buffer => { const b = junk(20); b.writeUInt32BE(action, 0); b.writeUInt32BE(tid, 4); return b }
+    for (let batch = 0; batch < 10; batch++) {
+      if (batch === 2) for (const it of items) session.add(it.torrent, { out: it.out, seed: true, pex: false })
+      for (let i = 0; i < 100; i++) attacker.send(i % 2 === 0 ? junk(i % 50) : forged(i * 7919, i % 4), address.port, '127.0.0.1')
+      await new Promise<void>((resolve) => { marked = resolve; attacker.send('de', address.port, '127.0.0.1') })
+    }
+    await tracker.seen(2, 2)
+    expect(tracker.announces.filter((a) => a.event === 2).map((a) => a.from.port)).toEqual([address.port, address.port])
+    const dropped = demux?.stats().dropped
+    expect((dropped?.unrecognised ?? 0) + (dropped?.['unknown-transaction'] ?? 0) + (dropped?.empty ?? 0)).toBeGreaterThan(500)
+  })
+
   it('with an explicit port whose UDP side is taken: a warning, TCP still listens, no shared socket', async () => {
     const blocker: Socket = createSocket('udp4')
     await new Promise<void>((resolve) => { blocker.bind(0, '127.0.0.1', resolve) })
@@ -102,24 +148,8 @@ describe('a session\'s UDP socket', () => {
   })
 
   it('with port 0, a taken UDP port makes it try another pair', async () => {
-    const net = memoryNetwork()
-    const tried: number[] = []
-    const warnings: string[] = []
     const fake: DatagramSocket = { address: { host: '10.0.0.1', port: 0 }, send: async () => {}, receive: () => {}, close: async () => {} }
-    const pair = await listenPortPair({
-      transport: net.transport('10.0.0.1'),
-      bindUdp: async ({ port }) => {
-        tried.push(port)
-        if (tried.length < 3) throw new TransportError('udp-port-taken', `UDP port ${port} is taken`)
-        return { ...fake, address: { host: '10.0.0.1', port } }
-      },
-      host: '10.0.0.1',
-      port: 0,
-      signal: new AbortController().signal,
-      onConnection: () => {},
-      warn: (m) => { warnings.push(m) }
-    })
-    cleanup.push(async () => { await pair.listener.close() })
+    const { pair, tried, warnings } = await portPairTakenFor(2, fake)
     expect(tried).toHaveLength(3)
     expect(new Set(tried).size).toBe(3)
     expect(pair.udp?.address.port).toBe(pair.listener.address.port)
@@ -127,18 +157,7 @@ describe('a session\'s UDP socket', () => {
   })
 
   it('gives up after five pairs with a warning and runs without UDP', async () => {
-    const tried: number[] = []
-    const warnings: string[] = []
-    const pair = await listenPortPair({
-      transport: tcpTransport(),
-      bindUdp: async ({ port }) => { tried.push(port); throw new TransportError('udp-port-taken', `UDP port ${port} is taken`) },
-      host: '127.0.0.1',
-      port: 0,
-      signal: new AbortController().signal,
-      onConnection: () => {},
-      warn: (m) => { warnings.push(m) }
-    })
-    cleanup.push(async () => { await pair.listener.close() })
+    const { pair, tried, warnings } = await portPairTakenFor(Infinity)
     expect(tried).toHaveLength(5)
     expect(pair.udp).toBeUndefined()
     expect(warnings).toHaveLength(1)
