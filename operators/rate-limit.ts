@@ -56,7 +56,9 @@ function raceAbort<R> (promise: Promise<R>, signal: AbortSignal | undefined): Pr
 /**
  * Limit the byte rate of an async iterable: before yielding each item, its
  * byte size is taken from every bucket and the iteration waits, on the
- * scheduler, for the longest of their delays.
+ * scheduler, for the longest of their delays. `buckets` is read at each
+ * item, so an array the caller changes in place (a connection routed to
+ * its torrent) applies from the next item.
  *
  * ```
  * 32 KiB/s, burst 16 KiB, 16 KiB items:  a b c d  →  a 500ms b 500ms c 500ms d

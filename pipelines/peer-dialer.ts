@@ -27,6 +27,27 @@ const LIMIT_REASONS = new Set(['replaced-by-priority', 'connection-limit'])
 /** Ends where the peer hung up (a peer at its limit closes during the handshake): held, and a failure. */
 const HUNG_UP_REASONS = new Set(['closed', 'connection-closed', 'truncated-handshake'])
 
+/**
+ * Connections shared with other torrents (a session's budget, lib/session
+ * `ConnectionBudget`): the dialer asks it before dialing or admitting and
+ * reports every dial and connection to it.
+ */
+export interface DialBudget {
+  /** Dials that may start now. */
+  room: () => number
+  /** True when no connection may be added (an incoming one is refused, or replaces one of ours). */
+  readonly full: boolean
+  dialStarted: () => void
+  /** A dial ended, `connected` or failed. */
+  dialEnded: (connected: boolean) => void
+  /** An incoming connection was admitted. */
+  opened: () => void
+  /** A connected or admitted connection ended. */
+  closed: () => void
+  /** Call `wake` when a slot frees (another torrent's connection ended); returns a function that stops the calls. */
+  watch: (wake: () => void) => () => void
+}
+
 /** What {@link PeerDialer.addSource} calls when a source ends. */
 export interface SourceHooks {
   /** The source completed or failed. */
@@ -47,6 +68,8 @@ export interface PeerDialerOptions {
   readonly connectQueue?: ConnectQueueOptions
   /** Inbound connections before their handshake (pipelines/inbound-gate). */
   readonly inbound?: InboundLimits
+  /** A connection budget shared with other torrents, beneath which `connectQueue`'s limits apply; default none. */
+  readonly budget?: DialBudget
   /**
    * Runs one dialed connection to its end (handshake, messages, close) and
    * says what to do with the address. Should not reject; a rejection counts
@@ -102,12 +125,14 @@ export class PeerDialer {
   #stopped = false
   #exhausted = false
   #wake: Subscription | undefined
+  readonly #unwatch: (() => void) | undefined
 
   constructor (options: PeerDialerOptions) {
     this.#o = options
     this.#queue = new ConnectQueue(options.connectQueue)
     this.#maxConnections = options.connectQueue?.maxConnections ?? 50
     this.#gate = new InboundGate({ scheduler: options.scheduler, ...options.inbound })
+    this.#unwatch = options.budget?.watch(() => { this.pump() })
   }
 
   /** The inbound gate: its `refused` and `idleClosed` counts. */
@@ -176,15 +201,12 @@ export class PeerDialer {
     let counted = false
     const handshaken = (): void => {
       g.handshaken()
-      if (this.used >= this.#maxConnections && !this.#replaceForPriority(g.conn)) {
-        throw new RxTorrentError('connection-limit', `refused at the connection limit (${this.#maxConnections})`, { disposition: 'ignore', details: { limit: this.#maxConnections } })
-      }
-      this.#queue.incoming()
+      this.#admit(g.conn)
       counted = true
     }
     const ended = (): void => {
       g.closed()
-      if (counted) this.#queue.incomingClosed()
+      if (counted) this.#incomingClosed()
       if (g.conn.remote !== undefined) this.#replaced.delete(formatAddress(g.conn.remote))
       this.pump()
     }
@@ -199,20 +221,41 @@ export class PeerDialer {
    * @throws RxTorrentError `connection-limit` (disposition `ignore`), the connection then closed
    */
   acceptHandshaken (conn: Duplex, run: () => Promise<unknown>): Promise<void> {
-    if (this.used >= this.#maxConnections && !this.#replaceForPriority(conn)) {
+    try {
+      this.#admit(conn)
+    } catch (err) {
       conn.close()
-      throw new RxTorrentError('connection-limit', `refused at the connection limit (${this.#maxConnections})`, { disposition: 'ignore', details: { limit: this.#maxConnections } })
+      throw err
+    }
+    const ended = (): void => { this.#incomingClosed(); this.pump() }
+    return run().then(ended, ended)
+  }
+
+  /**
+   * Count an incoming connection, at our limit or the session's only when it
+   * replaces a peer of lower BEP 40 priority.
+   * @throws RxTorrentError `connection-limit` (disposition `ignore`)
+   */
+  #admit (conn: Duplex): void {
+    const sessionFull = this.#o.budget?.full === true
+    if ((this.used >= this.#maxConnections || sessionFull) && !this.#replaceForPriority(conn, sessionFull)) {
+      const limit = sessionFull ? 'the session' : String(this.#maxConnections)
+      throw new RxTorrentError('connection-limit', `refused at the connection limit (${limit})`, { disposition: 'ignore', details: { limit: this.#maxConnections, sessionFull } })
     }
     this.#queue.incoming()
-    const ended = (): void => { this.#queue.incomingClosed(); this.pump() }
-    return run().then(ended, ended)
+    this.#o.budget?.opened()
+  }
+
+  #incomingClosed (): void {
+    this.#queue.incomingClosed()
+    this.#o.budget?.closed()
   }
 
   /** Dial what is due, arm the retry timer, and report exhaustion. Called on every change; safe to call any time. */
   pump (): void {
     if (this.#stopped || this.#o.signal.aborted || this.#o.paused?.() === true) return
     const now = this.#o.scheduler.now()
-    for (const peer of this.#queue.due(now, this.#o.blocked, this.#priority())) void this.#dial(peer)
+    for (const peer of this.#queue.due(now, this.#o.blocked, this.#priority(), this.#o.budget?.room())) void this.#dial(peer)
     this.#wake?.unsubscribe()
     // An address already due waits for a free slot: the next dial or close pumps again.
     const at = this.#queue.nextRetryAt()
@@ -226,16 +269,21 @@ export class PeerDialer {
   /** Stop dialing: cancel the retry timer and unsubscribe every source. Connections are the owner's to close. */
   stop (): void {
     this.#stopped = true
+    this.#unwatch?.()
     this.#wake?.unsubscribe()
     for (const s of this.#sources) s.unsubscribe()
     this.#sources.clear()
   }
 
   async #dial (peer: PeerAddress): Promise<void> {
+    const budget = this.#o.budget
+    budget?.dialStarted()
     let conn: Duplex
     try {
       conn = await this.#o.transport.dial(peer, { signal: this.#o.signal })
+      budget?.dialEnded(true)
     } catch (e) {
+      budget?.dialEnded(false)
       const err = e instanceof Error ? e : new Error(String(e))
       this.#o.onDialFailed?.(peer, dialFailureReason(peer, err.message), err)
       this.#queue.failed(peer, this.#o.scheduler.now())
@@ -245,6 +293,7 @@ export class PeerDialer {
     this.#queue.connected(peer)
     this.pump()
     const outcome = await this.#o.run(conn, peer).catch((): DialOutcome => ({ useful: false, retry: true }))
+    budget?.closed()
     const replaced = this.#replaced.delete(formatAddress(peer))
     const reason = outcome.reason ?? ''
     const hold = replaced || LIMIT_REASONS.has(reason) ? 'limit' : HUNG_UP_REASONS.has(reason) ? 'hung-up' : undefined
@@ -272,15 +321,16 @@ export class PeerDialer {
     }
   }
 
-  /** At the connection limit: true when the newcomer replaces a peer of lower BEP 40 priority (closed by `replace`). */
-  #replaceForPriority (conn: Duplex): boolean {
+  /** At the connection limit (ours, or the session's: `sessionFull`): true when the newcomer replaces a peer of lower BEP 40 priority (closed by `replace`). */
+  #replaceForPriority (conn: Duplex, sessionFull: boolean): boolean {
     const newcomer = conn.remote
     if (newcomer === undefined) return false
     const d = connectionLimitDecision({
       self: this.#o.self?.(),
       newcomer,
       peers: this.#o.limitPeers?.(conn) ?? [],
-      used: this.used,
+      // The session full counts as our limit reached: a slot comes only from one of our peers.
+      used: sessionFull ? Math.max(this.used, this.#maxConnections) : this.used,
       limit: this.#maxConnections,
       seeding: this.#o.seeding?.() === true
     })

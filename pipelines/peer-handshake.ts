@@ -26,6 +26,13 @@ export interface HandshakenConnection {
   readonly out: OutboundQueue
   /** Settles when the writer stops: `undefined`, or the error that stopped it. Never rejects. */
   readonly sinkDone: Promise<Error | undefined>
+  /**
+   * Make every outbound byte from now on pass `buckets` instead: the
+   * torrent's upload limits, once a session's listener has routed the
+   * connection to it. Only for a connection handshaken with
+   * `uploadBuckets` (even empty); otherwise it has no limiter and this does nothing.
+   */
+  readonly limitUpload: (buckets: readonly TokenBucket[]) => void
 }
 
 /** Options of {@link handshakeConnection}. */
@@ -37,7 +44,11 @@ export interface PeerHandshakeOptions {
   readonly scheduler: SchedulerLike
   /** Most messages queued for sending (control messages plus a window of requests). */
   readonly maxQueued: number
-  /** Token buckets every outbound byte passes (upload limits); none: unlimited. */
+  /**
+   * Token buckets every outbound byte passes (upload limits). Given, even
+   * empty, the connection gets a limiter whose buckets `limitUpload` can
+   * change later; absent: unlimited, with no limiter at all.
+   */
   readonly uploadBuckets?: readonly TokenBucket[]
   readonly signal?: AbortSignal
 }
@@ -52,9 +63,11 @@ export interface PeerHandshakeOptions {
  */
 export async function handshakeConnection (conn: Duplex, options: PeerHandshakeOptions): Promise<HandshakenConnection> {
   const out = new OutboundQueue({ maxQueued: options.maxQueued })
-  const buckets = options.uploadBuckets ?? []
+  // The limiter reads `live` at each frame: `limitUpload` replaces its contents.
+  const live = [...(options.uploadBuckets ?? [])]
   const limit = { scheduler: options.scheduler, ...(options.signal === undefined ? {} : { signal: options.signal }) }
-  const outbound = buckets.length === 0 ? pipe(out, encodeFrames()) : pipe(out, encodeFrames(), (src: AsyncIterable<Uint8Array>) => rateLimit([...buckets], limit)(src))
+  const outbound = options.uploadBuckets === undefined ? pipe(out, encodeFrames()) : pipe(out, encodeFrames(), (src: AsyncIterable<Uint8Array>) => rateLimit(live, limit)(src))
+  const limitUpload = (buckets: readonly TokenBucket[]): void => { live.splice(0, live.length, ...buckets) }
   const sinkDone = conn.sink(outbound).then(() => undefined, (err: unknown) => asError(err))
   try {
     let agreed: Uint8Array | undefined = typeof options.infoHash === 'function' ? undefined : options.infoHash
@@ -68,7 +81,7 @@ export async function handshakeConnection (conn: Duplex, options: PeerHandshakeO
       scheduler: options.scheduler,
       signal: options.signal
     })
-    return { conn, role: options.role, remote: hs.remote, capabilities: hs.capabilities, infoHash: agreed ?? hs.remote.infoHash, source: hs.source, out, sinkDone }
+    return { conn, role: options.role, remote: hs.remote, capabilities: hs.capabilities, infoHash: agreed ?? hs.remote.infoHash, source: hs.source, out, sinkDone, limitUpload }
   } catch (err) {
     out.end()
     conn.close(asError(err))

@@ -13,6 +13,7 @@ import { PeerDialer } from './peer-dialer.js'
 import type { HandshakenConnection } from './peer-handshake.js'
 import type { SharedListener } from './session/shared-listener.js'
 import type { CheckResume } from './runtime-status.js'
+import type { TorrentSessionLimits } from './session/session-limits.js'
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import type { AnnounceClient } from '../operators/announce-schedule.js'
 import { ANNOUNCE_TIMEOUT_MS, CompletedAnnounceWait } from './completed-announce-wait.js'
@@ -77,6 +78,8 @@ export interface RunOptions extends CommonOptions {
    * as verified without a read, only `recheck` is read and hashed.
    */
   readonly resume?: CheckResume
+  /** A session's limits (pipelines/session `SessionLimits.torrent`): rate buckets and a connection budget shared with its other torrents. */
+  readonly sessionLimits?: TorrentSessionLimits
 }
 
 /**
@@ -116,6 +119,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       ...(options.uploadSlots === undefined ? {} : { uploadSlots: options.uploadSlots }),
       ...(options.uploadLimit === undefined ? {} : { uploadLimit: options.uploadLimit }),
       ...(options.downloadLimit === undefined ? {} : { downloadLimit: options.downloadLimit }),
+      ...(options.sessionLimits === undefined ? {} : { bandwidth: options.sessionLimits.bandwidth }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
       onFatal: (err) => { settleFatal?.(err) },
       // The engine's strategies (lib/torrent): the choker decides every unchoke, rounds every 10 s and early ones on interest changes.
@@ -185,6 +189,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       signal,
       ...(options.connectQueue === undefined ? {} : { connectQueue: options.connectQueue }),
       ...(options.inbound === undefined ? {} : { inbound: options.inbound }),
+      ...(options.sessionLimits === undefined ? {} : { budget: options.sessionLimits.budget }),
       blocked,
       self: () => selfAddress(rt.listenAddress, externalIp),
       seeding: () => rt.complete,

@@ -9,6 +9,8 @@ import { StateDir } from './node/state-dir.js'
 import { fetchMetadata } from './magnet-metadata.js'
 import type { ResumeStore } from './session/resume-keeper.js'
 import { nodeRunDefaults } from './node/defaults.js'
+import { defaultMaxOpenFiles } from './node/fd-limit.js'
+import { OpenFileBudget } from './node/open-file-budget.js'
 import { tcpTransport } from './node/tcp.js'
 import { bindUdpSocket } from './node/udp-socket.js'
 import { sessionWith, type Session, type SessionOptions } from './session/session.js'
@@ -18,7 +20,8 @@ import { sessionWith, type Session, type SessionOptions } from './session/sessio
  * incoming handshakes are routed by info-hash, one UDP socket on the same
  * port (every torrent's UDP tracker requests go through it; see
  * `Session.datagrams`), one peer id, one gate for connections still in
- * their handshake. Torrents are added with
+ * their handshake, one connection limit, one pair of rate limits and one
+ * pool of open files for every torrent. Torrents are added with
  * `session.add(torrent, { out })` (files under `out` as libtorrent's save
  * path, TCP, node:crypto SHA-1, the Node tracker client).
  *
@@ -36,14 +39,23 @@ export function createSession (options: SessionOptions & {
    * `$XDG_STATE_HOME/rxtorrent`, else `~/.local/state/rxtorrent`.
    */
   readonly stateDir?: string
+  /**
+   * File descriptors every torrent's files hold at most, together (one pool,
+   * as libtorrent's `file_pool_size`): the least recently used idle file is
+   * closed to open another. Default a quarter of the process's open-file
+   * limit, at most 128 (`defaultMaxOpenFiles`). Torrents given their own
+   * `storage` keep their own budget.
+   */
+  readonly maxOpenFiles?: number
 } = {}): Session {
+  const openFiles = new OpenFileBudget(options.maxOpenFiles ?? defaultMaxOpenFiles())
   return sessionWith(options, {
     ...(options.stateDir === undefined ? {} : { store: nodeResumeStore(options.stateDir) }),
     transport: options.transport ?? tcpTransport({ ringReads: true }),
     peerId: options.peerId ?? generatePeerId(randomBytes(12)),
     bindUdp: async (address) => await bindUdpSocket(address),
     torrentPlatform: (torrent, out, addOptions, datagrams) => {
-      const d = nodeRunDefaults(torrent, out, { ...addOptions, ...(datagrams === undefined ? {} : { datagrams }) })
+      const d = nodeRunDefaults(torrent, out, { ...addOptions, openFiles, ...(datagrams === undefined ? {} : { datagrams }) })
       return { storage: d.storage, closeStorage: d.closeStorage, hasher: d.hasher, makeTrackerClient: d.makeTrackerClient, webSeedFetch: d.webSeedFetch }
     },
     deleteData: async (torrent, out) => { await rm(join(out, torrent.name), { recursive: true, force: true }) },

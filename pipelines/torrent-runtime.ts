@@ -12,6 +12,7 @@ import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import type { RequestPlanner } from '../lib/pieces/request-planner.js'
 import type { RateMeter } from '../lib/stats/rate-meter.js'
 import { TokenBucket } from '../lib/stats/token-bucket.js'
+import type { TorrentBandwidth } from '../lib/session/session-bandwidth.js'
 import { step } from '../lib/torrent/step.js'
 import { createTorrentState, isComplete, type TorrentState, type TorrentStrategies } from '../lib/torrent/state.js'
 import { flushTransfers } from '../lib/torrent/choking.js'
@@ -69,9 +70,11 @@ export interface TorrentRuntimeOptions {
   readonly extensions?: ReadonlyArray<Extension>
   /** An extension's output event (PEX peers, trackers, don't-have…). */
   readonly onExtensionEvent?: (peer: PeerConnection, name: string, event: unknown) => void
-  /** Upload and download limits for the whole torrent, in bytes per second (0: none). */
+  /** Upload and download limits for the whole torrent, in bytes per second (0: none); ignored with `bandwidth`. */
   readonly uploadLimit?: number
   readonly downloadLimit?: number
+  /** The buckets every connection takes from instead (a session's and the torrent's, lib/session `SessionBandwidth`). */
+  readonly bandwidth?: Pick<TorrentBandwidth, 'upload' | 'download'>
   /** A fault that stops the torrent (disk full, a strategy that failed). */
   readonly onFatal?: (err: Error) => void
   readonly signal?: AbortSignal
@@ -95,8 +98,8 @@ export class TorrentRuntime {
   /** Piece buffers, reused once a piece is written or fails; made by the storage when it says how (`Storage.allocate`). */
   readonly pieceBuffers: BufferPool
   /** Token buckets every connection's outbound / inbound bytes go through (empty: unlimited). */
-  readonly uploadBuckets: TokenBucket[]
-  readonly downloadBuckets: TokenBucket[]
+  readonly uploadBuckets: readonly TokenBucket[]
+  readonly downloadBuckets: readonly TokenBucket[]
   /** Upload reads, a whole piece at a time. */
   readonly readCache: PieceReadCache
   /** Live connections by key: the handles effects are carried out through. What is known of each peer is in `engine`. */
@@ -157,8 +160,8 @@ export class TorrentRuntime {
       maxBufferedBytes: Math.max(DEFAULT_MAX_BUFFERED_BYTES, 8 * this.geometry.pieceLength)
     })
     this.readCache = new PieceReadCache(this.storage, this.geometry)
-    this.uploadBuckets = (options.uploadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.uploadLimit as number })] : []
-    this.downloadBuckets = (options.downloadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.downloadLimit as number })] : []
+    this.uploadBuckets = options.bandwidth?.upload ?? ((options.uploadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.uploadLimit as number })] : [])
+    this.downloadBuckets = options.bandwidth?.download ?? ((options.downloadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.downloadLimit as number })] : [])
     this.startedAt = options.scheduler.now()
     options.signal?.addEventListener('abort', () => { this.#stopTimers() }, { once: true })
   }
@@ -301,7 +304,7 @@ export class TorrentRuntime {
         scheduler: this.scheduler,
         // Room for a full window of requests on top of the control messages.
         maxQueued: LIMITS.maxOutboundQueue + this.#engine.maxDepth,
-        uploadBuckets: this.uploadBuckets,
+        ...(this.uploadBuckets.length === 0 ? {} : { uploadBuckets: this.uploadBuckets }),
         ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
       })
     } catch (e) {
@@ -323,6 +326,8 @@ export class TorrentRuntime {
     const key = conn.remote === undefined ? `peer-${this.swarm.opened}-${this.scheduler.now()}` : formatAddress(conn.remote)
     const refused = this.input({ type: 'peer-connecting', peer: key, outgoing: false, ...(conn.remote === undefined ? {} : { address: conn.remote }) }).refused
     if (refused !== undefined) { hs.out.end(); conn.close(); return refused }
+    // The listener's handshake wrote with no torrent's limits: from now on, this torrent's.
+    hs.limitUpload(this.uploadBuckets)
     return await this.addHandshaken(hs, key)
   }
 

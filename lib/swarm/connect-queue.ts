@@ -116,11 +116,12 @@ export class ConnectQueue {
    * `priority` (e.g. BEP 40 `priorityOrLowest` against our address), when
    * more addresses are ready than there are free slots the highest-priority
    * ones are dialed first, ties in the order they were learned; without it,
-   * the order they were learned.
+   * the order they were learned. `room` caps the dials further (a session's
+   * budget shared with other torrents); default no cap.
    * @see BEP 40
    */
-  due (now: number, blocked: (key: string) => boolean = () => false, priority?: (address: PeerAddress) => number): PeerAddress[] {
-    const free = Math.min(this.#maxHalfOpen - this.#dialing, this.#maxConnections - this.#dialing - this.#connected)
+  due (now: number, blocked: (key: string) => boolean = () => false, priority?: (address: PeerAddress) => number, room = Infinity): PeerAddress[] {
+    const free = Math.min(room, this.#maxHalfOpen - this.#dialing, this.#maxConnections - this.#dialing - this.#connected)
     if (free <= 0) return []
     let ready: Entry[] = []
     for (const [key, e] of this.#entries) {

@@ -19,6 +19,7 @@ import type { OwnedTrackerClient } from '../run-torrent.js'
 import type { WebSeedFetch } from '../web-seed-sources.js'
 import type { CommonOptions } from '../types.js'
 import { FileStorage } from './file-storage.js'
+import type { OpenFileBudget } from './open-file-budget.js'
 import { nodeHasher, sha1 } from './hasher.js'
 import { tcpTransport } from './tcp.js'
 import { nodeTrackerClient } from './tracker-client.js'
@@ -65,9 +66,12 @@ export interface NodeMetadataDefaults {
 export function nodeRunDefaults (torrent: Torrent, dir: string, options: Pick<CommonOptions, 'storage' | 'hasher' | 'transport' | 'peerId' | 'directIo'> & {
   /** A shared UDP socket (a session's) for the UDP tracker requests; default a socket per request. */
   readonly datagrams?: TransactionDatagrams
+  /** The open-file budget the default storage draws from (a session's, shared by its torrents); default its own. */
+  readonly openFiles?: OpenFileBudget
 }): NodeRunDefaults {
+  const fileOptions = { ...(options.directIo === undefined ? {} : { directIo: options.directIo }), ...(options.openFiles === undefined ? {} : { openFiles: options.openFiles }) }
   return {
-    storage: options.storage ?? new FileStorage(torrent, dir, options.directIo === undefined ? {} : { directIo: options.directIo }),
+    storage: options.storage ?? new FileStorage(torrent, dir, fileOptions),
     closeStorage: options.storage === undefined,
     hasher: options.hasher ?? nodeHasher,
     // Dialed connections read into reused buffers; PeerConnection copies what it keeps (borrowed chunks).

@@ -17,10 +17,15 @@ import { SessionEntry, type SessionTorrent } from './session-entry.js'
 import { AnnouncesInFlight, listenPortPair, type BindUdp } from './session-udp.js'
 import type { DatagramDemux } from '../../lib/transport/datagram-demux.js'
 import type { TransactionDatagrams } from '../../lib/transport/datagram.js'
+import { SessionLimits, type SessionLimitOptions } from './session-limits.js'
 import { sessionTotals, type SessionProgress } from './session-progress.js'
 
-/** Options of {@link createSession}. */
-export interface SessionOptions {
+/**
+ * Options of {@link createSession}. The limits (`maxConnections`,
+ * `maxHalfOpen`, `uploadLimit`, `downloadLimit`) hold for all torrents
+ * together; each torrent's own (`AddTorrentOptions`) apply beneath them.
+ */
+export interface SessionOptions extends SessionLimitOptions {
   /** The one port every torrent listens on; default 6881, 0 for any free port. */
   readonly port?: number
   /** Address to listen on; default `0.0.0.0`. */
@@ -70,6 +75,13 @@ export interface Session {
   resume: (id: string) => void
   /** The torrents, in the order they were added. */
   torrents: () => SessionTorrent[]
+  /**
+   * Change the session's limits from now on (those left out stay), as
+   * libtorrent's `apply_settings`: a lower connection limit closes nothing,
+   * it stops dials and admissions until connections end.
+   * @throws UsageError `bad-limit`, `bad-rate` (nothing is changed then)
+   */
+  setLimits: (limits: SessionLimitOptions) => void
   /** Every torrent's progress as it changes, with the session's totals. */
   readonly progress$: Observable<SessionProgress>
   /** Stop every torrent and the listener. */
@@ -115,6 +127,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   const gate = new InboundGate({ scheduler, ...options.inbound })
   const announces = new AnnouncesInFlight()
   let udp: DatagramDemux | undefined
+  const limits = new SessionLimits(options, scheduler)
   let closed = false
 
   const onConnection = (accepted: Parameters<InboundGate['accept']>[0]): void => {
@@ -126,6 +139,8 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
       peerId,
       scheduler,
       maxQueued: LIMITS.maxOutboundQueue + LIMITS.requestQueueDepth,
+      // Its torrent's upload buckets, once routed (`TorrentRuntime.acceptHandshaken`).
+      uploadBuckets: [],
       signal: ac.signal
     }).then(async (hs) => {
       g.handshaken()
@@ -167,6 +182,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     const store = platform.store
     const keeper = store === undefined ? undefined : new ResumeKeeper(store, torrent, addOptions.out, { warn, now: () => scheduler.now(), ...(options.resumeIntervalMs === undefined ? {} : { intervalMs: options.resumeIntervalMs }) })
     if (keeper !== undefined) keepers.set(id, keeper)
+    const sessionLimits = limits.torrent(addOptions)
     const run = (resume: CheckResume | undefined): Observable<Progress> => runTorrent(torrent, {
       ...addOptions,
       ...announces.platform(platform.torrentPlatform(torrent, addOptions.out, addOptions, udp?.tracker)),
@@ -176,6 +192,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(resume === undefined ? {} : { resume }),
       listener: shared(address as PeerAddress),
+      sessionLimits,
       onWarning: warn,
       onRuntime: (rt) => {
         keeper?.attach(() => rt.state === 'checking' ? undefined : rt.have, scheduler)
@@ -239,6 +256,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     pause: async (id) => { await entries.get(id)?.pause() },
     resume: (id) => { if (!closed) entries.get(id)?.resume() },
     torrents: () => [...entries.values()],
+    setLimits: (l) => { limits.setLimits(l) },
     progress$: progress$.asObservable(),
     close
   }
