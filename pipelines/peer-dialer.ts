@@ -37,6 +37,7 @@ export interface DialBudget {
   room: () => number
   /** True when no connection may be added (an incoming one is refused, or replaces one of ours). */
   readonly full: boolean
+  /** A dial started (half-open until `dialEnded`). */
   dialStarted: () => void
   /** A dial ended, `connected` or failed. */
   dialEnded: (connected: boolean) => void

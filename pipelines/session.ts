@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generatePeerId } from '../lib/peer-id/index.js'
+import { checkCount } from '../lib/session/connection-budget.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import type { ResumeFile } from '../lib/session/resume-data.js'
 import { filePath } from '../lib/storage/file-layout.js'
@@ -30,6 +31,7 @@ import { sessionWith, type Session, type SessionOptions } from './session/sessio
  * session.add(a, { out: './downloads', seed: true })
  * session.add(b, { out: './downloads', seed: true })
  * session.progress$.subscribe(({ totals }) => console.log(totals.downloadRate))
+ * @throws UsageError `bad-limit`, `bad-rate` for a bad limit (see `docs/guide.md`, "Many torrents").
  */
 export function createSession (options: SessionOptions & {
   /**
@@ -48,6 +50,7 @@ export function createSession (options: SessionOptions & {
    */
   readonly maxOpenFiles?: number
 } = {}): Session {
+  checkCount('maxOpenFiles', options.maxOpenFiles)
   const openFiles = new OpenFileBudget(options.maxOpenFiles ?? defaultMaxOpenFiles())
   return sessionWith(options, {
     ...(options.stateDir === undefined ? {} : { store: nodeResumeStore(options.stateDir) }),

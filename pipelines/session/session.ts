@@ -178,11 +178,11 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     if (closed) throw new UsageError('session-closed', 'the session is closed')
     const id = torrent.infoHashHex
     if (entries.has(id)) throw new UsageError('duplicate-torrent', `torrent ${id} (${torrent.name}) is already in the session`, { details: { infoHash: id } })
+    const sessionLimits = limits.torrent(addOptions)
     const warn = (w: TorrentWarning): void => { options.onWarning?.({ ...w, infoHash: id }) }
     const store = platform.store
     const keeper = store === undefined ? undefined : new ResumeKeeper(store, torrent, addOptions.out, { warn, now: () => scheduler.now(), ...(options.resumeIntervalMs === undefined ? {} : { intervalMs: options.resumeIntervalMs }) })
     if (keeper !== undefined) keepers.set(id, keeper)
-    const sessionLimits = limits.torrent(addOptions)
     const run = (resume: CheckResume | undefined): Observable<Progress> => runTorrent(torrent, {
       ...addOptions,
       ...announces.platform(platform.torrentPlatform(torrent, addOptions.out, addOptions, udp?.tracker)),
