@@ -18,6 +18,7 @@ import { AnnouncesInFlight, listenPortPair, type BindUdp } from './session-udp.j
 import type { DatagramDemux } from '../../lib/transport/datagram-demux.js'
 import type { TransactionDatagrams } from '../../lib/transport/datagram.js'
 import { SessionLimits, type SessionLimitOptions } from './session-limits.js'
+import { checkRateLimits, type RateLimits, type TorrentBandwidth } from '../../lib/session/session-bandwidth.js'
 import { sessionTotals, type SessionProgress } from './session-progress.js'
 
 /**
@@ -82,6 +83,12 @@ export interface Session {
    * @throws UsageError `bad-limit`, `bad-rate` (nothing is changed then)
    */
   setLimits: (limits: SessionLimitOptions) => void
+  /**
+   * Change a torrent's own rate limits (beneath the session's) from now on,
+   * for its running connections too; an unknown id does nothing.
+   * @throws UsageError `bad-rate` (nothing is changed then)
+   */
+  setTorrentLimits: (id: string, limits: RateLimits) => void
   /** Every torrent's progress as it changes, with the session's totals. */
   readonly progress$: Observable<SessionProgress>
   /** Stop every torrent and the listener. */
@@ -128,6 +135,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   const announces = new AnnouncesInFlight()
   let udp: DatagramDemux | undefined
   const limits = new SessionLimits(options, scheduler)
+  const bandwidths = new Map<string, TorrentBandwidth>()
   let closed = false
 
   const onConnection = (accepted: Parameters<InboundGate['accept']>[0]): void => {
@@ -179,6 +187,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     const id = torrent.infoHashHex
     if (entries.has(id)) throw new UsageError('duplicate-torrent', `torrent ${id} (${torrent.name}) is already in the session`, { details: { infoHash: id } })
     const sessionLimits = limits.torrent(addOptions)
+    bandwidths.set(id, sessionLimits.bandwidth)
     const warn = (w: TorrentWarning): void => { options.onWarning?.({ ...w, infoHash: id }) }
     const store = platform.store
     const keeper = store === undefined ? undefined : new ResumeKeeper(store, torrent, addOptions.out, { warn, now: () => scheduler.now(), ...(options.resumeIntervalMs === undefined ? {} : { intervalMs: options.resumeIntervalMs }) })
@@ -224,6 +233,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     const entry = entries.get(id)
     if (entry === undefined) return
     entries.delete(id)
+    bandwidths.delete(id)
     await entry.stop()
     // Removed: its state goes too, so a restart does not bring it back.
     await keepers.get(id)?.forget()
@@ -257,6 +267,10 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     resume: (id) => { if (!closed) entries.get(id)?.resume() },
     torrents: () => [...entries.values()],
     setLimits: (l) => { limits.setLimits(l) },
+    setTorrentLimits: (id, l) => {
+      checkRateLimits(l)
+      bandwidths.get(id)?.setLimits(l, scheduler.now())
+    },
     progress$: progress$.asObservable(),
     close
   }

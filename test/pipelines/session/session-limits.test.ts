@@ -117,6 +117,9 @@ describe('the session connection limit holds across torrents', () => {
     holes[0]?.conns[0]?.close()
     await clock.run({ until: () => tb.progress?.piecesVerified === b.torrent.pieceCount, forMs: 5000, settle })
     expect(tb.progress?.piecesVerified).toBe(b.torrent.pieceCount)
+    // The second torrent done, its slot is given back: the first dials its silent peer again.
+    await clock.run({ until: () => holes[0]?.conns.length === 2, forMs: 5000, settle })
+    expect(holes[0]?.conns.length).toBe(2)
     expect(live.most).toBeLessThanOrEqual(2)
   })
 
@@ -182,6 +185,19 @@ describe('upload limits for connections the session routes', () => {
     // 320 KiB at 64 KiB/s, the first second's burst free: at least 4 s.
     expect(took).toBeGreaterThanOrEqual(4000)
     expect(took).toBeLessThan(8000)
+  })
+
+  it('setTorrentLimits lifts a torrent limit at runtime, for the connection already running', async () => {
+    const net = memoryNetwork()
+    const clock = new VirtualClock()
+    const a = item(20 * 16384, 91)
+    const { session, address } = await seedSession(net, clock, '10.0.0.1', [a], { uploadLimits: [32 * KiB] })
+    clock.schedule(() => { session.setTorrentLimits(a.torrent.infoHashHex, { uploadLimit: 0 }) }, 2000)
+    const [took] = await downloadAll(net, clock, address, [a])
+    // 320 KiB at 32 KiB/s would take 9 s; unlimited from 2 s on, it is done soon after.
+    expect(took).toBeGreaterThanOrEqual(2000)
+    expect(took).toBeLessThan(4000)
+    expect(() => { session.setTorrentLimits(a.torrent.infoHashHex, { downloadLimit: -1 }) }).toThrow(expect.objectContaining({ code: 'bad-rate' }))
   })
 
   it('a session uploadLimit is shared by two torrents: together at most the limit, each about half', async () => {
