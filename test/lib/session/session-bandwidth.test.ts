@@ -56,6 +56,22 @@ describe('SessionBandwidth: session bucket, torrent buckets beneath, connections
     for (const t of [a, b]) expect(Math.abs(t.bytes() / SECONDS - X / 2)).toBeLessThan(X * 0.05)
   })
 
+  it('the session rate is shared per connection: three busy peers of one torrent against one of another get about three quarters', async () => {
+    const scheduler = new VirtualTimeScheduler()
+    const ac = new AbortController()
+    const bw = new SessionBandwidth({ uploadLimit: X })
+    const busy = bw.torrent().upload
+    const three = [0, 1, 2].map(() => flatOut(busy, scheduler, ac.signal))
+    const one = flatOut(bw.torrent().upload, scheduler, ac.signal)
+    await runFor(SECONDS * 1000, scheduler)
+    ac.abort()
+    const threeBytes = three.reduce((n, p) => n + p.bytes(), 0)
+    const share = threeBytes / (threeBytes + one.bytes())
+    expect(share).toBeGreaterThan(0.7)
+    expect(share).toBeLessThan(0.8)
+    expect(threeBytes + one.bytes()).toBeLessThanOrEqual(X * SECONDS + bw.upload.burst + 4 * BLOCK)
+  })
+
   it('a torrent with its own limit beneath keeps to it; the other takes the rest of the session rate', async () => {
     const scheduler = new VirtualTimeScheduler()
     const ac = new AbortController()
