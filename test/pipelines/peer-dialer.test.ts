@@ -6,6 +6,7 @@ import { formatAddress, type Duplex, type PeerAddress, type Transport } from '..
 import { VirtualClock } from '../../operators/virtual-clock.js'
 import { PeerDialer, type DialOutcome, type PeerDialerOptions } from '../../pipelines/peer-dialer.js'
 import type { FoundPeer } from '../../pipelines/types.js'
+import { SessionLimits } from '../../pipelines/session/session-limits.js'
 
 const settle = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => { setImmediate(resolve) }) }
 
@@ -180,5 +181,34 @@ describe('PeerDialer', () => {
     t.clock.advanceTo(60_000)
     await settle()
     expect(t.transport.dialed.slice(4).sort()).toEqual(['10.0.0.1:1', '10.0.0.2:1'])
+  })
+})
+
+describe('PeerDialer with a session budget', () => {
+  it('two dialers share one ConnectionBudget: dials stop when the session is full, and a slot freed by one wakes the other', async () => {
+    const session = new SessionLimits({ maxConnections: 3, maxHalfOpen: 10 }, new VirtualClock())
+    const a = setup({ budget: session.torrent({}).budget })
+    const b = setup({ budget: session.torrent({}).budget })
+    for (let i = 1; i <= 3; i++) a.dialer.add({ host: `10.0.1.${i}`, port: 1 }, 'manual')
+    await settle()
+    expect(a.transport.dialed).toHaveLength(3)
+    b.dialer.add({ host: '10.0.2.1', port: 1 }, 'manual')
+    await settle()
+    expect(b.transport.dialed).toEqual([])
+    expect(session.connections.used).toBe(3)
+    a.end('10.0.1.1:1')
+    await settle()
+    expect(b.transport.dialed).toEqual(['10.0.2.1:1'])
+    expect(session.connections.used).toBe(3)
+  })
+
+  it('an incoming connection is refused while the session is full, though the torrent has room', () => {
+    const limits = new SessionLimits({ maxConnections: 1 }, new VirtualClock())
+    const budget = limits.torrent({}).budget
+    budget.opened()
+    const t = setup({ budget })
+    const conn = duplex({ host: '10.0.3.1', port: 1 })
+    expect(() => t.dialer.acceptHandshaken(conn, async () => {})).toThrow(expect.objectContaining({ code: 'connection-limit' }))
+    expect(conn.closed).toBe(true)
   })
 })
