@@ -219,7 +219,7 @@ describe('bad limits', () => {
     const platform = { transport: net.transport('10.0.0.1'), peerId: new Uint8Array(20).fill(1), torrentPlatform: () => ({ storage: new MemoryStorage(1), hasher: nodeHasher }), deleteData: async () => {} }
     expect(() => sessionWith({ port: 0, maxConnections: 0 }, platform)).toThrow(expect.objectContaining({ name: 'UsageError', code: 'bad-limit' }))
     expect(() => sessionWith({ port: 0, uploadLimit: -5 }, platform)).toThrow(expect.objectContaining({ code: 'bad-rate' }))
-    expect(() => createSession({ port: 0, transport: net.transport('10.0.0.2'), maxOpenFiles: 2.5 })).toThrow(expect.objectContaining({ code: 'bad-limit' }))
+    expect(() => createSession({ port: 0, host: '127.0.0.1', transport: net.transport('10.0.0.2'), maxOpenFiles: 2.5 })).toThrow(expect.objectContaining({ code: 'bad-limit' }))
     const session = sessionWith({ port: 0 }, platform)
     sessions.push(session)
     const a = item(16384, 90)

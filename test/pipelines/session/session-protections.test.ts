@@ -146,7 +146,7 @@ describe('one pool of open files for every torrent of a session', () => {
       for (let f = 0; f < 3; f++) writeFileSync(join(out, 'data', `f${f}.bin`), data.subarray(f * 6000, (f + 1) * 6000))
       return { data, out, torrent: makeTorrent(data, 16384, [6000, 6000, 6000]) }
     })
-    const session = createSession({ port: 0, transport: net.transport('10.0.0.1'), maxOpenFiles: 16 })
+    const session = createSession({ port: 0, host: '127.0.0.1', transport: net.transport('10.0.0.1'), maxOpenFiles: 16 })
     sessions.push(session)
     for (const it of items) session.add(it.torrent, { out: it.out, seed: true, trackers: false, pex: false, directIo: false })
     const address = await session.listening
