@@ -324,7 +324,8 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       if (shared !== undefined) unroute = shared.route(torrent.infoHash, acceptRouted)
       const address = listener?.address ?? shared?.address
       if (address !== undefined) {
-        dialer.listening = true
+        // Incoming peers may still come, unless the caller gives up once the known ones fail.
+        dialer.listening = options.waitForIncoming !== false
         rt.listenAddress = address
         options.onListening?.(address)
       }

@@ -27,6 +27,13 @@ export interface CommonOptions {
   readonly host?: string
   /** Peers to dial (retried with backoff). */
   readonly peers?: readonly PeerAddress[]
+  /**
+   * While listening, a download whose known peers have all failed waits for
+   * incoming ones (default true); false: it fails with `no-peers` as one that
+   * does not listen (the CLI's several-torrent download without `--port`
+   * and without trackers, as its single-torrent download behaves).
+   */
+  readonly waitForIncoming?: boolean
   /** More peers as they are found (trackers, PEX, DHT…), merged with `peers`. */
   readonly peerSources?: ReadonlyArray<Observable<FoundPeer>>
   /**

@@ -11,6 +11,8 @@ import { chooseMode, ProgressReporter } from './progress-reporter.js'
 import { runUntilStopped } from './run-until-stopped.js'
 import { hasSeedLimits, parseSeedLimits, SeedStopper } from './seed-limits.js'
 import { DOWNLOAD_USAGE } from './usage.js'
+import { downloadMany } from './download-many.js'
+import { stateDirOption } from './session-run.js'
 
 /**
  * `rxtorrent download <file.torrent|magnet> --out <dir> [--peer host:port]...
@@ -43,13 +45,17 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
       'no-direct-io': { type: 'boolean' },
+      state: { type: 'string' },
+      'no-state': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
     allowPositionals: true,
     strict: true
   })
   if (values.help === true) { io.stdout.write(DOWNLOAD_USAGE); return EXIT.OK }
-  const [input] = positionals(pos, ['a .torrent file or magnet link']) as [string]
+  // Several inputs, or resume data asked for: one session (a line per torrent).
+  const many = pos.length > 1 || values.state !== undefined
+  const [input] = many && pos.length > 0 ? pos as [string] : positionals(pos, ['a .torrent file or magnet link']) as [string]
   if (values.out === undefined || values.out === '') throw new UsageError('bad-args', 'missing --out <dir>')
   if (values.quiet === true && values.json === true) throw new UsageError('bad-args', '--quiet and --json cannot be combined')
   const peers = (values.peer ?? []).map(parsePeer)
@@ -58,7 +64,25 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   const limits = parseSeedLimits(values['seed-ratio'], values['seed-time'])
   const seeding = (values.seed === true || hasSeedLimits(limits)) && limits.minutes !== 0
   const stopper = new SeedStopper(limits)
+  const stateDir = stateDirOption(values)
+  if (many && values.only !== undefined) throw new UsageError('bad-args', '--only selects files of one torrent: give one torrent (without --state)')
   await checkOutFolder(values.out)
+  if (many) {
+    return await downloadMany({
+      inputs: pos,
+      out: values.out,
+      peers,
+      port,
+      host: values.host,
+      downloadLimit: values['download-limit'] === undefined ? undefined : parseRate(values['download-limit'], '--download-limit'),
+      uploadLimit: values['upload-limit'] === undefined ? undefined : parseRate(values['upload-limit'], '--upload-limit'),
+      seeding,
+      limits,
+      directIo: values['no-direct-io'] !== true,
+      stateDir,
+      mode: chooseMode(values, io.stderr)
+    }, io)
+  }
   const loaded = await loadInput(input, io, { warn: false })
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
   if (loaded.kind === 'torrent') reportTolerated(loaded.torrent, input, reporter, io)

@@ -16,6 +16,8 @@ import { chooseMode, ProgressReporter } from './progress-reporter.js'
 import { runUntilStopped } from './run-until-stopped.js'
 import { parseSeedLimits, SeedStopper } from './seed-limits.js'
 import { SEED_USAGE } from './usage.js'
+import { seedMany } from './seed-many.js'
+import { stateDirOption } from './session-run.js'
 
 /** Default port of `rxtorrent seed`. */
 export const DEFAULT_SEED_PORT = 6881
@@ -58,13 +60,19 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
       'seed-time': { type: 'string' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
+      torrents: { type: 'string' },
+      state: { type: 'string' },
+      'no-state': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
     allowPositionals: true,
     strict: true
   })
   if (values.help === true) { io.stdout.write(SEED_USAGE); return EXIT.OK }
-  const [input] = positionals(pos, ['a .torrent file']) as [string]
+  // Several torrents, a folder of them, or resume data asked for: one session.
+  const many = pos.length > 1 || values.torrents !== undefined || values.state !== undefined
+  const [input] = many && (pos.length > 0 || values.torrents !== undefined) ? pos as [string] : positionals(pos, ['a .torrent file']) as [string]
+  if (values.torrents === '') throw new UsageError('bad-args', '--torrents needs a folder')
   const data = values.data
   if (data === undefined || data === '') throw new UsageError('bad-args', 'missing --data <dir>')
   if (values.quiet === true && values.json === true) throw new UsageError('bad-args', '--quiet and --json cannot be combined')
@@ -73,6 +81,24 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
   const uploadSlots = values['upload-slots'] === undefined ? DEFAULT_SEED_UPLOAD_SLOTS : parseSlots(values['upload-slots'])
   const stopper = new SeedStopper(parseSeedLimits(values['seed-ratio'], values['seed-time']))
   const host = values.host ?? '0.0.0.0'
+  const stateDir = stateDirOption(values)
+  if (many) {
+    await checkDataFolder(data)
+    await checkPortFree(host, port)
+    return await seedMany({
+      inputs: pos,
+      torrentsDir: values.torrents,
+      data,
+      port,
+      host,
+      uploadLimit,
+      uploadSlots,
+      superseed: values.superseed === true,
+      limits: parseSeedLimits(values['seed-ratio'], values['seed-time']),
+      stateDir,
+      mode: chooseMode(values, io.stderr)
+    }, io)
+  }
   const torrent = await loadTorrent(input, io, { warn: false })
   await checkDataFolder(data)
   await checkPortFree(host, port)
