@@ -46,7 +46,7 @@ export async function downloadMany (plan: ManyDownloadPlan, io: CliIo): Promise<
   for (const [input, l] of loaded) reportInput(input, l, reporter, io)
   const slots = loaded.map(([, l]) => l.kind === 'torrent'
     ? new TorrentSlot(l.torrent.infoHashHex, l.torrent.name, plan.limits)
-    : new TorrentSlot(l.magnet.infoHashHex, l.magnet.name ?? l.magnet.infoHashHex.slice(0, 12), plan.limits))
+    : new TorrentSlot(l.magnet.infoHashHex, l.magnet.name ?? l.magnet.infoHashHex.slice(0, 12), plan.limits, { magnet: true }))
   const host = plan.host ?? '0.0.0.0'
   const session = createSession({
     port: plan.port ?? 0,

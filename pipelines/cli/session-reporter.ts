@@ -64,7 +64,7 @@ export class SessionReporter {
     switch (this.mode) {
       case 'json':
         for (const r of changed) this.#out.write(progressRecord(r.progress as Progress) + '\n')
-        if (now - this.#lastTotalsAt >= 1000) this.#totalsRecord(now)
+        if (this.#seen.size > 0 && now - this.#lastTotalsAt >= 1000) this.#totalsRecord(now)
         break
       case 'tty':
         this.#redraw()

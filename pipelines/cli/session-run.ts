@@ -44,11 +44,14 @@ export class TorrentSlot {
   /** The torrent ended by itself (`SessionTorrent.done` settled). */
   ended = false
   readonly stopper: SeedStopper
+  /** A magnet link: `metadata` until it is added. */
+  readonly magnet: boolean
 
-  constructor (infoHash: string, name: string, limits: SeedLimits) {
+  constructor (infoHash: string, name: string, limits: SeedLimits, options: { readonly magnet?: boolean } = {}) {
     this.infoHash = infoHash
     this.name = name
     this.stopper = new SeedStopper(limits)
+    this.magnet = options.magnet === true
   }
 
   /** Its latest progress once added. */
@@ -66,7 +69,7 @@ export class TorrentSlot {
   row (): TorrentRow {
     const status = this.skipped !== undefined
       ? `skipped: ${this.skipped}`
-      : this.failure !== undefined ? `failed: ${this.failure}` : this.stopped !== undefined ? 'stopped' : this.entry === undefined ? 'metadata' : undefined
+      : this.failure !== undefined ? `failed: ${this.failure}` : this.stopped !== undefined ? 'stopped' : this.entry === undefined && this.magnet ? 'metadata' : undefined
     return { infoHash: this.infoHash, name: this.name, progress: this.progress, status }
   }
 }
@@ -115,9 +118,13 @@ export function watchSession (session: Session, slots: readonly TorrentSlot[], r
 
 /**
  * A session warning: the one that says a torrent stopped on an error is
- * that slot's failure (reported when the command ends); others are shown.
+ * that slot's failure (reported when the command ends), the one that says
+ * the listener could not bind is left to {@link sessionListening}; others
+ * are shown.
  */
 export function routeWarning (w: TorrentWarning & { readonly infoHash?: string }, slots: readonly TorrentSlot[], reporter: SessionReporter): void {
+  // A listener that could not bind is the command's error (see sessionListening), not also a warning.
+  if (w.infoHash === undefined && w.message.startsWith('the session could not listen')) return
   const slot = slots.find((s) => s.infoHash === w.infoHash)
   if (slot !== undefined && w.message.startsWith(`torrent ${slot.entry?.torrent.name ?? slot.name} stopped: `)) {
     slot.failure ??= w.error?.message ?? w.message

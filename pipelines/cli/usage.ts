@@ -5,8 +5,8 @@ export const MAIN_USAGE = `Usage: rxtorrent <command> [options]
 Commands:
   create <path> -o <file.torrent>     make a .torrent from a file or folder
   info <file.torrent|magnet>          show what a torrent or magnet link holds
-  download <file.torrent|magnet>      download from peers into --out <dir>
-  seed <file.torrent> --data <dir>    verify data and serve it to peers
+  download <file.torrent|magnet>...   download from peers into --out <dir>
+  seed <file.torrent>... --data <dir> verify data and serve it to peers
   demo                                run a local swarm demonstration
   tracker                             run an HTTP and UDP BitTorrent tracker
   scrape <file.torrent|magnet>        ask its trackers for seeders and leechers
@@ -67,11 +67,21 @@ Options:
 `
 
 export const DOWNLOAD_USAGE = `Usage: rxtorrent download <file.torrent|URL|magnet> --out <dir> [options]
+       rxtorrent download <torrent|URL|magnet> <torrent|URL|magnet>... --out <dir> [options]
 
 Download into <dir> (a single-file torrent becomes <dir>/<name>, a multi-file
 one <dir>/<name>/...), re-checking data already there. Exits 0 once every
 piece is verified on disk. A .torrent may be given by http(s):// URL (at
 most 10 MiB, as a file).
+
+Several torrents and magnets run side by side in one session on one --port
+(any free port without it), each saved under <dir>, with one progress line
+each and a total line; every flag applies to each (but --only). Exit 0 once
+every torrent is complete, 1 if any cannot finish (each named on stderr).
+The session keeps resume data in --state DIR (default
+$XDG_STATE_HOME/rxtorrent, else ~/.local/state/rxtorrent), so a restart
+whose files are unchanged skips the check; one torrent without --state
+keeps none, as before.
 
 Options:
   --out DIR           save directory (required)
@@ -90,8 +100,12 @@ Options:
   --no-direct-io      write through the page cache (default on Linux: verified
                       pieces are written around it, O_DIRECT, where the file
                       system allows)
+  --state DIR         resume data here (runs a session, one torrent too)
+  --no-state          keep no resume data
   --quiet             print nothing but errors
   --json              one JSON object per line on stdout: progress, warning, done, error
+                      (several torrents: each record has the torrent's infoHash,
+                      and a totals record comes at most once a second)
 
 Progress: a redrawn line on a terminal, a plain line every 5 s otherwise;
 rates are over the last second.
@@ -103,6 +117,7 @@ trackers (tr), by BEP 9; exit 1 when no peer can give it.
 `
 
 export const SEED_USAGE = `Usage: rxtorrent seed <file.torrent> --data <dir> [options]
+       rxtorrent seed <file.torrent>... [--torrents <folder>] --data <dir> [options]
 
 Check that the port is free, verify the data in <dir> (laid out as by
 download), print how many pieces verified, and serve the verified pieces
@@ -110,8 +125,19 @@ until SIGINT/SIGTERM or a seeding limit (then exit 0). If some pieces are
 missing or bad, a warning says so and the rest is served. The progress line
 shows peers, upload rate, bytes uploaded and the share ratio.
 
+Several torrents, or every *.torrent in --torrents <folder>, are seeded in
+one session on one port, each from its data under <dir>, with one line each
+and a total line. A torrent whose file or folder is not in <dir>, or where
+no piece verifies, is reported and skipped (the others are seeded); exit 1
+when none can be seeded. Resume data is kept as for download (--state).
+
 Options:
   --data DIR         the directory holding the torrent's data (required)
+  --torrents DIR     seed every *.torrent in DIR too (not its subfolders)
+  --state DIR        resume data here (default $XDG_STATE_HOME/rxtorrent, else
+                     ~/.local/state/rxtorrent, for several torrents); a restart
+                     whose files are unchanged skips the check
+  --no-state         keep no resume data
   --port N           port to listen on (default 6881; 0: any free port)
   --host ADDR        address to listen on (default 0.0.0.0)
   --upload-limit R   at most R bytes/s out (e.g. 500k, 2M)
@@ -124,7 +150,8 @@ Options:
                      (meant for a swarm: a lone leecher gets only its first piece)
   --quiet            print nothing but errors
   --json             one JSON object per line on stdout: listening, progress,
-                     warning, done, error
+                     warning, done, error (several torrents: with infoHash,
+                     and totals)
 
 Exit codes: 0 stopped by SIGINT/SIGTERM or a limit; 1 port in use (found
 before the data is read), no piece of the data verifies, or another runtime

@@ -6,6 +6,7 @@
  * the check, `--no-state` does not.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -150,6 +151,47 @@ describe('several torrents in one command', { timeout: 60_000 }, () => {
     const checked = fakeIo()
     expect(await main(['download', ...files, '--out', out, '--no-state', '--quiet'], checked)).toBe(1)
     expect(checked.err()).toMatch(/^rxtorrent: alpha\.bin did not complete: /m)
+  })
+
+  it('seed: a torrent where no piece verifies is skipped, the other served; --seed-time stops each, then exit 0', async () => {
+    const mixed = join(root, 'mixed')
+    mkdirSync(mixed)
+    writeFileSync(join(mixed, 'alpha.bin'), readFileSync(join(data, 'alpha.bin')))
+    writeFileSync(join(mixed, 'beta.bin'), new Uint8Array(90_001))
+    const io = fakeIo()
+    const code = await main(['seed', join(torrents, 'alpha.torrent'), join(torrents, 'beta.torrent'), '--data', mixed, '--port', '0', '--host', '127.0.0.1', '--seed-time', '0.002', '--json', '--no-state'], io)
+    expect(code).toBe(0)
+    const records = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string, infoHash?: string, message?: string, stopped?: string })
+    expect(records.filter((r) => r.type === 'listening').map((r) => r.infoHash)).toEqual([hashes.alpha])
+    expect(records.find((r) => r.type === 'warning')).toMatchObject({ infoHash: hashes.beta, message: `no piece of beta.bin verified in ${mixed}; skipped` })
+    expect(records.find((r) => r.type === 'done')).toMatchObject({ infoHash: hashes.alpha, stopped: expect.stringMatching(/^seed time reached/) as unknown })
+  })
+
+  it('SIGINT before every torrent completed: exit 130, naming those left', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((s) => { sockets.push(s) })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const io = fakeIo()
+      const run = main(['download', join(torrents, 'alpha.torrent'), join(torrents, 'beta.torrent'), '--out', join(root, 'out-int'), '--peer', `127.0.0.1:${(silent.address() as { port: number }).port}`, '--json', '--no-state'], io)
+      await io.waitForStdout(/"type":"progress"/)
+      while (!io.raise('SIGINT')) await new Promise((resolve) => setImmediate(resolve))
+      expect(await run).toBe(130)
+      expect(io.err()).toBe('rxtorrent: stopped by SIGINT before 2 of 2 torrents completed: alpha.bin, beta.bin\n')
+    } finally {
+      for (const s of sockets) s.destroy()
+      silent.close()
+    }
+  })
+
+  it('--help shows the several-torrent forms, --state and --no-state', async () => {
+    const download = fakeIo()
+    expect(await main(['download', '--help'], download)).toBe(0)
+    expect(download.out()).toContain('rxtorrent download <torrent|URL|magnet> <torrent|URL|magnet>... --out <dir>')
+    const seed = fakeIo()
+    expect(await main(['seed', '--help'], seed)).toBe(0)
+    expect(seed.out()).toContain('rxtorrent seed <file.torrent>... [--torrents <folder>] --data <dir>')
+    for (const text of [download.out(), seed.out()]) expect(text).toMatch(/--state DIR[^]*--no-state/)
   })
 
   it('usage errors: --state with --no-state, --only with several torrents, one torrent twice, a folder with nothing to seed', async () => {
