@@ -167,6 +167,15 @@ describe('several torrents in one command', { timeout: 60_000 }, () => {
     expect(records.find((r) => r.type === 'done')).toMatchObject({ infoHash: hashes.alpha, stopped: expect.stringMatching(/^seed time reached/) as unknown })
   })
 
+  it('download --seed-time: each torrent seeds after it completes, then stops by itself; exit 0', async () => {
+    const io = fakeIo()
+    const code = await main(['download', join(torrents, 'alpha.torrent'), join(torrents, 'beta.torrent'), '--out', join(root, 'out-seeding'), '--peer', `127.0.0.1:${seedPort}`, '--seed-time', '0.002', '--json', '--no-state'], io)
+    expect(code).toBe(0)
+    const stopped = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string, infoHash?: string, stopped?: string }).filter((r) => r.type === 'done' && r.stopped !== undefined)
+    expect(new Set(stopped.map((r) => r.infoHash))).toEqual(new Set([hashes.alpha, hashes.beta]))
+    same(join(root, 'out-seeding'), 'alpha.bin')
+  })
+
   it('SIGINT before every torrent completed: exit 130, naming those left', async () => {
     const sockets: Socket[] = []
     const silent = createServer((s) => { sockets.push(s) })
