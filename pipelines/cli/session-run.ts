@@ -30,8 +30,11 @@ export function stateDirOption (values: { readonly state?: string | undefined, r
  * limits.
  */
 export class TorrentSlot {
+  /** The info-hash, lowercase hex. */
   infoHash: string
+  /** The torrent's name (a magnet's `dn` or short info-hash until its metadata comes). */
   name: string
+  /** The session's torrent, once added. */
   entry: SessionTorrent | undefined
   /** Why it cannot finish (set once). */
   failure: string | undefined
