@@ -70,7 +70,7 @@ export class SessionReporter {
         this.#redraw()
         break
       case 'plain':
-        if (now - this.#lastPlainAt >= this.#plainIntervalMs) this.#plainAll(now)
+        if (this.#seen.size > 0 && now - this.#lastPlainAt >= this.#plainIntervalMs) this.#plainAll(now)
         else for (const r of stateChanged) this.#err.write(rowPlainLine(r) + '\n')
         break
       case 'quiet':

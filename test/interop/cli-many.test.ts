@@ -1,12 +1,13 @@
 /**
  * The CLI's several-torrent commands against libtorrent: `rxtorrent seed a b
  * --data DIR` serves two torrents on one port to two libtorrent downloaders
- * at once; `rxtorrent download a b --out DIR` fetches two torrents from two
- * libtorrent seeders in one command.
+ * at once; `rxtorrent download a.torrent "magnet:?…" --out DIR` fetches a
+ * torrent and a magnet link from two libtorrent seeders in one command.
  */
-import { cp, mkdir } from 'node:fs/promises'
+import { cp, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
+import { parseTorrentFile } from '../../pipelines/index.js'
 import { describeWithClients, freePort, hasLibtorrent, runCli, spawnCli, stopAll } from './helpers/clients.js'
 import { KiB, MiB, makeWorkspace, removeWorkspaces, type Workspace } from './helpers/fixtures.js'
 import { ltDownload, startLtSeeder } from './helpers/lt-peer.js'
@@ -41,11 +42,14 @@ describeWithClients('the several-torrent CLI against libtorrent', [hasLibtorrent
     expect((await seed.exited).code).toBe(0)
   })
 
-  it('rxtorrent download a b --out DIR: two libtorrent seeders, one command', { timeout: 120_000 }, async () => {
+  it('rxtorrent download a.torrent "magnet:?…" --out DIR: two libtorrent seeders, one command', { timeout: 120_000 }, async () => {
     const [one, two] = await twoWorkspaces('cli-dl') as [Workspace, Workspace]
     const seeders = await Promise.all([one, two].map(async (ws) => await startLtSeeder(ws.torrent, ws.src)))
     const out = join(one.root, 'both')
-    const r = await runCli(['download', one.torrent, two.torrent, '--out', out, ...seeders.flatMap((s) => ['--peer', s.address]), '--json', '--no-state'], { timeoutMs: 100_000 })
+    // The second as a magnet link whose x.pe names its seeder: the metadata comes from libtorrent.
+    const hash = parseTorrentFile(await readFile(two.torrent)).infoHashHex
+    const magnet = `magnet:?xt=urn:btih:${hash}&x.pe=${seeders[1]?.address ?? ''}`
+    const r = await runCli(['download', one.torrent, magnet, '--out', out, '--peer', seeders[0]?.address ?? '', '--json', '--no-state'], { timeoutMs: 100_000 })
     expect(r.code, r.diagnostics).toBe(0)
     for (const ws of [one, two]) expect(await ws.compare(out)).toEqual([])
     const done = r.json.filter((x) => x.type === 'done').map((x) => x.name)
