@@ -73,11 +73,6 @@ export interface RunOptions extends CommonOptions {
    * this torrent are routed here; `port` is then ignored.
    */
   readonly listener?: SharedListener
-  /**
-   * Resume data's verdict (lib/session `resumePlan`): `trusted` pieces count
-   * as verified without a read, only `recheck` is read and hashed.
-   */
-  readonly resume?: CheckResume
   /** A session's limits (pipelines/session `SessionLimits.torrent`): rate buckets and a connection budget shared with its other torrents. */
   readonly sessionLimits?: TorrentSessionLimits
 }

@@ -77,14 +77,23 @@ export function nodeResumeStore (dir: string): ResumeStore {
   }
 }
 
+/** Stats in flight at once: a torrent of 100,000 files is not 100,000 pending requests. */
+const STATS_AT_ONCE = 32
+
 async function fileStats (torrent: Torrent, out: string): Promise<Array<ResumeFile | undefined>> {
-  return await Promise.all(torrent.files.map(async (f) => {
-    if (f.padding) return undefined
-    try {
-      const st = await stat(join(out, ...filePath(torrent, f)))
-      return { size: st.size, mtimeMs: Math.floor(st.mtimeMs) }
-    } catch {
-      return undefined
+  const result: Array<ResumeFile | undefined> = new Array(torrent.files.length).fill(undefined)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < torrent.files.length) {
+      const i = next++
+      const f = torrent.files[i]
+      if (f === undefined || f.padding) continue
+      try {
+        const st = await stat(join(out, ...filePath(torrent, f)))
+        result[i] = { size: st.size, mtimeMs: Math.floor(st.mtimeMs) }
+      } catch { /* missing: undefined */ }
     }
-  }))
+  }
+  await Promise.all(Array.from({ length: Math.min(STATS_AT_ONCE, torrent.files.length) }, worker))
+  return result
 }

@@ -3,6 +3,7 @@ import type { ConnectQueueOptions, PeerSource } from '../lib/swarm/connect-queue
 import type { AnnounceClient } from '../operators/announce-schedule.js'
 import type { Extension } from '../operators/extension.js'
 import type { TorrentRuntime } from './torrent-runtime.js'
+import type { CheckResume } from './runtime-status.js'
 import type { InboundLimits } from './inbound-gate.js'
 import type { PeerAddress, Transport } from '../lib/transport/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
@@ -123,6 +124,12 @@ export interface CommonOptions {
   readonly onRuntime?: (runtime: TorrentRuntime) => void
   /** Milliseconds between progress emissions; default 1000. */
   readonly progressIntervalMs?: number
+  /**
+   * Resume data's verdict (lib/session `resumePlan`, e.g. from a session's
+   * `ResumeKeeper.plan()`): `trusted` pieces count as verified without a
+   * read, only `recheck` is read and hashed. Default: every piece is checked.
+   */
+  readonly resume?: CheckResume
   readonly signal?: AbortSignal
 }
 

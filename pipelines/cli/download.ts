@@ -13,6 +13,7 @@ import { hasSeedLimits, parseSeedLimits, SeedStopper } from './seed-limits.js'
 import { DOWNLOAD_USAGE } from './usage.js'
 import { downloadMany } from './download-many.js'
 import { stateDirOption } from './session-run.js'
+import { singleTorrentState } from './single-state.js'
 
 /**
  * `rxtorrent download <file.torrent|magnet> --out <dir> [--peer host:port]...
@@ -53,8 +54,9 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     strict: true
   })
   if (values.help === true) { io.stdout.write(DOWNLOAD_USAGE); return EXIT.OK }
-  // Several inputs, or resume data asked for: one session (a line per torrent).
-  const many = pos.length > 1 || values.state !== undefined
+  // Several inputs: one session (a line per torrent). One magnet link with
+  // --state too (its resume data is kept once its metadata has come).
+  const many = pos.length > 1 || (values.state !== undefined && pos[0]?.startsWith('magnet:') === true)
   const [input] = many && pos.length > 0 ? pos as [string] : positionals(pos, ['a .torrent file or magnet link']) as [string]
   if (values.out === undefined || values.out === '') throw new UsageError('bad-args', 'missing --out <dir>')
   if (values.quiet === true && values.json === true) throw new UsageError('bad-args', '--quiet and --json cannot be combined')
@@ -65,7 +67,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   const seeding = (values.seed === true || hasSeedLimits(limits)) && limits.minutes !== 0
   const stopper = new SeedStopper(limits)
   const stateDir = stateDirOption(values)
-  if (many && values.only !== undefined) throw new UsageError('bad-args', '--only selects files of one torrent: give one torrent (without --state)')
+  if (many && values.only !== undefined) throw new UsageError('bad-args', pos.length > 1 ? '--only selects files of one torrent: give one torrent' : '--only is not taken with a magnet link and --state')
   await checkOutFolder(values.out)
   if (many) {
     return await downloadMany({
@@ -105,11 +107,13 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
   // A magnet link: the metadata comes from peers first (BEP 9); the pipeline
   // then owns its file storage. A .torrent: the storage is ours to close.
   const storage = loaded.kind === 'torrent' ? new FileStorage(loaded.torrent, values.out, { directIo }) : undefined
+  // Resume data for a .torrent (--state, default $XDG_STATE_HOME/rxtorrent; --no-state: none).
+  const state = loaded.kind === 'torrent' ? await singleTorrentState(stateDir, loaded.torrent, values.out, (w) => { reporter.warning(w) }) : undefined
   let named: { infoHash: string, name: string } = loaded.kind === 'torrent'
     ? { infoHash: loaded.torrent.infoHashHex, name: loaded.torrent.name }
     : { infoHash: loaded.magnet.infoHashHex, name: loaded.magnet.name ?? loaded.magnet.infoHashHex }
   const run$ = loaded.kind === 'torrent'
-    ? download(loaded.torrent, { ...common, storage: storage as FileStorage })
+    ? download(loaded.torrent, { ...common, ...state?.runOptions, storage: storage as FileStorage })
     : downloadMagnet(loaded.magnet, { ...common, onMetadata: (m) => { named = { infoHash: m.torrent.infoHashHex, name: m.torrent.name } } })
   let stopReason: string | undefined
   const outcome = await runUntilStopped(run$, io, p => {
@@ -123,6 +127,7 @@ export async function downloadCommand (argv: readonly string[], io: CliIo): Prom
     closeError = e
     await storage.close().catch(() => {})
   })
+  await state?.close()
 
   if (outcome.kind === 'error') {
     reporter.end()

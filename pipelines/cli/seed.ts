@@ -16,6 +16,7 @@ import { chooseMode, ProgressReporter } from './progress-reporter.js'
 import { runUntilStopped } from './run-until-stopped.js'
 import { parseSeedLimits, SeedStopper } from './seed-limits.js'
 import { SEED_USAGE } from './usage.js'
+import { singleTorrentState } from './single-state.js'
 import { seedMany } from './seed-many.js'
 import { stateDirOption } from './session-run.js'
 
@@ -69,8 +70,8 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
     strict: true
   })
   if (values.help === true) { io.stdout.write(SEED_USAGE); return EXIT.OK }
-  // Several torrents, a folder of them, or resume data asked for: one session.
-  const many = pos.length > 1 || values.torrents !== undefined || values.state !== undefined
+  // Several torrents or a folder of them: one session.
+  const many = pos.length > 1 || values.torrents !== undefined
   const [input] = many && (pos.length > 0 || values.torrents !== undefined) ? pos as [string] : positionals(pos, ['a .torrent file']) as [string]
   if (values.torrents === '') throw new UsageError('bad-args', '--torrents needs a folder')
   const data = values.data
@@ -106,6 +107,8 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
   const reporter = new ProgressReporter(chooseMode(values, io.stderr), io.stdout, io.stderr)
   reportTolerated(torrent, input, reporter, io)
   const storage = new FileStorage(torrent, data)
+  // Resume data (--state, default $XDG_STATE_HOME/rxtorrent; --no-state: none): a restart whose files match skips the check.
+  const state = await singleTorrentState(stateDir, torrent, data, (w) => { reporter.warning(w) })
   let checked = false
   let refused = false
   let stopReason: string | undefined
@@ -122,6 +125,7 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
     return stopReason === undefined ? undefined : 'stop'
   }
   const outcome = await runUntilStopped(seed(torrent, {
+    ...state?.runOptions,
     data,
     port,
     ...(values.host === undefined ? {} : { host: values.host }),
@@ -137,6 +141,7 @@ export async function seedCommand (argv: readonly string[], io: CliIo): Promise<
     onWarning: w => { reporter.warning(w) }
   }), io, onProgress)
   await storage.close().catch(() => {})
+  await state?.close()
 
   if (outcome.kind === 'error') {
     reporter.end()

@@ -78,10 +78,10 @@ Several torrents and magnets run side by side in one session on one --port
 (any free port without it), each saved under <dir>, with one progress line
 each and a total line; every flag applies to each (but --only). Exit 0 once
 every torrent is complete, 1 if any cannot finish (each named on stderr).
-The session keeps resume data in --state DIR (default
-$XDG_STATE_HOME/rxtorrent, else ~/.local/state/rxtorrent), so a restart
-whose files are unchanged skips the check; one torrent without --state
-keeps none, as before.
+Resume data is kept in --state DIR (default $XDG_STATE_HOME/rxtorrent,
+else ~/.local/state/rxtorrent), one torrent or several, so a restart whose
+files are unchanged skips the check (one magnet link keeps it only with
+--state, which runs it in a session).
 
 Options:
   --out DIR           save directory (required)
@@ -100,7 +100,7 @@ Options:
   --no-direct-io      write through the page cache (default on Linux: verified
                       pieces are written around it, O_DIRECT, where the file
                       system allows)
-  --state DIR         resume data here (runs a session, one torrent too)
+  --state DIR         resume data here (default $XDG_STATE_HOME/rxtorrent)
   --no-state          keep no resume data
   --quiet             print nothing but errors
   --json              one JSON object per line on stdout: progress, warning, done, error
@@ -135,8 +135,8 @@ Options:
   --data DIR         the directory holding the torrent's data (required)
   --torrents DIR     seed every *.torrent in DIR too (not its subfolders)
   --state DIR        resume data here (default $XDG_STATE_HOME/rxtorrent, else
-                     ~/.local/state/rxtorrent, for several torrents); a restart
-                     whose files are unchanged skips the check
+                     ~/.local/state/rxtorrent); a restart whose files are
+                     unchanged skips the check
   --no-state         keep no resume data
   --port N           port to listen on (default 6881; 0: any free port)
   --host ADDR        address to listen on (default 0.0.0.0)
