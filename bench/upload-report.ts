@@ -82,8 +82,8 @@ const SKELETON = `## Upload
 
 \`npm run bench:upload\` (\`bench/upload.ts\`) builds \`dist/\`, then in each
 round starts each seeder afresh over the same data: \`rxtorrent seed
-<torrent> --data <dir> --host 127.0.0.1 --port 0 --json\` (the CLI, as a
-user runs it) and libtorrent 2.0 (\`lt_peer.py seed\`: the session's defaults
+<torrent> --data <dir> --host 127.0.0.1 --port 0 --json --no-state\` (the
+CLI, as a user runs it; without resume data, so it checks as libtorrent does) and libtorrent 2.0 (\`lt_peer.py seed\`: the session's defaults
 but for loopback only, DHT, LSD, UPnP, NAT-PMP and uTP off, 20 unchoke
 slots). Each seeder checks the data, then one libtorrent downloader
 (\`lt_peer.py bench --no-pex\`) fetches the whole torrent from it, then

@@ -68,7 +68,7 @@ async function startSeeder (seeder: Seeder, prepared: Prepared): Promise<Running
     const listening = await proc.waitForJson((v) => v.type === 'listening', 60_000)
     return { process: proc, address: String(listening.address), pid: proc.pid as number }
   }
-  const args = [join(REPO_ROOT, 'bin/rxtorrent.js'), 'seed', prepared.torrent, '--data', prepared.dataDir, '--host', '127.0.0.1', '--port', '0', '--json']
+  const args = [join(REPO_ROOT, 'bin/rxtorrent.js'), 'seed', prepared.torrent, '--data', prepared.dataDir, '--host', '127.0.0.1', '--port', '0', '--json', '--no-state']
   const proc = new ManagedProcess(process.execPath, args, { label: 'rxtorrent seed', env: CLIENT_ENV })
   const listening = await proc.waitForJson((v) => v.type === 'listening', 60_000)
   // The port is bound before the check; serving starts once the check is done.
