@@ -19,6 +19,7 @@ export { verifyPieces, type VerifiedPiece, type VerifyPiecesOptions } from './ve
 export { writePieces, type WritePiecesOptions } from './write-pieces.js'
 export { checkPieces, type CheckPiecesOptions } from './check-pieces.js'
 export { PieceReadCache, type PieceReadCacheOptions } from './piece-read-cache.js'
+export { ReadCacheBudget, type ReadCacheBudgetOptions } from './read-cache-budget.js'
 export { memoryDuplexPair, type MemoryDuplexOptions } from './memory-transport.js'
 export { memoryNetwork, type MemoryNetwork, type MemoryNetworkOptions } from './memory-network.js'
 export { AccessLink, pacedDuplexPair, type LinkRates, type PacingOptions, type PacedPairOptions } from './paced-link.js'

@@ -2,11 +2,18 @@ import type { PieceGeometry } from '../lib/pieces/geometry.js'
 import { pieceLengthAt } from '../lib/pieces/geometry.js'
 import type { Storage } from '../lib/storage/types.js'
 import { LeasedBytes } from '../lib/transport/leased-bytes.js'
+import type { ReadCacheBudget } from './read-cache-budget.js'
 
 /** Options of {@link PieceReadCache}. */
 export interface PieceReadCacheOptions {
   /** Most bytes of whole pieces kept (cached, and buffers waiting for reuse); default 16 MiB. Pieces larger than a quarter of it are read block by block. */
   readonly maxBytes?: number
+  /**
+   * A bound shared with other torrents' caches (a session's): pieces read
+   * here count against it too, it may drop them for another cache's, and
+   * piece buffers are reused through it (this cache then keeps none itself).
+   */
+  readonly budget?: ReadCacheBudget
 }
 
 /** One cached piece: its buffer, the read that fills it, and the views of it still out. */
@@ -48,6 +55,7 @@ export class PieceReadCache {
   readonly #storage: Storage
   readonly #g: PieceGeometry
   readonly #maxBytes: number
+  readonly #budget: ReadCacheBudget | undefined
   /** Cached pieces, least recently used first. */
   readonly #pieces = new Map<number, Entry>()
   /** Buffers of `pieceLength` bytes ready for another piece. */
@@ -58,6 +66,7 @@ export class PieceReadCache {
     this.#storage = storage
     this.#g = geometry
     this.#maxBytes = options.maxBytes ?? 16 * 1024 * 1024
+    this.#budget = options.budget
   }
 
   /**
@@ -108,6 +117,7 @@ export class PieceReadCache {
     if (entry === undefined || !entry.loaded) return undefined
     this.#pieces.delete(index)
     this.#pieces.set(index, entry)
+    this.#budget?.touch(entry)
     entry.refs++
     const buf = entry.buffer
     return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, () => { this.#unref(entry) })
@@ -117,6 +127,15 @@ export class PieceReadCache {
   invalidate (index: number): void {
     const entry = this.#pieces.get(index)
     if (entry !== undefined) this.#evict(entry)
+  }
+
+  /**
+   * Drop every piece (the torrent stopped): the shared budget forgets them
+   * and takes their buffers back; leases still out stay valid.
+   */
+  clear (): void {
+    for (const entry of [...this.#pieces.values()]) this.#evict(entry)
+    this.#free.length = 0
   }
 
   /** Bytes of the pieces cached now. */
@@ -131,13 +150,16 @@ export class PieceReadCache {
     if (cached !== undefined) {
       this.#pieces.delete(index)
       this.#pieces.set(index, cached)
+      this.#budget?.touch(cached)
       return cached
     }
     // Room first, so a buffer given back by the piece evicted now can take this one.
     while (this.#bytes + size > this.#maxBytes && this.#pieces.size > 0) this.#evict(this.#pieces.values().next().value as Entry)
     const storage = this.#storage
     const reuse = storage.readInto !== undefined
-    const buffer = (reuse ? this.#free.pop() : undefined) ?? new Uint8Array(reuse ? this.#g.pieceLength : size)
+    this.#budget?.makeRoom(size, this.#g.pieceLength)
+    const pooled = reuse ? (this.#budget?.take(this.#g.pieceLength) ?? this.#free.pop()) : undefined
+    const buffer = pooled ?? new Uint8Array(reuse ? this.#g.pieceLength : size)
     const offset = index * this.#g.pieceLength
     const entry: Entry = { index, size, buffer, ready: Promise.resolve(), refs: 1, evicted: false, pinned: !reuse, loaded: false }
     entry.ready = reuse
@@ -145,6 +167,7 @@ export class PieceReadCache {
       : storage.read(offset, size).then((data) => { entry.buffer = data })
     this.#pieces.set(index, entry)
     this.#bytes += size
+    this.#budget?.admit(entry, size, () => { this.#evict(entry) })
     // The read's own reference ends when it settles; a failed piece leaves the cache.
     entry.ready.then(() => { entry.loaded = true; this.#unref(entry) }, () => { this.#evict(entry); this.#unref(entry) })
     return entry
@@ -155,6 +178,7 @@ export class PieceReadCache {
     entry.evicted = true
     if (this.#pieces.get(entry.index) === entry) this.#pieces.delete(entry.index)
     this.#bytes -= entry.size
+    this.#budget?.forget(entry)
     this.#recycle(entry)
   }
 
@@ -163,10 +187,15 @@ export class PieceReadCache {
     this.#recycle(entry)
   }
 
-  /** An evicted piece whose views are all back gives its buffer to the pool (if the pool has room). */
+  /** An evicted piece whose views are all back gives its buffer to the pool, or to the shared budget (if either has room). */
   #recycle (entry: Entry): void {
     if (!entry.evicted || entry.refs > 0 || entry.pinned) return
     if (entry.buffer.length !== this.#g.pieceLength) return
+    if (this.#budget !== undefined) {
+      entry.pinned = true // given back once only
+      this.#budget.give(entry.buffer)
+      return
+    }
     // Cached and pooled pieces together stay within maxBytes (and one piece).
     if (this.#bytes + this.#free.length * this.#g.pieceLength > this.#maxBytes) return
     entry.pinned = true // given back once only

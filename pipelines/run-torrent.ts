@@ -27,6 +27,7 @@ import { sharingFor } from '../lib/torrent/sharing.js'
 import { startWebSeeds, type WebSeedFetch } from './web-seed-sources.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
+import type { ReadCacheBudget } from '../operators/read-cache-budget.js'
 
 /** A tracker client the engine made (see {@link RunOptions.makeTrackerClient}) and closes. */
 export type OwnedTrackerClient = AnnounceClient & {
@@ -75,6 +76,8 @@ export interface RunOptions extends CommonOptions {
   readonly listener?: SharedListener
   /** A session's limits (pipelines/session `SessionLimits.torrent`): rate buckets and a connection budget shared with its other torrents. */
   readonly sessionLimits?: TorrentSessionLimits
+  /** A bound on upload read caches shared with other torrents (a session's); default none. */
+  readonly readCacheBudget?: ReadCacheBudget
 }
 
 /**
@@ -116,6 +119,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
       ...(options.downloadLimit === undefined ? {} : { downloadLimit: options.downloadLimit }),
       ...(options.sessionLimits === undefined ? {} : { bandwidth: options.sessionLimits.bandwidth }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+      ...(options.readCacheBudget === undefined ? {} : { readCacheBudget: options.readCacheBudget }),
       onFatal: (err) => { settleFatal?.(err) },
       // The engine's strategies (lib/torrent): the choker decides every unchoke, rounds every 10 s and early ones on interest changes.
       strategies: {

@@ -20,6 +20,7 @@ import type { TorrentEffect, TorrentInput, TorrentStep } from '../lib/torrent/ty
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { PieceReadCache } from '../operators/piece-read-cache.js'
+import type { ReadCacheBudget } from '../operators/read-cache-budget.js'
 import { torrentTicks } from '../operators/torrent-ticks.js'
 import type { Extension } from '../operators/extension.js'
 import type { BlockIn } from '../operators/assemble-pieces.js'
@@ -78,6 +79,8 @@ export interface TorrentRuntimeOptions {
   /** A fault that stops the torrent (disk full, a strategy that failed). */
   readonly onFatal?: (err: Error) => void
   readonly signal?: AbortSignal
+  /** A bound on upload read caches shared with other torrents (a session's); default none (the cache's own 16 MiB). */
+  readonly readCacheBudget?: ReadCacheBudget
 }
 
 /**
@@ -159,11 +162,12 @@ export class TorrentRuntime {
       free: (b) => { this.pieceBuffers.release(b) },
       maxBufferedBytes: Math.max(DEFAULT_MAX_BUFFERED_BYTES, 8 * this.geometry.pieceLength)
     })
-    this.readCache = new PieceReadCache(this.storage, this.geometry)
+    this.readCache = new PieceReadCache(this.storage, this.geometry, options.readCacheBudget === undefined ? {} : { budget: options.readCacheBudget })
     this.uploadBuckets = options.bandwidth?.upload ?? ((options.uploadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.uploadLimit as number })] : [])
     this.downloadBuckets = options.bandwidth?.download ?? ((options.downloadLimit ?? 0) > 0 ? [new TokenBucket({ rate: options.downloadLimit as number })] : [])
     this.startedAt = options.scheduler.now()
-    options.signal?.addEventListener('abort', () => { this.#stopTimers() }, { once: true })
+    // Stopped: the pieces cached for uploads leave a shared budget too.
+    options.signal?.addEventListener('abort', () => { this.#stopTimers(); this.readCache.clear() }, { once: true })
   }
 
   /** The engine's state: read it, never write it (only `input` does). */

@@ -10,6 +10,7 @@ import { handshakeConnection, type HandshakenConnection } from '../peer-handshak
 import type { Progress, TorrentWarning } from '../progress-types.js'
 import type { CheckResume } from '../runtime-status.js'
 import { ResumeKeeper, type ResumeStore } from './resume-keeper.js'
+import { ReadCacheBudget } from '../../operators/read-cache-budget.js'
 import { runTorrent, type RunOptions } from '../run-torrent.js'
 import type { DownloadOptions } from '../types.js'
 import type { SharedListener } from './shared-listener.js'
@@ -43,6 +44,11 @@ export interface SessionOptions extends SessionLimitOptions {
   readonly inbound?: InboundLimits
   /** How often each running torrent's resume data is written; default 30 s (it is also written on pause, remove and close). */
   readonly resumeIntervalMs?: number
+  /**
+   * Bytes of pieces cached for uploads, every torrent together; default
+   * 64 MiB (each torrent's cache also stays within its own 16 MiB).
+   */
+  readonly readCacheBytes?: number
   /** Something worth knowing that stops nothing; `infoHash` names the torrent, when one is concerned. */
   readonly onWarning?: (w: TorrentWarning & { readonly infoHash?: string }) => void
 }
@@ -136,6 +142,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   let udp: DatagramDemux | undefined
   const limits = new SessionLimits(options, scheduler)
   const bandwidths = new Map<string, TorrentBandwidth>()
+  const readCacheBudget = new ReadCacheBudget({ maxBytes: options.readCacheBytes ?? 64 * 1024 * 1024 })
   let closed = false
 
   const onConnection = (accepted: Parameters<InboundGate['accept']>[0]): void => {
@@ -200,6 +207,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
       scheduler,
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(resume === undefined ? {} : { resume }),
+      readCacheBudget,
       listener: shared(address as PeerAddress),
       sessionLimits,
       onWarning: warn,
