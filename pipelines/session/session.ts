@@ -95,7 +95,7 @@ export interface Session {
    * @throws UsageError `bad-rate` (nothing is changed then)
    */
   setTorrentLimits: (id: string, limits: RateLimits) => void
-  /** Every torrent's progress as it changes, with the session's totals. */
+  /** Every torrent's progress as it changes, with the session's totals: at most once per turn of the scheduler (changes in one turn make one emission). */
   readonly progress$: Observable<SessionProgress>
   /** Stop every torrent and the listener. */
   close: () => Promise<void>
@@ -184,9 +184,17 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     }
   })
 
+  // One emission per turn of the scheduler, however many torrents changed in
+  // it (each costs a pass over every torrent), and none without a subscriber.
+  let emitting = false
   const emit = (): void => {
-    const all = [...entries.values()].flatMap((e) => e.progress === undefined ? [] : [e.progress])
-    progress$.next({ torrents: all, totals: sessionTotals(all) })
+    if (emitting || !progress$.observed) return
+    emitting = true
+    scheduler.schedule(() => {
+      emitting = false
+      const all = [...entries.values()].flatMap((e) => e.progress === undefined ? [] : [e.progress])
+      progress$.next({ torrents: all, totals: sessionTotals(all) })
+    })
   }
 
   const add = (torrent: Torrent, addOptions: AddTorrentOptions): SessionTorrent => {

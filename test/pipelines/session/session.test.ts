@@ -1,4 +1,4 @@
-import { lastValueFrom } from 'rxjs'
+import { asyncScheduler, lastValueFrom } from 'rxjs'
 import { StorageError } from '../../../lib/errors.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStorage } from '../../../lib/storage/memory-storage.js'
@@ -79,6 +79,22 @@ describe('a session: many torrents on one port', () => {
       })
     })
     expect(seen).toEqual({ torrents: 2, complete: 2 })
+  })
+})
+
+describe('progress$ with many torrents', () => {
+  it('changes of several torrents in one turn make one emission, on the next turn of the scheduler', async () => {
+    const { session, items } = await seededSession(3)
+    await new Promise<void>((resolve) => { const sub = session.progress$.subscribe(({ totals }) => { if (totals.complete === 3) { sub.unsubscribe(); resolve() } }) })
+    const seen: number[] = []
+    const sub = session.progress$.subscribe(({ torrents }) => { seen.push(torrents.length) })
+    // Each pause reports a change; paused torrents tick no more.
+    for (const it of items) void session.pause(it.torrent.infoHashHex)
+    expect(seen).toEqual([])
+    // Queued after the emission the pauses scheduled (same delay, scheduled later).
+    await new Promise<void>((resolve) => { asyncScheduler.schedule(() => { resolve() }) })
+    sub.unsubscribe()
+    expect(seen).toEqual([3])
   })
 })
 
