@@ -38,6 +38,8 @@ export class ResumeKeeper {
   #have: (() => Bitfield | undefined) | undefined
   #timer: Subscription | undefined
   #warned = false
+  /** The verified pieces the stored record holds (read at start or written since); a save with the same writes nothing. */
+  #stored: Bitfield | undefined
 
   readonly #intervalMs: number
 
@@ -61,6 +63,8 @@ export class ResumeKeeper {
       const t = this.#torrent
       const record = decodeResume(bytes, { infoHash: t.infoHash, pieceCount: t.pieceCount, fileCount: t.files.length })
       const plan = resumePlan(record, await this.#store.fileStats(t, this.#out), t.files, t.pieceLength)
+      // Files as recorded: the record stands until a piece is added.
+      if (plan.changedFiles.length === 0) this.#stored = record.have
       if (plan.changedFiles.length > 0) this.#warn({ type: 'warning', message: `${t.name}: ${plan.changedFiles.length} file(s) changed since the resume data was saved; their pieces are checked again` })
       return { trusted: plan.trusted, recheck: plan.recheck }
     } catch (err) {
@@ -69,24 +73,35 @@ export class ResumeKeeper {
     }
   }
 
-  /** Keep the metainfo, then save `have()` every 30 s (the interval option) until `detach`. */
+  /** Keep the metainfo (unless the store has it already), then save `have()` every 30 s (the interval option) until `detach`. */
   attach (have: () => Bitfield | undefined, scheduler: SchedulerLike): void {
     this.#have = have
-    void this.#guard(async () => { await this.#store.write(`${this.#torrent.infoHashHex}.torrent`, metainfoBytes(this.#torrent)) })
+    void this.#guard(async () => {
+      const name = `${this.#torrent.infoHashHex}.torrent`
+      const bytes = metainfoBytes(this.#torrent)
+      if (!sameBytes(await this.#store.read(name), bytes)) await this.#store.write(name, bytes)
+    })
     this.#timer?.unsubscribe()
     this.#timer = interval(this.#intervalMs, scheduler).subscribe(() => { void this.save() })
   }
 
-  /** Write the record now (the verified pieces, then each file's size and mtime). */
+  /**
+   * Write the record now (the verified pieces, then each file's size and
+   * mtime), unless it would say what the stored one says: pieces are written
+   * to the files only once verified, so with the same pieces the files are
+   * as recorded.
+   */
   async save (): Promise<void> {
     const have = this.#have?.()
     if (have === undefined) return
+    if (this.#stored !== undefined && sameBytes(this.#stored.bytes, have.bytes)) return
     const snapshot = have.clone()
     await this.#guard(async () => {
       const stats = await this.#store.fileStats(this.#torrent, this.#out)
       // A file missing now gives size 0 and mtime 0: its pieces are checked at the next start.
       const files = stats.map((s) => s ?? { size: 0, mtimeMs: 0 })
       await this.#store.write(this.#name, encodeResume({ infoHash: this.#torrent.infoHash, have: snapshot, files, savedAt: this.#now() }))
+      this.#stored = snapshot
     })
   }
 
@@ -100,6 +115,7 @@ export class ResumeKeeper {
 
   /** Forget the torrent's state files. */
   async forget (): Promise<void> {
+    this.#stored = undefined
     await this.#guard(async () => {
       await this.#store.remove(this.#name)
       await this.#store.remove(`${this.#torrent.infoHashHex}.torrent`)
@@ -115,6 +131,12 @@ export class ResumeKeeper {
       this.#warn({ type: 'warning', message: `${this.#torrent.name}: state not saved (${err instanceof Error ? err.message : String(err)}); the torrent goes on`, ...(err instanceof Error ? { error: err } : {}) })
     }
   }
+}
+
+function sameBytes (a: Uint8Array | undefined, b: Uint8Array): boolean {
+  if (a === undefined || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /** A .torrent for `t`: its info dictionary as received, its trackers and web seeds. */

@@ -73,6 +73,29 @@ describe('resume data in a session', () => {
     expect(warnings.some((w) => w.includes('1 file(s) changed'))).toBe(true)
   })
 
+  it('a restart with nothing new writes no state; one whose files changed writes the record again', async () => {
+    const store = memoryStore()
+    store.stats = [{ size: 3 * 16384, mtimeMs: 1000 }, { size: 5 * 16384, mtimeMs: 2000 }, { size: 4 * 16384, mtimeMs: 3000 }]
+    const written: string[] = []
+    const write = store.write
+    store.write = async (name, bytes) => { written.push(name); await write(name, bytes) }
+    const warnings: string[] = []
+    await (await run(torrent, counting(await filledStorage(data)), store, warnings)).close()
+    expect(written.sort()).toEqual([`${torrent.infoHashHex}.resume`, `${torrent.infoHashHex}.torrent`])
+
+    written.length = 0
+    await (await run(torrent, counting(await filledStorage(data)), store, warnings)).close()
+    expect(written).toEqual([])
+
+    store.stats = [store.stats[0], { size: 5 * 16384, mtimeMs: 2500 }, store.stats[2]]
+    await (await run(torrent, counting(await filledStorage(data)), store, warnings)).close()
+    expect(written).toEqual([`${torrent.infoHashHex}.resume`])
+    // The new record holds the file's new mtime: the next start trusts every piece.
+    const fourth = counting(await filledStorage(data))
+    await (await run(torrent, fourth, store, warnings)).close()
+    expect(fourth.readBytes).toBe(0)
+  })
+
   it('resume data for another torrent, truncated or with a wrong bitfield is a warning and a full check, never trusted', async () => {
     const other = makeTorrent(makeData(12 * 16384, 78), 16384, [3 * 16384, 5 * 16384, 4 * 16384])
     const store = memoryStore()
