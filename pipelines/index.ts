@@ -68,6 +68,7 @@ export type { ParseTorrentOptions } from '../lib/metainfo/parse-torrent.js'
 export type { InfoLimits } from '../lib/metainfo/parse-info-dict.js'
 export type { AnnounceClient } from '../operators/announce-schedule.js'
 export { ReadCacheBudget, type ReadCacheBudgetOptions } from '../operators/read-cache-budget.js'
+export { CheckSlots } from './check-slots.js'
 export type { Choker } from '../lib/choke/types.js'
 // The engine under `download` and `seed`, and the strategies it takes (lib/torrent).
 export * from '../lib/torrent/index.js'

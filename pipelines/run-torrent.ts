@@ -28,6 +28,7 @@ import { startWebSeeds, type WebSeedFetch } from './web-seed-sources.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
 import type { CommonOptions, Progress } from './types.js'
 import type { ReadCacheBudget } from '../operators/read-cache-budget.js'
+import type { CheckSlots } from './check-slots.js'
 
 /** A tracker client the engine made (see {@link RunOptions.makeTrackerClient}) and closes. */
 export type OwnedTrackerClient = AnnounceClient & {
@@ -78,6 +79,8 @@ export interface RunOptions extends CommonOptions {
   readonly sessionLimits?: TorrentSessionLimits
   /** A bound on upload read caches shared with other torrents (a session's); default none. */
   readonly readCacheBudget?: ReadCacheBudget
+  /** Checks at once across torrents (a session's): the check waits for a slot before it reads; default none (at once). */
+  readonly checkSlots?: CheckSlots
 }
 
 /**
@@ -312,7 +315,7 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
           else conn.close()
         })
       }
-      await rt.check(signal, options.resume)
+      await rt.check(signal, options.resume, options.checkSlots)
       checked = true
       subscriber.next(rt.progress())
       if (rt.complete) await finish()

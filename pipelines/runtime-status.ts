@@ -9,6 +9,7 @@ import type { Hasher, Storage } from '../lib/storage/types.js'
 import type { SwarmState } from '../lib/swarm/swarm-state.js'
 import type { BehaviorSubject, SchedulerLike } from 'rxjs'
 import type { Progress } from './progress-types.js'
+import type { CheckSlots } from './check-slots.js'
 
 /** What resume data lets a start skip: `trusted` pieces are verified without reading, only `recheck` is read and hashed. */
 export interface CheckResume {
@@ -83,9 +84,9 @@ export function runtimeProgress (rt: RuntimeView): Progress {
 /**
  * Re-verify whatever data the storage already holds, so a finished download
  * is not fetched again and a partial one resumes; an empty storage is not
- * read at all.
+ * read at all. With `slots` (a session's), the reading waits for a slot.
  */
-export async function checkRuntime (rt: RuntimeView, signal?: AbortSignal, resume?: CheckResume): Promise<void> {
+export async function checkRuntime (rt: RuntimeView, signal?: AbortSignal, resume?: CheckResume, slots?: CheckSlots): Promise<void> {
   rt.state = 'checking'
   if (resume !== undefined) {
     // Resume data: trusted pieces count as verified without a read; only the
@@ -101,16 +102,22 @@ export async function checkRuntime (rt: RuntimeView, signal?: AbortSignal, resum
     return
   }
   const only = resume === undefined ? undefined : [...resume.recheck.indices()]
-  for await (const { index, ok } of checkPieces({
-    geometry: rt.geometry,
-    pieceHashes: rt.torrent.pieceHashes,
-    storage: rt.storage,
-    hasher: rt.hasher,
-    ...(signal === undefined ? {} : { signal }),
-    ...(only === undefined ? {} : { only })
-  })) {
-    rt.piecesChecked++
-    if (ok) rt.planner.pieceVerified(index)
+  // Nothing to read (resume data trusts every piece): no slot to wait for.
+  const release = slots === undefined || only?.length === 0 ? undefined : await slots.acquire(signal)
+  try {
+    for await (const { index, ok } of checkPieces({
+      geometry: rt.geometry,
+      pieceHashes: rt.torrent.pieceHashes,
+      storage: rt.storage,
+      hasher: rt.hasher,
+      ...(signal === undefined ? {} : { signal }),
+      ...(only === undefined ? {} : { only })
+    })) {
+      rt.piecesChecked++
+      if (ok) rt.planner.pieceVerified(index)
+    }
+  } finally {
+    release?.()
   }
   rt.state = rt.complete ? 'seeding' : 'downloading'
   rt.verified$.next(rt.have.count)

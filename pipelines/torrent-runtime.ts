@@ -21,6 +21,7 @@ import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { PieceReadCache } from '../operators/piece-read-cache.js'
 import type { ReadCacheBudget } from '../operators/read-cache-budget.js'
+import type { CheckSlots } from './check-slots.js'
 import { torrentTicks } from '../operators/torrent-ticks.js'
 import type { Extension } from '../operators/extension.js'
 import type { BlockIn } from '../operators/assemble-pieces.js'
@@ -283,8 +284,8 @@ export class TorrentRuntime {
    * start: the seeding mode of a complete torrent, choke rounds and request
    * expiry on the scheduler.
    */
-  async check (signal?: AbortSignal, resume?: CheckResume): Promise<void> {
-    await checkRuntime(this, signal, resume)
+  async check (signal?: AbortSignal, resume?: CheckResume, slots?: CheckSlots): Promise<void> {
+    await checkRuntime(this, signal, resume, slots)
     this.input({ type: 'checked' })
     const ticks = torrentTicks({ scheduler: this.scheduler, ...(this.#options.chokeRoundMs === undefined ? {} : { chokeRoundMs: this.#options.chokeRoundMs }) })
     this.#timers.push(ticks.subscribe((tick) => { this.input(tick) }))

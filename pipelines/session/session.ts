@@ -11,6 +11,7 @@ import type { Progress, TorrentWarning } from '../progress-types.js'
 import type { CheckResume } from '../runtime-status.js'
 import { ResumeKeeper, type ResumeStore } from './resume-keeper.js'
 import { ReadCacheBudget } from '../../operators/read-cache-budget.js'
+import { CheckSlots } from '../check-slots.js'
 import { runTorrent, type RunOptions } from '../run-torrent.js'
 import type { DownloadOptions } from '../types.js'
 import type { SharedListener } from './shared-listener.js'
@@ -49,6 +50,8 @@ export interface SessionOptions extends SessionLimitOptions {
    * 64 MiB (each torrent's cache also stays within its own 16 MiB).
    */
   readonly readCacheBytes?: number
+  /** Torrents reading and hashing their data at once (libtorrent's `active_checking`); default 2. The others wait their turn. */
+  readonly activeChecks?: number
   /** Something worth knowing that stops nothing; `infoHash` names the torrent, when one is concerned. */
   readonly onWarning?: (w: TorrentWarning & { readonly infoHash?: string }) => void
 }
@@ -143,6 +146,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   const limits = new SessionLimits(options, scheduler)
   const bandwidths = new Map<string, TorrentBandwidth>()
   const readCacheBudget = new ReadCacheBudget({ maxBytes: options.readCacheBytes ?? 64 * 1024 * 1024 })
+  const checkSlots = new CheckSlots(options.activeChecks ?? 2)
   let closed = false
 
   const onConnection = (accepted: Parameters<InboundGate['accept']>[0]): void => {
@@ -216,6 +220,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(resume === undefined ? {} : { resume }),
       readCacheBudget,
+      checkSlots,
       listener: shared(address as PeerAddress),
       sessionLimits,
       onWarning: warn,

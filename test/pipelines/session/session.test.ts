@@ -98,6 +98,33 @@ describe('progress$ with many torrents', () => {
   })
 })
 
+describe('checks across a session', () => {
+  it('with activeChecks 1, one torrent reads its data at a time, each check whole before the next', async () => {
+    const net = memoryNetwork()
+    const items = [0, 1, 2].map((i) => { const data = makeData(6 * 16384, 70 + i); return { data, torrent: makeTorrent(data, 16384) } })
+    const reads: number[] = []
+    const storages = new Map<string, Storage>()
+    for (const [i, it] of items.entries()) {
+      const inner = await filledStorage(it.data)
+      storages.set(it.torrent.infoHashHex, { ...inner, read: async (o: number, l: number) => { reads.push(i); return await inner.read(o, l) }, write: inner.write.bind(inner), flush: inner.flush.bind(inner), close: async () => {} })
+    }
+    const session = sessionWith({ port: 0, activeChecks: 1 }, {
+      transport: net.transport('10.0.0.1'),
+      peerId: new Uint8Array(20).fill(0x63),
+      torrentPlatform: (torrent) => ({ storage: storages.get(torrent.infoHashHex) as Storage, hasher: nodeHasher, closeStorage: false }),
+      deleteData: async () => {}
+    })
+    sessions.push(session)
+    for (const it of items) session.add(it.torrent, { out: '/unused', seed: true, trackers: false })
+    await new Promise<void>((resolve) => { const sub = session.progress$.subscribe(({ totals }) => { if (totals.complete === 3) { sub.unsubscribe(); resolve() } }) })
+    expect(reads).toHaveLength(18)
+    // Six reads of one torrent, then six of another: never interleaved.
+    const runs = reads.filter((t, i) => i === 0 || reads[i - 1] !== t)
+    expect(runs).toHaveLength(3)
+    expect(new Set(runs).size).toBe(3)
+  })
+})
+
 describe('pause and resume', () => {
   it('a paused torrent refuses its peers (its info-hash is no longer routed); resumed, it serves again', async () => {
     const { session, net, items } = await seededSession(1)
