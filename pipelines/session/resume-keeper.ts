@@ -73,16 +73,24 @@ export class ResumeKeeper {
     }
   }
 
-  /** Keep the metainfo (unless the store has it already), then save `have()` every 30 s (the interval option) until `detach`. */
+  /**
+   * Keep the metainfo (unless the store has it already), then save `have()`
+   * every 30 s (the interval option) until `detach`. A start that trusted a
+   * stored record leaves the metainfo as well: it was kept with that record.
+   */
   attach (have: () => Bitfield | undefined, scheduler: SchedulerLike): void {
     this.#have = have
+    if (this.#stored === undefined) this.#keepMetainfo()
+    this.#timer?.unsubscribe()
+    this.#timer = interval(this.#intervalMs, scheduler).subscribe(() => { void this.save() })
+  }
+
+  #keepMetainfo (): void {
     void this.#guard(async () => {
       const name = `${this.#torrent.infoHashHex}.torrent`
       const bytes = metainfoBytes(this.#torrent)
       if (!sameBytes(await this.#store.read(name), bytes)) await this.#store.write(name, bytes)
     })
-    this.#timer?.unsubscribe()
-    this.#timer = interval(this.#intervalMs, scheduler).subscribe(() => { void this.save() })
   }
 
   /**

@@ -77,15 +77,21 @@ describe('resume data in a session', () => {
     const store = memoryStore()
     store.stats = [{ size: 3 * 16384, mtimeMs: 1000 }, { size: 5 * 16384, mtimeMs: 2000 }, { size: 4 * 16384, mtimeMs: 3000 }]
     const written: string[] = []
+    const read: string[] = []
     const write = store.write
+    const readFile = store.read
     store.write = async (name, bytes) => { written.push(name); await write(name, bytes) }
+    store.read = async (name) => { read.push(name); return await readFile(name) }
     const warnings: string[] = []
     await (await run(torrent, counting(await filledStorage(data)), store, warnings)).close()
     expect(written.sort()).toEqual([`${torrent.infoHashHex}.resume`, `${torrent.infoHashHex}.torrent`])
 
     written.length = 0
+    read.length = 0
     await (await run(torrent, counting(await filledStorage(data)), store, warnings)).close()
     expect(written).toEqual([])
+    // The record is read; the metainfo, kept with it, is neither read nor written.
+    expect(read).toEqual([`${torrent.infoHashHex}.resume`])
 
     store.stats = [store.stats[0], { size: 5 * 16384, mtimeMs: 2500 }, store.stats[2]]
     await (await run(torrent, counting(await filledStorage(data)), store, warnings)).close()
