@@ -12,6 +12,7 @@ import type { CheckResume } from '../runtime-status.js'
 import { ResumeKeeper, type ResumeStore } from './resume-keeper.js'
 import { ReadCacheBudget } from '../../operators/read-cache-budget.js'
 import { CheckSlots } from '../check-slots.js'
+import { checkCount } from '../../lib/session/connection-budget.js'
 import { runTorrent, type RunOptions } from '../run-torrent.js'
 import type { DownloadOptions } from '../types.js'
 import type { SharedListener } from './shared-listener.js'
@@ -145,6 +146,8 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
   let udp: DatagramDemux | undefined
   const limits = new SessionLimits(options, scheduler)
   const bandwidths = new Map<string, TorrentBandwidth>()
+  checkCount('readCacheBytes', options.readCacheBytes)
+  checkCount('activeChecks', options.activeChecks)
   const readCacheBudget = new ReadCacheBudget({ maxBytes: options.readCacheBytes ?? 64 * 1024 * 1024 })
   const checkSlots = new CheckSlots(options.activeChecks ?? 2)
   let closed = false

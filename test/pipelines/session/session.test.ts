@@ -99,6 +99,12 @@ describe('progress$ with many torrents', () => {
 })
 
 describe('checks across a session', () => {
+  it('a read cache or a number of checks that is not a positive integer is a UsageError bad-limit', () => {
+    const platform = { transport: memoryNetwork().transport('10.0.0.1'), peerId: new Uint8Array(20), torrentPlatform: () => { throw new Error('unused') }, deleteData: async () => {} }
+    expect(() => sessionWith({ port: 0, activeChecks: 0 }, platform)).toThrow(expect.objectContaining({ name: 'UsageError', code: 'bad-limit' }))
+    expect(() => sessionWith({ port: 0, readCacheBytes: 1.5 }, platform)).toThrow(expect.objectContaining({ name: 'UsageError', code: 'bad-limit' }))
+  })
+
   it('with activeChecks 1, one torrent reads its data at a time, each check whole before the next', async () => {
     const net = memoryNetwork()
     const items = [0, 1, 2].map((i) => { const data = makeData(6 * 16384, 70 + i); return { data, torrent: makeTorrent(data, 16384) } })
