@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consumerTsconfig, CONSUMER_SOURCE } from './consumer.js'
 import { installTarball, packPackage, ROOT, sh, type Packed } from './pack.js'
 
-/** The tarball's bound, gzipped: 1.1 MB (it is ~0.91 MB: compiled JavaScript, declarations, maps and the sources they point at, the engine, session and simulator included); it catches tests, benchmarks or data packed by mistake. */
-const MAX_PACKED_BYTES = 1_100_000
-/** The bound on the unpacked files: 4 MB (~2.9 MB now). */
-const MAX_UNPACKED_BYTES = 4_000_000
+/** The tarball's bound, gzipped: 1.3 MB (it is ~0.99 MB: compiled JavaScript, declarations, maps and the sources they point at, the engine, session with its limits and UDP socket, and simulator included); it catches tests, benchmarks or data packed by mistake. */
+const MAX_PACKED_BYTES = 1_300_000
+/** The bound on the unpacked files: 5.5 MB (~4.15 MB now, 1,360 files; none of them tests, benchmarks or data). */
+const MAX_UNPACKED_BYTES = 5_500_000
 
 /** What the tarball may hold: the manifest, the readme and licence, the bin, dist/ of the three layers, and their TypeScript sources. */
 const ALLOWED = /^(package\.json|README\.md|LICENSE|bin\/rxtorrent\.js|dist\/(lib|operators|pipelines)\/[\w./-]+\.(js|js\.map|d\.ts|d\.ts\.map)|(lib|operators|pipelines)\/[\w./-]+\.ts)$/
