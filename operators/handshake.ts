@@ -56,12 +56,29 @@ export async function readHandshake (source: AsyncIterable<Uint8Array>, options:
     it.return?.()?.catch(() => {})
     throw err
   }
-  const ahead = result.rest
-  async function * rest (): AsyncGenerator<Uint8Array, void, undefined> {
-    if (ahead.length > 0) yield ahead
-    yield * { [Symbol.asyncIterator]: () => it }
+  return { handshake: result.handshake, rest: prepend(result.rest, it) }
+}
+
+/**
+ * The bytes read ahead, then the rest of `it`: a plain iterator over the
+ * source's own (no generator in between, which every chunk of the
+ * connection would pass through).
+ */
+function prepend (ahead: Uint8Array, it: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
+  let first: Uint8Array | undefined = ahead.length > 0 ? ahead : undefined
+  const iterator: AsyncIterator<Uint8Array> = {
+    next: async () => {
+      if (first === undefined) return await it.next()
+      const value = first
+      first = undefined
+      return { done: false, value }
+    },
+    return: async () => {
+      first = undefined
+      return await (it.return?.() ?? Promise.resolve({ done: true as const, value: undefined }))
+    }
   }
-  return { handshake: result.handshake, rest: rest() }
+  return { [Symbol.asyncIterator]: () => iterator }
 }
 
 /** The outcome of {@link handshake}. */

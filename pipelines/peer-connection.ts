@@ -110,6 +110,9 @@ export class PeerConnection {
   readonly #received$ = new Subject<void>()
   readonly #subs: Subscription[] = []
   #closed = false
+  /** When `#received$` and `#sent$` last fired. */
+  #receivedAt = NaN
+  #sentAt = NaN
   #error: Error | undefined
   #extensions: ExtensionChannel | undefined
   /** A block taken from the engine whose piece is being read, for the next pull. */
@@ -163,9 +166,10 @@ export class PeerConnection {
         decodeFrames({ maxMessageLength: LIMITS.maxMessageLength, borrowedChunks: this.conn.borrowedChunks === true }),
         demuxMessageBatches(this.key, session, {
           now: () => scheduler.now(),
-          onEvent: (event) => { this.#received$.next(); this.#onEvent(event) },
+          // Every batch ends with onBatch, which tells the idle timer; not each of its events.
+          onEvent: (event) => { this.#onEvent(event) },
           acceptBlock: (index, begin, length) => rt.input({ type: 'block', peer: this.key, ref: { index, begin, length } }).accepted === true,
-          onBatch: () => { this.#received$.next(); rt.input({ type: 'batch-end', peer: this.key }) }
+          onBatch: () => { this.#noteReceived(); rt.input({ type: 'batch-end', peer: this.key }) }
         }),
         rt.piecePath(inFlight)
       )
@@ -209,11 +213,29 @@ export class PeerConnection {
 
   get closed (): boolean { return this.#closed }
 
+  /**
+   * Tells the idle timer something arrived, and the keep-alive timer
+   * something left: once per instant, since both only note the time.
+   */
+  #noteReceived (): void {
+    const now = this.#options.scheduler.now()
+    if (now === this.#receivedAt) return
+    this.#receivedAt = now
+    this.#received$.next()
+  }
+
+  #noteSent (): void {
+    const now = this.#options.scheduler.now()
+    if (now === this.#sentAt) return
+    this.#sentAt = now
+    this.#sent$.next()
+  }
+
   #push (...messages: Parameters<OutboundQueue['push']>[0][]): void {
     if (this.#closed) return
     try {
       for (const m of messages) this.#out.push(m)
-      this.#sent$.next()
+      this.#noteSent()
     } catch (err) {
       this.close(asError(err))
     }
@@ -322,7 +344,7 @@ export class PeerConnection {
       out.push(headers.subarray(start, at), data)
       bytes += ref.length
     }
-    this.#sent$.next()
+    this.#noteSent()
     return out
   }
 

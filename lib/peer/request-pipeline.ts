@@ -1,4 +1,4 @@
-import type { Bitfield } from '../pieces/bitfield.js'
+import { Bitfield } from '../pieces/bitfield.js'
 import type { BlockRef } from '../pieces/geometry.js'
 import type { PeerSession } from './peer-session.js'
 
@@ -41,8 +41,10 @@ export function planRequests (session: PeerSession, planner: BlockPlanner, optio
 
 /** The peer's pieces restricted to the ones it allows us to fetch while choked. */
 function allowedFastHas (session: PeerSession): Bitfield {
-  const has = session.peerHas.clone()
-  for (const i of session.peerHas.indices()) if (!session.allowedFast.has(i)) has.clear(i)
+  // Built from the allowed set (a handful of pieces), not by clearing every other piece the peer has.
+  const peerHas = session.peerHas
+  const has = new Bitfield(peerHas.length)
+  for (const i of session.allowedFast) if (peerHas.has(i)) has.set(i)
   return has
 }
 

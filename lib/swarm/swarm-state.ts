@@ -213,8 +213,8 @@ function changes (peer: SwarmPeer, event: SwarmEvent): Partial<SwarmPeer> {
 /** `state` with `peer` replaced by `peer` plus `fields`; `state` itself when no field changes. */
 function withPeer (state: SwarmState, peer: SwarmPeer, fields: Partial<SwarmPeer>): SwarmState {
   let changed = false
-  for (const [k, v] of Object.entries(fields)) {
-    if (peer[k as keyof SwarmPeer] !== v) { changed = true; break }
+  for (const k in fields) {
+    if (peer[k as keyof SwarmPeer] !== fields[k as keyof SwarmPeer]) { changed = true; break }
   }
   if (!changed) return state
   const peers = layered(state.peers).with(peer.key, Object.freeze({ ...peer, ...fields }))
