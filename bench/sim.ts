@@ -7,7 +7,8 @@
  *
  *   node --import tsx bench/sim.ts [leechers] [MiB]
  *
- * Environment: SIM_VERIFY=sampled (sampledHasher instead of SHA-1),
+ * Environment: SIM_PAYLOAD=virtual|bytes (the links' payload, see
+ * `SimulateSwarmOptions.payload`), SIM_VERIFY=sampled (sampledHasher instead of SHA-1),
  * SIM_MAXCONN=n (each peer's maxConnections), SIM_TRACKER_PEERS=n (peers a
  * joining peer is told of), SIM_PEX=0 (no peer exchange), SIM_RES=ms (link
  * timer grid), SIM_LIMIT_MS=ms (stop after this much virtual time).
@@ -32,6 +33,7 @@ const result = await simulateSwarm({
   ...(process.env['SIM_TRACKER_PEERS'] === undefined ? {} : { trackerPeers: Number(process.env['SIM_TRACKER_PEERS']) }),
   seed: 1,
   ...(process.env['SIM_VERIFY'] === 'sampled' ? { verify: 'sampled' as const } : {}),
+  ...(process.env['SIM_PAYLOAD'] === 'bytes' || process.env['SIM_PAYLOAD'] === 'virtual' ? { payload: process.env['SIM_PAYLOAD'] } : {}),
   timeLimitMs: Number(process.env['SIM_LIMIT_MS'] ?? 3_600_000)
 })
 const wallMs = performance.now() - started

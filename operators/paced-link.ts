@@ -43,6 +43,14 @@ export interface PacingOptions {
    * read; the consumer copies what it keeps. Default false.
    */
   readonly borrowedReads?: boolean
+  /**
+   * A simulation's hollow payload: how many leading bytes of `chunk` the
+   * link copies into the reader's buffer (default all). The rest of its
+   * length is still charged to the links and the window and delivered in
+   * place, as whatever the reused read buffer held. Implies `borrowedReads`,
+   * and every read is then joined into a read buffer, one chunk or more.
+   */
+  readonly carried?: (chunk: Uint8Array) => number
 }
 
 /** Options of {@link pacedDuplexPair} beyond the pacing. */
@@ -141,13 +149,14 @@ function closedError (): RxTorrentError {
   return new RxTorrentError('connection-closed', 'the memory connection is closed', { disposition: 'disconnect' })
 }
 
-/** The first `count` of `parts` copied into `out` (or a new buffer), `bytes` bytes in all. */
-function join (parts: Fifo, count: number, bytes: number, out: Uint8Array | undefined): Uint8Array {
-  const target = out === undefined ? new Uint8Array(bytes) : out.subarray(0, bytes)
+/** The first `count` of `parts` copied into `out` (or a new buffer), `bytes` bytes in all; of each, `carried` leading bytes when given. */
+function join (parts: Fifo, count: number, bytes: number, out: Uint8Array | undefined, carried?: (chunk: Uint8Array) => number): Uint8Array {
+  const target = out === undefined || out.length < bytes ? new Uint8Array(bytes) : out.subarray(0, bytes)
   let at = 0
   for (let i = 0; i < count; i++) {
     const c = parts.at(i).chunk
-    target.set(c, at)
+    const n = carried === undefined ? c.length : carried(c)
+    target.set(n >= c.length ? c : c.subarray(0, n), at)
     at += c.length
   }
   return target
@@ -167,6 +176,7 @@ class PacedDirection {
   readonly #window: number
   readonly #maxRead: number
   readonly #observe: ((chunk: Uint8Array) => void) | undefined
+  readonly #carried: ((chunk: Uint8Array) => number) | undefined
   /** With `borrowedReads`: the two buffers reads are joined into, in turn (made on first use). */
   readonly #borrowed: boolean
   readonly #readBuffers: Array<Uint8Array | undefined> = [undefined, undefined]
@@ -196,7 +206,8 @@ class PacedDirection {
     this.#window = options.windowBytes ?? DEFAULT_WINDOW
     this.#maxRead = options.maxReadBytes ?? DEFAULT_MAX_READ
     this.#observe = observe
-    this.#borrowed = options.borrowedReads === true
+    this.#carried = options.carried
+    this.#borrowed = options.borrowedReads === true || options.carried !== undefined
   }
 
   /** The first tick of the timer grid at or after `t`. */
@@ -301,10 +312,10 @@ class PacedDirection {
     }
     if (count === 0) return undefined
     let chunk = r.at(0).chunk
-    if (count > 1) {
+    if (count > 1 || this.#carried !== undefined) {
       this.#readTurn ^= 1
       const buffer = this.#borrowed ? (this.#readBuffers[this.#readTurn] ??= new Uint8Array(this.#maxRead)) : undefined
-      chunk = join(r, count, bytes, buffer)
+      chunk = join(r, count, bytes, buffer, this.#carried)
     }
     r.drop(count)
     this.#inFlight -= bytes
@@ -386,7 +397,7 @@ export function pacedDuplexPair (aLink: AccessLink, bLink: AccessLink, options: 
       sink: async (source) => { await out.pump(source, close) },
       close,
       ...(remote === undefined ? {} : { remote }),
-      ...(options.borrowedReads === true ? { borrowedChunks: true } : {})
+      ...(options.borrowedReads === true || options.carried !== undefined ? { borrowedChunks: true } : {})
     }
   }
   return [end(aToB, bToA, options.addresses?.[0]), end(bToA, aToB, options.addresses?.[1])]

@@ -10,6 +10,12 @@ export interface SharedDataStorageOptions {
   readonly full?: boolean
   /** Called after each write with the number of pieces now held. */
   readonly onWrite?: (piecesHeld: number) => void
+  /**
+   * Whether bytes written at torrent offset `at` are the canonical ones
+   * there; default a byte-for-byte comparison (a simulation's virtual
+   * payload compares tags instead).
+   */
+  readonly same?: (written: Uint8Array, at: number) => boolean
 }
 
 /**
@@ -33,6 +39,7 @@ export class SharedDataStorage implements Storage {
   /** Pieces held as private copies (written partly or with other bytes). */
   readonly #own = new Map<number, Uint8Array>()
   readonly #onWrite: ((n: number) => void) | undefined
+  readonly #same: (written: Uint8Array, at: number) => boolean
   #held = 0
   #closed = false
 
@@ -48,6 +55,7 @@ export class SharedDataStorage implements Storage {
     this.#canonical = new Uint8Array(this.#pieceCount).fill(options.full === true ? 1 : 0)
     this.#held = options.full === true ? this.#pieceCount : 0
     this.#onWrite = options.onWrite
+    this.#same = options.same ?? ((p, at) => Buffer.from(p.buffer, p.byteOffset, p.length).equals(Buffer.from(data.buffer, data.byteOffset + at, p.length)))
   }
 
   /** Pieces holding data (canonical or not). */
@@ -135,7 +143,7 @@ export class SharedDataStorage implements Storage {
     let length = 0
     let same = true
     for (const p of parts) {
-      same &&= Buffer.from(p.buffer, p.byteOffset, p.length).equals(Buffer.from(this.#data.buffer, this.#data.byteOffset + at + length, p.length))
+      same &&= this.#same(p, at + length)
       length += p.length
     }
     if (at === start && length === end - start && same) {

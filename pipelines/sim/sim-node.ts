@@ -22,6 +22,8 @@ export interface SimNodeEnv {
   readonly data: Uint8Array
   readonly scheduler: SchedulerLike
   readonly hasher: Hasher
+  /** How the storage tells canonical writes (`SharedDataStorageOptions.same`); default byte for byte. */
+  readonly same?: (written: Uint8Array, at: number) => boolean
   readonly progressIntervalMs: number
   /** The peer's transport on the simulated network. */
   readonly transport: (host: string) => Transport
@@ -79,6 +81,7 @@ export class SimNode {
     this.storage = new SharedDataStorage(env.data, {
       pieceLength: env.torrent.pieceLength,
       full: role === 'seed',
+      ...(env.same === undefined ? {} : { same: env.same }),
       onWrite: (held) => { if (held === env.torrent.pieceCount && this.completedAt === undefined) this.completedAt = env.scheduler.now() }
     })
   }

@@ -9,6 +9,7 @@ import { PayloadMeter } from './payload-meter.js'
 import { sampledHasher } from './sampled-hasher.js'
 import { SimNode, mixSeed, type SimNodeEnv } from './sim-node.js'
 import { simTorrent } from './sim-torrent.js'
+import { TAG_BLOCK, VirtualPayload } from './virtual-payload.js'
 import type { ChokeRoundTrace, SimPeerOptions, SimulateSwarmOptions, SwarmResult, SwarmView } from './types.js'
 
 /** One macrotask turn: every pending promise continuation runs first. */
@@ -76,8 +77,17 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   if (options.verify === 'sampled' && 'torrent' in options.torrent && options.hasher === undefined) {
     throw new UsageError('bad-sim-torrent', "verify: 'sampled' needs a torrent the simulator makes (length and pieceLength)")
   }
-  const hasher = options.hasher ?? (options.verify === 'sampled' ? sampledHasher : nodeHasher)
-  const { torrent, data } = await simTorrent(options.torrent, mixSeed(swarmSeed, 0xda7a), hasher)
+  if (options.payload !== undefined && options.payload !== 'bytes' && options.payload !== 'virtual') throw new UsageError('bad-sim-torrent', `payload must be 'bytes' or 'virtual', got ${String(options.payload)}`)
+  const torrentHasher = options.hasher ?? (options.verify === 'sampled' ? sampledHasher : nodeHasher)
+  const made = await simTorrent(options.torrent, mixSeed(swarmSeed, 0xda7a), torrentHasher)
+  const torrent = made.torrent
+  // Virtual payload: the data is tagged (a given torrent's data on a copy) and checked by its tags.
+  const payload = options.payload ?? (options.verify !== undefined || options.hasher !== undefined || torrent.pieceLength % TAG_BLOCK !== 0 ? 'bytes' : 'virtual')
+  const virtual = payload === 'virtual'
+    ? new VirtualPayload(torrent, 'data' in options.torrent ? made.data.slice() : made.data, mixSeed(swarmSeed, 0x7a65))
+    : undefined
+  const data = virtual?.data ?? made.data
+  const hasher = virtual?.hasher ?? torrentHasher
   const clock = new VirtualClock()
   const specs = [
     ...peerList(options.seeds, 1, 'seeds').map((o, i) => ({ role: 'seed' as const, o, name: o.name ?? `seed-${i}` })),
@@ -89,7 +99,7 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   const byHost = new Map<string, SimNode>()
   const net = memoryNetwork({
     links: (host) => byHost.get(host)?.options,
-    pacing: { scheduler: clock, borrowedReads: true, ...(options.resolutionMs === undefined ? {} : { resolutionMs: options.resolutionMs }), ...(options.windowBytes === undefined ? {} : { windowBytes: options.windowBytes }) },
+    pacing: { scheduler: clock, borrowedReads: true, ...(virtual === undefined ? {} : { carried: virtual.carried }), ...(options.resolutionMs === undefined ? {} : { resolutionMs: options.resolutionMs }), ...(options.windowBytes === undefined ? {} : { windowBytes: options.windowBytes }) },
     observe: (fromHost, toHost) => {
       const from = byHost.get(fromHost)
       const to = byHost.get(toHost)
@@ -109,6 +119,7 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
     data,
     scheduler: clock,
     hasher,
+    ...(virtual === undefined ? {} : { same: virtual.same }),
     progressIntervalMs: options.progressIntervalMs ?? 1000,
     trace,
     nameOf: (host) => byHost.get(host)?.name ?? host,

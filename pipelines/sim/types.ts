@@ -114,6 +114,23 @@ export interface SimulateSwarmOptions {
   readonly verify?: 'sha1' | 'sampled'
   /** The hasher of every peer, overriding `verify`; it also hashes the torrent the simulator makes. */
   readonly hasher?: Hasher
+  /**
+   * What the links carry. `bytes`: every byte of every block, hashed by
+   * `verify` or `hasher` and compared by the storage. `virtual`: blocks
+   * without their bytes. Default `virtual`, or `bytes` when `verify` or
+   * `hasher` is given or the piece length is not a multiple of 16 KiB. Each 16 KiB block of the data begins with
+   * a tag (its number and a magic number drawn from `seed`); a link copies
+   * only the tags of blocks and charges their full length, the storage
+   * compares tags, and a piece whose blocks carry the right tags in order
+   * hashes to the torrent's own hash of it (anything else gets its real
+   * SHA-1, so a misplaced or missing block still fails). Messages,
+   * handshakes, the wire codec, the engine and the byte counts are as with
+   * bytes, so the two modes give the same result for the same seed; what
+   * `virtual` cannot catch is a changed byte inside a block. `verify` and
+   * `hasher` then only hash the torrent the simulator makes.
+   * @throws UsageError `bad-sim-torrent` (from `simulateSwarm`) for `virtual` with a piece length that is not a multiple of 16 KiB
+   */
+  readonly payload?: 'bytes' | 'virtual'
   /** Progress emissions of each peer's engine, virtual ms; default 1000. */
   readonly progressIntervalMs?: number
   /** Stops the simulation between two virtual instants; the promise then rejects with the signal's reason. */

@@ -42,6 +42,27 @@ describe('simulateSwarm', () => {
     expect(first.totals.wireBytes).toBeGreaterThan(first.totals.uploaded)
   }, 120_000)
 
+  it("payload 'virtual' gives the bytes mode's result for the same seed, and the same result run after run", async () => {
+    const options = (payload: 'bytes' | 'virtual', seed: number): SimulateSwarmOptions => ({
+      torrent: { length: 3 * MiB + 7777, pieceLength: 128 * KiB },
+      seeds: [{ uploadRate: 500 * KiB, latencyMs: 20 }],
+      leechers: Array.from({ length: 8 }, (_, i) => ({ uploadRate: (60 + 30 * i) * KiB, downloadRate: 2 * MiB, latencyMs: 5 + 7 * i, joinAtMs: 400 * i })),
+      payload,
+      seed,
+      timeLimitMs: 10 * 60_000,
+      traceChokes: true
+    })
+    const virtual = await simulateSwarm(options('virtual', 9))
+    const again = await simulateSwarm(options('virtual', 9))
+    const bytes = await simulateSwarm(options('bytes', 9))
+    expect(virtual.complete).toBe(true)
+    expect(JSON.stringify(again)).toBe(JSON.stringify(virtual))
+    // Completion times, byte counts (payload and wire), choke rounds: all as with real bytes.
+    expect(virtual).toEqual(bytes)
+    expect(virtual.totals.uploaded).toBeGreaterThanOrEqual(8 * virtual.length)
+    expect(await simulateSwarm(options('virtual', 10))).not.toEqual(virtual)
+  }, 120_000)
+
   it("a link's rates bound the transfer: 1 MiB at 100 KiB/s takes about 10 s, at 50 KiB/s download about 20 s", async () => {
     const run = async (downloadRate?: number): Promise<number> => {
       const r = await simulateSwarm({
@@ -107,6 +128,7 @@ describe('simulateSwarm', () => {
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: [{ name: 'x' }, { name: 'x' }], timeLimitMs: 1 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: -1, timeLimitMs: 1 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: [{ uploadRate: -5 }], timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-link' })
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, payload: 'none' as 'bytes', timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-torrent' })
   })
 
   it('stops when its signal is aborted, rejecting with the reason', async () => {
