@@ -1,4 +1,4 @@
-import { BEP3, LIMITS } from '../constants.js'
+import { BEP3, BEP5, BEP6, LIMITS } from '../constants.js'
 import { ProtocolError } from '../errors.js'
 import { decodeMessage } from './decode-message.js'
 import { LENGTH_PREFIX_BYTES } from './encode-message.js'
@@ -169,7 +169,8 @@ export class FrameDecoder {
    * view for the consumer to copy before it pulls again.
    */
   #frame (body: Uint8Array): Message {
-    if (this.#borrowed && body.length > 0 && body[0] !== BEP3.PIECE) return frame(body.slice())
+    // Borrowed bytes are copied only for messages that keep a view of them (a PIECE block is the consumer's to copy).
+    if (this.#borrowed && body.length > 0 && !NUMBERS_ONLY.has(body[0] as number) && body[0] !== BEP3.PIECE) return frame(body.slice())
     return frame(body)
   }
 
@@ -184,6 +185,12 @@ export class FrameDecoder {
 
 /** Split frames up to this size are gathered in one reused buffer in borrowed mode. */
 const SCRATCH_BYTES = 64 * 1024
+
+/** Message ids whose decoded form holds only numbers, never a view of the payload. */
+const NUMBERS_ONLY: ReadonlySet<number> = new Set([
+  BEP3.CHOKE, BEP3.UNCHOKE, BEP3.INTERESTED, BEP3.NOT_INTERESTED, BEP3.HAVE, BEP3.REQUEST, BEP3.CANCEL, BEP5.PORT,
+  BEP6.SUGGEST_PIECE, BEP6.HAVE_ALL, BEP6.HAVE_NONE, BEP6.REJECT_REQUEST, BEP6.ALLOWED_FAST
+])
 
 function frame (body: Uint8Array): Message {
   if (body.length === 0) return { type: 'keep-alive' }
