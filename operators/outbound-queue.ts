@@ -90,7 +90,8 @@ export class OutboundQueue implements AsyncIterable<Outbound[]> {
     if (this.#iterating) throw new RxTorrentError('queue-reused', 'an outbound queue can be iterated once', { disposition: 'fatal' })
     this.#iterating = true
     return {
-      next: async () => await this.#pull(),
+      // #pull's own promise, not one more around it: this runs once per chunk sent.
+      next: () => this.#pull(),
       return: async () => {
         this.end()
         this.#queue = []

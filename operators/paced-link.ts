@@ -216,11 +216,15 @@ class PacedDirection {
     return r <= 0 ? t : Math.ceil(t / r - 1e-9) * r
   }
 
-  /** Resolves at the tick of `t` (at once when that is now or past), or when destroyed; `reader` says whose wait it is. */
-  async #until (t: number, reader: boolean): Promise<void> {
+  /**
+   * A promise of the tick of `t`, settled early when destroyed; `undefined`
+   * when that tick is now or past (no promise, no turn: this runs once per
+   * chunk). `reader` says whose wait it is.
+   */
+  #until (t: number, reader: boolean): Promise<void> | undefined {
     const due = this.#tick(t) - this.#scheduler.now()
-    if (due <= 0 || this.#destroyed) return
-    await new Promise<void>((resolve) => {
+    if (due <= 0 || this.#destroyed) return undefined
+    return new Promise<void>((resolve) => {
       const timer = this.#scheduler.schedule(() => {
         if (reader) this.#readWait = undefined
         else this.#pumpWait = undefined
@@ -250,7 +254,8 @@ class PacedDirection {
         this.#inFlight += chunk.length
         this.#arriving.push({ chunk, at: sent + this.#from.latencyMs + this.#to.latencyMs })
         this.#armArrival()
-        await this.#until(sent, false)
+        const leaving = this.#until(sent, false)
+        if (leaving !== undefined) await leaving
       }
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err))
@@ -336,7 +341,8 @@ class PacedDirection {
       }
       if (this.#received.size > 0) {
         const head = this.#received.at(0)
-        await this.#until(head.at, true)
+        const arriving = this.#until(head.at, true)
+        if (arriving !== undefined) await arriving
         continue
       }
       if (this.#ended && this.#arriving.size === 0) return
