@@ -48,10 +48,13 @@ function draw<T> (from: readonly T[], n: number, random: () => number): T[] {
  * whom) derives from `seed`: the same options give the same result, byte
  * for byte.
  *
- * What is modelled and what is not: every piece is hashed with real SHA-1
- * (or, with `verify: 'sampled'`, a SHA-1 of 1/256 of its bytes) and
- * compared byte for byte by the storage, every message goes through the
- * engine's wire codec, sessions, planner, choker and assembler. Links are
+ * What is modelled and what is not: every message goes through the
+ * engine's wire codec, sessions, planner, choker, assembler, hash check and
+ * storage. With `payload: 'virtual'` (the default) blocks carry a tag
+ * instead of their bytes: the links copy only the tags, the hash check and
+ * the storage read them (the result is the bytes mode's). With `bytes`
+ * every piece is hashed with real SHA-1 (or, with `verify: 'sampled'`, a
+ * SHA-1 of 1/256 of its bytes) and compared byte for byte by the storage. Links are
  * FIFO queues of bytes (no loss, no TCP slow start or congestion control);
  * a connection has a fixed window (`windowBytes`). Peers learn of each
  * other from a simulated tracker at join time and from peer exchange; the
