@@ -17,37 +17,48 @@ import type { Message } from './types.js'
  * @see BEP 3, BEP 5 (`port`), BEP 6 (Fast extension), BEP 10 (extended)
  */
 export function decodeMessage (id: number, payload: Uint8Array): Message {
+  return decodeMessageAt(id, payload, 0, payload.length)
+}
+
+/**
+ * {@link decodeMessage} of the `length` payload bytes at `at` in `bytes`,
+ * without a view of them unless the message keeps one (`block`, `bits`,
+ * `payload`): a frame decoder reads fixed-size messages straight from its
+ * chunk.
+ * @throws ProtocolError `bad-length` (disconnect), as `decodeMessage`
+ */
+export function decodeMessageAt (id: number, bytes: Uint8Array, at: number, length: number): Message {
   switch (id) {
-    case BEP3.CHOKE: exactly(id, payload, 0); return { type: 'choke' }
-    case BEP3.UNCHOKE: exactly(id, payload, 0); return { type: 'unchoke' }
-    case BEP3.INTERESTED: exactly(id, payload, 0); return { type: 'interested' }
-    case BEP3.NOT_INTERESTED: exactly(id, payload, 0); return { type: 'not-interested' }
-    case BEP6.HAVE_ALL: exactly(id, payload, 0); return { type: 'have-all' }
-    case BEP6.HAVE_NONE: exactly(id, payload, 0); return { type: 'have-none' }
-    case BEP3.HAVE: exactly(id, payload, 4); return { type: 'have', index: u32(payload, 0) }
-    case BEP6.SUGGEST_PIECE: exactly(id, payload, 4); return { type: 'suggest-piece', index: u32(payload, 0) }
-    case BEP6.ALLOWED_FAST: exactly(id, payload, 4); return { type: 'allowed-fast', index: u32(payload, 0) }
-    case BEP3.BITFIELD: return { type: 'bitfield', bits: payload }
+    case BEP3.CHOKE: exactly(id, length, 0); return { type: 'choke' }
+    case BEP3.UNCHOKE: exactly(id, length, 0); return { type: 'unchoke' }
+    case BEP3.INTERESTED: exactly(id, length, 0); return { type: 'interested' }
+    case BEP3.NOT_INTERESTED: exactly(id, length, 0); return { type: 'not-interested' }
+    case BEP6.HAVE_ALL: exactly(id, length, 0); return { type: 'have-all' }
+    case BEP6.HAVE_NONE: exactly(id, length, 0); return { type: 'have-none' }
+    case BEP3.HAVE: exactly(id, length, 4); return { type: 'have', index: u32(bytes, at) }
+    case BEP6.SUGGEST_PIECE: exactly(id, length, 4); return { type: 'suggest-piece', index: u32(bytes, at) }
+    case BEP6.ALLOWED_FAST: exactly(id, length, 4); return { type: 'allowed-fast', index: u32(bytes, at) }
+    case BEP3.BITFIELD: return { type: 'bitfield', bits: bytes.subarray(at, at + length) }
     case BEP3.REQUEST:
-      exactly(id, payload, 12)
-      return { type: 'request', index: u32(payload, 0), begin: u32(payload, 4), length: u32(payload, 8) }
+      exactly(id, length, 12)
+      return { type: 'request', index: u32(bytes, at), begin: u32(bytes, at + 4), length: u32(bytes, at + 8) }
     case BEP3.CANCEL:
-      exactly(id, payload, 12)
-      return { type: 'cancel', index: u32(payload, 0), begin: u32(payload, 4), length: u32(payload, 8) }
+      exactly(id, length, 12)
+      return { type: 'cancel', index: u32(bytes, at), begin: u32(bytes, at + 4), length: u32(bytes, at + 8) }
     case BEP6.REJECT_REQUEST:
-      exactly(id, payload, 12)
-      return { type: 'reject-request', index: u32(payload, 0), begin: u32(payload, 4), length: u32(payload, 8) }
+      exactly(id, length, 12)
+      return { type: 'reject-request', index: u32(bytes, at), begin: u32(bytes, at + 4), length: u32(bytes, at + 8) }
     case BEP3.PIECE:
-      atLeast(id, payload, 8)
-      return { type: 'piece', index: u32(payload, 0), begin: u32(payload, 4), block: payload.subarray(8) }
+      atLeast(id, length, 8)
+      return { type: 'piece', index: u32(bytes, at), begin: u32(bytes, at + 4), block: bytes.subarray(at + 8, at + length) }
     case BEP5.PORT:
-      exactly(id, payload, 2)
-      return { type: 'port', port: ((payload[0] as number) << 8) | (payload[1] as number) }
+      exactly(id, length, 2)
+      return { type: 'port', port: ((bytes[at] as number) << 8) | (bytes[at + 1] as number) }
     case BEP10.EXTENDED:
-      atLeast(id, payload, 1)
-      return { type: 'extended', id: payload[0] as number, payload: payload.subarray(1) }
+      atLeast(id, length, 1)
+      return { type: 'extended', id: bytes[at] as number, payload: bytes.subarray(at + 1, at + length) }
     default:
-      return { type: 'unknown', id, payload }
+      return { type: 'unknown', id, payload: bytes.subarray(at, at + length) }
   }
 }
 
@@ -79,12 +90,12 @@ function u32 (b: Uint8Array, at: number): number {
   return (((b[at] as number) << 24) >>> 0) + ((b[at + 1] as number) << 16) + ((b[at + 2] as number) << 8) + (b[at + 3] as number)
 }
 
-function exactly (id: number, payload: Uint8Array, expected: number): void {
-  if (payload.length !== expected) throw badLength(id, payload.length, `${expected}`)
+function exactly (id: number, length: number, expected: number): void {
+  if (length !== expected) throw badLength(id, length, `${expected}`)
 }
 
-function atLeast (id: number, payload: Uint8Array, min: number): void {
-  if (payload.length < min) throw badLength(id, payload.length, `at least ${min}`)
+function atLeast (id: number, length: number, min: number): void {
+  if (length < min) throw badLength(id, length, `at least ${min}`)
 }
 
 function badLength (id: number, got: number, expected: string): ProtocolError {

@@ -1,6 +1,6 @@
 import { BEP3, BEP5, BEP6, LIMITS } from '../constants.js'
 import { ProtocolError } from '../errors.js'
-import { decodeMessage } from './decode-message.js'
+import { decodeMessage, decodeMessageAt } from './decode-message.js'
 import { LENGTH_PREFIX_BYTES } from './encode-message.js'
 import type { Message } from './types.js'
 
@@ -127,7 +127,7 @@ export class FrameDecoder {
         this.#gather(chunk.subarray(start))
         return out
       }
-      out.push(this.#frame(chunk.subarray(start, start + length)))
+      out.push(this.#frameAt(chunk, start, length))
       pos = start + length
     }
     if (pos < chunk.length) {
@@ -168,6 +168,12 @@ export class FrameDecoder {
    * PIECE block is copied, since the consumer may keep it; a block is left a
    * view for the consumer to copy before it pulls again.
    */
+  /** The frame of `length` bytes at `start` of `chunk`: fixed-size messages are read in place, without a view. */
+  #frameAt (chunk: Uint8Array, start: number, length: number): Message {
+    if (length > 0 && NUMBERS_ONLY.has(chunk[start] as number)) return decodeMessageAt(chunk[start] as number, chunk, start + 1, length - 1)
+    return this.#frame(chunk.subarray(start, start + length))
+  }
+
   #frame (body: Uint8Array): Message {
     // Borrowed bytes are copied only for messages that keep a view of them (a PIECE block is the consumer's to copy).
     if (this.#borrowed && body.length > 0 && !NUMBERS_ONLY.has(body[0] as number) && body[0] !== BEP3.PIECE) return frame(body.slice())
