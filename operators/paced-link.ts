@@ -47,8 +47,8 @@ export interface PacingOptions {
    * A simulation's hollow payload: how many leading bytes of `chunk` the
    * link copies into the reader's buffer (default all). The rest of its
    * length is still charged to the links and the window and delivered in
-   * place, as whatever the reused read buffer held. Implies `borrowedReads`,
-   * and every read is then joined into a read buffer, one chunk or more.
+   * place, as whatever the reused read buffer held. Implies `borrowedReads`;
+   * a read of one chunk not carried whole is joined into a read buffer too.
    */
   readonly carried?: (chunk: Uint8Array) => number
 }
@@ -317,7 +317,8 @@ class PacedDirection {
     }
     if (count === 0) return undefined
     let chunk = r.at(0).chunk
-    if (count > 1 || this.#carried !== undefined) {
+    // One chunk goes as it is, unless part of it is not to be carried.
+    if (count > 1 || (this.#carried !== undefined && this.#carried(chunk) < chunk.length)) {
       this.#readTurn ^= 1
       const buffer = this.#borrowed ? (this.#readBuffers[this.#readTurn] ??= new Uint8Array(this.#maxRead)) : undefined
       chunk = join(r, count, bytes, buffer, this.#carried)
