@@ -67,11 +67,11 @@ export async function readHandshake (source: AsyncIterable<Uint8Array>, options:
 function prepend (ahead: Uint8Array, it: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
   let first: Uint8Array | undefined = ahead.length > 0 ? ahead : undefined
   const iterator: AsyncIterator<Uint8Array> = {
-    next: async () => {
-      if (first === undefined) return await it.next()
+    next: () => {
+      if (first === undefined) return it.next()
       const value = first
       first = undefined
-      return { done: false, value }
+      return Promise.resolve({ done: false, value })
     },
     return: async () => {
       first = undefined
