@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { PiecePicker } from '../../lib/pieces/piece-picker.js'
 import { rarestFirst } from '../../lib/pieces/rarest-first.js'
+import { nodeHasher } from '../../pipelines/node/hasher.js'
+import { simTorrent } from '../../pipelines/sim/sim-torrent.js'
 import { simulateSwarm, type SimPeerContext, type SimPeerResult, type SimulateSwarmOptions } from '../../pipelines/sim/index.js'
 
 const KiB = 1024
@@ -62,6 +64,18 @@ describe('simulateSwarm', () => {
     expect(virtual.totals.uploaded).toBeGreaterThanOrEqual(8 * virtual.length)
     expect(await simulateSwarm(options('virtual', 10))).not.toEqual(virtual)
   }, 120_000)
+
+  it("payload 'virtual' with a torrent of one's own leaves its data as given and gives the bytes mode's result", async () => {
+    const { torrent, data } = await simTorrent({ length: MiB + 999, pieceLength: 32 * KiB }, 3, nodeHasher)
+    const before = data.slice()
+    const options = (payload: 'bytes' | 'virtual'): SimulateSwarmOptions => ({
+      torrent: { torrent, data }, seeds: [{ uploadRate: 500 * KiB, latencyMs: 10 }], leechers: 3, payload, seed: 2, timeLimitMs: 600_000
+    })
+    const virtual = await simulateSwarm(options('virtual'))
+    expect(virtual.complete).toBe(true)
+    expect(virtual).toEqual(await simulateSwarm(options('bytes')))
+    expect(data).toEqual(before)
+  }, 60_000)
 
   it("a link's rates bound the transfer: 1 MiB at 100 KiB/s takes about 10 s, at 50 KiB/s download about 20 s", async () => {
     const run = async (downloadRate?: number): Promise<number> => {
