@@ -7,9 +7,9 @@ import type { Torrent } from '../lib/metainfo/types.js'
 import type { ResumeFile } from '../lib/session/resume-data.js'
 import { filePath } from '../lib/storage/file-layout.js'
 import { StateDir } from './node/state-dir.js'
-import { fetchMetadata } from './magnet-metadata.js'
+import { fetchMetadataWith } from './fetch-metadata.js'
 import type { ResumeStore } from './session/resume-keeper.js'
-import { nodeRunDefaults } from './node/defaults.js'
+import { nodeMetadataDefaults, nodeRunDefaults } from './node/defaults.js'
 import { defaultMaxOpenFiles } from './node/fd-limit.js'
 import { OpenFileBudget } from './node/open-file-budget.js'
 import { tcpTransport } from './node/tcp.js'
@@ -62,7 +62,7 @@ export function createSession (options: SessionOptions & {
       return { storage: d.storage, closeStorage: d.closeStorage, hasher: d.hasher, makeTrackerClient: d.makeTrackerClient, webSeedFetch: d.webSeedFetch }
     },
     deleteData: async (torrent, out) => { await rm(join(out, torrent.name), { recursive: true, force: true }) },
-    fetchMetadata: async (infoHash, o) => await fetchMetadata(infoHash, o)
+    fetchMetadata: async (infoHash, o) => await fetchMetadataWith(infoHash, { ...o, ...nodeMetadataDefaults(o) })
   })
 }
 

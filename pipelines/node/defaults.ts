@@ -86,11 +86,11 @@ export function nodeRunDefaults (torrent: Torrent, dir: string, options: Pick<Co
  * The metadata fetch's platform, keeping whatever `options` already gives.
  * @throws nothing
  */
-export function nodeMetadataDefaults (options: { readonly transport?: Transport, readonly peerId?: Uint8Array }): NodeMetadataDefaults {
+export function nodeMetadataDefaults (options: { readonly transport?: Transport, readonly peerId?: Uint8Array, readonly datagrams?: TransactionDatagrams }): NodeMetadataDefaults {
   return {
     transport: options.transport ?? tcpTransport({ ringReads: true }),
     sha1,
-    makeTrackerClient: () => nodeTrackerClient({ dnsPreferences: true }),
+    makeTrackerClient: () => nodeTrackerClient({ dnsPreferences: true, ...(options.datagrams === undefined ? {} : { udp: { datagrams: options.datagrams } }) }),
     peerId: options.peerId ?? generatePeerId(randomBytes(12)),
     windowsPaths: process.platform === 'win32'
   }

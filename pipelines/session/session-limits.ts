@@ -59,8 +59,13 @@ export class SessionLimits {
    * @throws UsageError `bad-rate`
    */
   torrent (limits: RateLimits): TorrentSessionLimits {
+    return { bandwidth: this.#bandwidth.torrent(limits), budget: this.dialBudget() }
+  }
+
+  /** The session's connection budget as a dialer sees it (a torrent's, or a magnet's metadata fetch). */
+  dialBudget (): DialBudget {
     const c = this.#connections
-    const budget: DialBudget = {
+    return {
       room: () => c.room(),
       get full () { return c.full },
       dialStarted: () => { c.dialStarted() },
@@ -72,7 +77,6 @@ export class SessionLimits {
         return () => { this.#watchers.delete(wake) }
       }
     }
-    return { bandwidth: this.#bandwidth.torrent(limits), budget }
   }
 
   /** A slot freed: every torrent's dialer may dial (not re-entered while it runs). */

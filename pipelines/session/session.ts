@@ -105,6 +105,20 @@ export interface Session {
   close: () => Promise<void>
 }
 
+/** What a session hands its platform's metadata fetch for a magnet link. */
+export interface MagnetFetchOptions {
+  readonly peers: readonly PeerAddress[]
+  readonly trackers: readonly (readonly string[])[]
+  readonly peerId: Uint8Array
+  readonly transport: Transport
+  readonly scheduler: SchedulerLike
+  readonly signal: AbortSignal
+  /** The port the session listens on, announced to the magnet's trackers. */
+  readonly port?: number
+  /** The session's UDP socket, for the magnet's UDP trackers. */
+  readonly datagrams?: TransactionDatagrams
+}
+
 /** What the session runs on (Node's: `createSession` in `rxtorrent`). */
 export interface SessionPlatform {
   readonly transport: Transport
@@ -122,7 +136,7 @@ export interface SessionPlatform {
   /** Where resume data is kept; none: every start checks every piece. */
   readonly store?: ResumeStore
   /** BEP 9: a magnet's metadata from its peers and trackers (Node's: `fetchMetadata`). */
-  readonly fetchMetadata?: (infoHash: Uint8Array, options: { peers: readonly PeerAddress[], trackers: readonly (readonly string[])[], peerId: Uint8Array, transport: Transport, scheduler: SchedulerLike, signal: AbortSignal }) => Promise<FetchedMetadata>
+  readonly fetchMetadata?: (infoHash: Uint8Array, options: MagnetFetchOptions) => Promise<FetchedMetadata>
 }
 
 /**
@@ -249,7 +263,19 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     const fetch = platform.fetchMetadata
     if (fetch === undefined) throw new UsageError('no-metadata', 'this session cannot fetch metadata for magnet links')
     const peers = [...magnet.peers, ...(addOptions.peers ?? [])]
-    const fetched = await fetch(magnet.infoHash, { peers, trackers: magnet.trackers.map((t) => [t]), peerId, transport, scheduler, signal: ac.signal })
+    // The session's UDP socket and port serve the fetch's trackers too, once the pair is bound. Its dials
+    // (20 at most) do not count against the session's connection budget.
+    await listening.catch(() => undefined)
+    const fetched = await fetch(magnet.infoHash, {
+      peers,
+      trackers: magnet.trackers.map((t) => [t]),
+      peerId,
+      transport,
+      scheduler,
+      signal: ac.signal,
+      ...(address === undefined ? {} : { port: address.port }),
+      ...(udp === undefined ? {} : { datagrams: udp.tracker })
+    })
     return add(fetched.torrent, { ...addOptions, peers: [...peers, ...fetched.peers] })
   }
 

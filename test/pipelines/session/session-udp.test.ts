@@ -108,6 +108,28 @@ describe('a session\'s UDP socket', () => {
     expect(new Set(stopped.map((a) => a.infoHash))).toEqual(new Set(items.map((it) => it.torrent.infoHashHex)))
   })
 
+  it('a magnet\'s metadata fetch announces to its UDP tracker from the session\'s socket, with the session\'s port', async () => {
+    const tracker = await recordingTracker()
+    const item = await seededTorrent('magnet.bin', 5, tracker.url)
+    // A seeding session gives the metadata and the data.
+    const seeder = createSession({ port: 0, host: '127.0.0.1' })
+    cleanup.push(async () => { await seeder.close() })
+    seeder.add(item.torrent, { out: item.out, seed: true, pex: false, trackers: false })
+    const seedAddress = await seeder.listening
+    const out = await mkdtemp(join(tmpdir(), 'rxtorrent-session-udp-'))
+    cleanup.push(async () => { await rm(out, { recursive: true, force: true }) })
+    const session = createSession({ port: 0, host: '127.0.0.1' })
+    cleanup.push(async () => { await session.close() })
+    const address = await session.listening
+    const magnet = { infoHash: item.torrent.infoHash, infoHashHex: item.torrent.infoHashHex, trackers: [tracker.url], webSeeds: [], peers: [seedAddress] }
+    const t = await session.addMagnet(magnet, { out, pex: false })
+    expect((await t.done)?.piecesVerified).toBe(item.torrent.pieceCount)
+    await tracker.seen(1, 2)
+    const fromFetch = tracker.announces.filter((a) => a.infoHash === item.torrent.infoHashHex)
+    expect(fromFetch.length).toBeGreaterThan(0)
+    expect(new Set(fromFetch.map((a) => a.from.port))).toEqual(new Set([address.port]))
+  })
+
   it('a flood of garbage and forged tracker replies at the session\'s port harms no torrent\'s announce', async () => {
     const tracker = await recordingTracker()
     const items = await Promise.all([seededTorrent('three.bin', 3, tracker.url), seededTorrent('four.bin', 4, tracker.url)])
