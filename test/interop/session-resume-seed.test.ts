@@ -8,13 +8,12 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
-import type { Torrent } from '../../lib/metainfo/types.js'
 import type { Storage } from '../../lib/storage/types.js'
-import { FileStorage } from '../../pipelines/node/file-storage.js'
 import { createSession, parseTorrentFile, type Session } from '../../pipelines/index.js'
 import { describeWithClients, hasLibtorrent, stopAll } from './helpers/clients.js'
 import { KiB, MiB, makeWorkspace, removeWorkspaces } from './helpers/fixtures.js'
 import { ltDownload, startLtSeeder } from './helpers/lt-peer.js'
+import { countedFileStorage as counted } from '../pipelines/node/counted-storage.js'
 
 const sessions: Session[] = []
 afterEach(async () => {
@@ -22,20 +21,6 @@ afterEach(async () => {
   await stopAll()
   await removeWorkspaces()
 })
-
-/** A FileStorage that counts the bytes read through it. */
-function counted (torrent: Torrent, dir: string): Storage & { readBytes: number } {
-  const inner = new FileStorage(torrent, dir)
-  const s = {
-    readBytes: 0,
-    read: async (o: number, l: number) => { s.readBytes += l; return await inner.read(o, l) },
-    readInto: async (o: number, into: Uint8Array) => { s.readBytes += into.length; return await inner.readInto(o, into) },
-    write: inner.write.bind(inner),
-    flush: inner.flush.bind(inner),
-    close: inner.close.bind(inner)
-  }
-  return s
-}
 
 describeWithClients('session resume data against libtorrent', [hasLibtorrent()], () => {
   it('a restart seeds two torrents downloaded before without reading their data; libtorrent fetches both from it intact', { timeout: 150_000 }, async () => {

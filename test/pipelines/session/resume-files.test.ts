@@ -3,27 +3,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Torrent } from '../../../lib/metainfo/types.js'
-import type { Storage } from '../../../lib/storage/types.js'
 import { memoryNetwork } from '../../../operators/memory-network.js'
-import { FileStorage } from '../../../pipelines/node/file-storage.js'
 import { createSession } from '../../../pipelines/session.js'
 import { makeData, makeTorrent } from '../swarm-helpers.js'
+import { countedFileStorage as counted } from '../node/counted-storage.js'
 
 const dirs: string[] = []
 afterEach(() => { while (dirs.length > 0) rmSync(dirs.pop() as string, { recursive: true, force: true }) })
 
-/** A FileStorage that counts the bytes read through it. */
-function counted (torrent: Torrent, dir: string): Storage & { readBytes: number } {
-  const inner = new FileStorage(torrent, dir)
-  const s = {
-    readBytes: 0,
-    read: async (o: number, l: number) => { s.readBytes += l; return await inner.read(o, l) },
-    readInto: async (o: number, into: Uint8Array) => { s.readBytes += into.length; return await inner.readInto(o, into) },
-    write: inner.write.bind(inner),
-    flush: inner.flush.bind(inner),
-    close: inner.close.bind(inner)
-  }
-  return s
+/** A fresh folder holding one file of `length` deterministic bytes, and its torrent (16 KiB pieces). */
+function seededFolder (length: number, seed: number): { root: string, content: Uint8Array, torrent: ReturnType<typeof makeTorrent> } {
+  const root = mkdtempSync(join(tmpdir(), 'rxt-resume-'))
+  dirs.push(root)
+  const content = makeData(length, seed)
+  const torrent = makeTorrent(content, 16384)
+  writeFileSync(join(root, torrent.name), content)
+  return { root, content, torrent }
 }
 
 async function seedOnce (torrent: Torrent, data: string, state: string): Promise<number> {
@@ -38,11 +33,7 @@ async function seedOnce (torrent: Torrent, data: string, state: string): Promise
 
 describe('resume data on real files (createSession stateDir)', () => {
   it('the second start reads no piece data; touching a file makes it read that file again', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'rxt-resume-'))
-    dirs.push(root)
-    const content = makeData(10 * 16384 + 77, 91)
-    const torrent = makeTorrent(content, 16384)
-    writeFileSync(join(root, torrent.name), content)
+    const { root, content, torrent } = seededFolder(10 * 16384 + 77, 91)
     const state = join(root, 'state')
     expect(await seedOnce(torrent, root, state)).toBe(content.length)
     expect(await seedOnce(torrent, root, state)).toBe(0)
@@ -53,11 +44,7 @@ describe('resume data on real files (createSession stateDir)', () => {
 
 describe('a state directory that cannot be written (createSession stateDir)', () => {
   it('is a warning; the torrent is checked and seeds as without resume data', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'rxt-resume-'))
-    dirs.push(root)
-    const content = makeData(6 * 16384 + 5, 17)
-    const torrent = makeTorrent(content, 16384)
-    writeFileSync(join(root, torrent.name), content)
+    const { root, content, torrent } = seededFolder(6 * 16384 + 5, 17)
     // A regular file where the state directory should be: every write fails (ENOTDIR), as on a read-only or full disk.
     const blocker = join(root, 'not-a-dir')
     writeFileSync(blocker, 'x')
