@@ -10,7 +10,7 @@ import { formatAddress, type Duplex, type PeerAddress, type Transport } from '..
 import { torrentTrackerPeers } from '../operators/tracker-peers.js'
 import { ANNOUNCE_TIMEOUT_MS } from './completed-announce-wait.js'
 import { MetadataPeer, type MetadataFetchContext } from './metadata-peer.js'
-import { PeerDialer, type DialOutcome } from './peer-dialer.js'
+import { PeerDialer, type DialBudget, type DialOutcome } from './peer-dialer.js'
 import type { OwnedTrackerClient } from './run-torrent.js'
 import type { TorrentWarning } from './types.js'
 
@@ -52,6 +52,8 @@ export interface FetchMetadataWithOptions extends FetchMetadataOptions {
   readonly windowsPaths?: boolean
   /** Uniform numbers in [0, 1): tracker shuffles, and the peer id when none is given; default `Math.random`. */
   readonly random?: () => number
+  /** A connection budget shared with other torrents (a session's): the fetch's dials count against it, beneath its own limit of 20; default none. */
+  readonly budget?: DialBudget
 }
 
 /** What {@link fetchMetadata} resolves with. */
@@ -182,6 +184,7 @@ export async function fetchMetadataWith (infoHash: Uint8Array, options: FetchMet
       scheduler,
       signal,
       connectQueue: { maxConnections: 20 },
+      ...(options.budget === undefined ? {} : { budget: options.budget }),
       run,
       paused: () => settled,
       onDialFailed: (peer, reason) => { lastError = `${formatAddress(peer)}: ${reason}` },

@@ -125,6 +125,8 @@ export class PeerDialer {
   #listening = false
   #stopped = false
   #exhausted = false
+  /** Pumped once by its owner (or by what it added): budget wake-ups reach it from then on. */
+  #started = false
   #wake: Subscription | undefined
   readonly #unwatch: (() => void) | undefined
 
@@ -133,7 +135,10 @@ export class PeerDialer {
     this.#queue = new ConnectQueue(options.connectQueue)
     this.#maxConnections = options.connectQueue?.maxConnections ?? 50
     this.#gate = new InboundGate({ scheduler: options.scheduler, ...options.inbound })
-    this.#unwatch = options.budget?.watch(() => { this.pump() })
+    // Another torrent's freed slot wakes this dialer only once its owner has
+    // started it: a pump before its peers and sources are added would find
+    // nothing to dial and report the torrent exhausted.
+    this.#unwatch = options.budget?.watch(() => { if (this.#started) this.pump() })
   }
 
   /** The inbound gate: its `refused` and `idleClosed` counts. */
@@ -254,6 +259,7 @@ export class PeerDialer {
 
   /** Dial what is due, arm the retry timer, and report exhaustion. Called on every change; safe to call any time. */
   pump (): void {
+    this.#started = true
     if (this.#stopped || this.#o.signal.aborted || this.#o.paused?.() === true) return
     const now = this.#o.scheduler.now()
     for (const peer of this.#queue.due(now, this.#o.blocked, this.#priority(), this.#o.budget?.room())) void this.#dial(peer)

@@ -20,6 +20,7 @@ import { SessionEntry, type SessionTorrent } from './session-entry.js'
 import { AnnouncesInFlight, listenPortPair, type BindUdp } from './session-udp.js'
 import type { DatagramDemux } from '../../lib/transport/datagram-demux.js'
 import type { TransactionDatagrams } from '../../lib/transport/datagram.js'
+import type { DialBudget } from '../peer-dialer.js'
 import { SessionLimits, type SessionLimitOptions } from './session-limits.js'
 import { checkRateLimits, type RateLimits, type TorrentBandwidth } from '../../lib/session/session-bandwidth.js'
 import { sessionTotals, type SessionProgress } from './session-progress.js'
@@ -113,6 +114,8 @@ export interface MagnetFetchOptions {
   readonly transport: Transport
   readonly scheduler: SchedulerLike
   readonly signal: AbortSignal
+  /** The session's connection budget: the fetch's dials count against it. */
+  readonly budget?: DialBudget
   /** The port the session listens on, announced to the magnet's trackers. */
   readonly port?: number
   /** The session's UDP socket, for the magnet's UDP trackers. */
@@ -263,8 +266,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     const fetch = platform.fetchMetadata
     if (fetch === undefined) throw new UsageError('no-metadata', 'this session cannot fetch metadata for magnet links')
     const peers = [...magnet.peers, ...(addOptions.peers ?? [])]
-    // The session's UDP socket and port serve the fetch's trackers too, once the pair is bound. Its dials
-    // (20 at most) do not count against the session's connection budget.
+    // The session's UDP socket, port and connection budget serve the fetch too, once the pair is bound.
     await listening.catch(() => undefined)
     const fetched = await fetch(magnet.infoHash, {
       peers,
@@ -273,6 +275,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
       transport,
       scheduler,
       signal: ac.signal,
+      budget: limits.dialBudget(),
       ...(address === undefined ? {} : { port: address.port }),
       ...(udp === undefined ? {} : { datagrams: udp.tracker })
     })

@@ -202,6 +202,22 @@ describe('PeerDialer with a session budget', () => {
     expect(session.connections.used).toBe(3)
   })
 
+  it('a slot freed by another torrent does not wake a dialer its owner has not started: it is not exhausted before its peers are added', async () => {
+    const session = new SessionLimits({ maxConnections: 10 }, new VirtualClock())
+    const a = setup({ budget: session.torrent({}).budget })
+    a.dialer.add({ host: '10.0.4.1', port: 1 }, 'manual')
+    await settle()
+    // A torrent still checking its data: its dialer exists, its peers come later.
+    const b = setup({ budget: session.torrent({}).budget })
+    a.end('10.0.4.1:1')
+    await settle()
+    expect(b.exhausted()).toBe(0)
+    b.dialer.add({ host: '10.0.4.2', port: 1 }, 'manual')
+    await settle()
+    expect(b.transport.dialed).toEqual(['10.0.4.2:1'])
+    expect(b.exhausted()).toBe(0)
+  })
+
   it('an incoming connection is refused while the session is full, though the torrent has room', () => {
     const limits = new SessionLimits({ maxConnections: 1 }, new VirtualClock())
     const budget = limits.torrent({}).budget
