@@ -11,7 +11,7 @@
 export { download } from './download.js'
 export { seed } from './seed.js'
 export { createSession } from './session.js'
-export { sessionWith, type Session, type SessionOptions, type AddTorrentOptions, type SessionPlatform, type MagnetFetchOptions } from './session/session.js'
+export { sessionWith, type Session, type SessionOptions, type AddTorrentOptions, type SessionPlatform, type MagnetFetchOptions, type SessionAdd } from './session/session.js'
 export { SessionEntry, type SessionTorrent } from './session/session-entry.js'
 export { sessionTotals, type SessionProgress, type SessionTotals } from './session/session-progress.js'
 export type { SharedListener } from './session/shared-listener.js'

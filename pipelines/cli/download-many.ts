@@ -2,6 +2,7 @@ import { UsageError } from '../../lib/errors.js'
 import type { PeerAddress } from '../../lib/transport/types.js'
 import { createSession } from '../session.js'
 import type { AddTorrentOptions, Session } from '../session/session.js'
+import type { SessionTorrent } from '../session/session-entry.js'
 import type { CliIo } from './cli-io.js'
 import { EXIT, exitCodeFor, exitCodeForSignal, reasonOf } from './exit-codes.js'
 import { loadInput, printTolerated, type LoadedInput } from './load-input.js'
@@ -110,7 +111,7 @@ function addTo (session: Session, l: LoadedInput, slot: TorrentSlot, plan: ManyD
     ...(plan.downloadLimit === undefined ? {} : { downloadLimit: plan.downloadLimit }),
     ...(plan.uploadLimit === undefined ? {} : { uploadLimit: plan.uploadLimit })
   }
-  const added = (entry: ReturnType<Session['add']>): void => {
+  const added = (entry: SessionTorrent): void => {
     slot.entry = entry
     slot.name = entry.torrent.name
     void entry.done.then(() => { slot.ended = true; watch.poke() })

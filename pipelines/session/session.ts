@@ -3,6 +3,7 @@ import { LIMITS } from '../../lib/constants.js'
 import { UsageError } from '../../lib/errors.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
 import type { Magnet } from '../../lib/magnet/types.js'
+import { parseMagnet } from '../../lib/magnet/parse-magnet.js'
 import type { FetchedMetadata } from '../fetch-metadata.js'
 import type { Listener, PeerAddress, Transport } from '../../lib/transport/types.js'
 import { InboundGate, type InboundLimits } from '../inbound-gate.js'
@@ -71,8 +72,13 @@ export interface Session {
    * once bound; undefined when the platform has no UDP or the port was taken.
    */
   readonly datagrams: Promise<DatagramDemux | undefined>
-  /** Start a torrent: checked, then downloaded or seeded from `options.out`. @throws UsageError `duplicate-torrent`, `session-closed` */
-  add: (torrent: Torrent, options: AddTorrentOptions) => SessionTorrent
+  /**
+   * Start a torrent: checked, then downloaded or seeded from `options.out`.
+   * A magnet link (parsed, or its `magnet:?` text) is started as by
+   * `addMagnet`, and the result is then a promise.
+   * @throws UsageError `duplicate-torrent`, `session-closed`; MagnetError for magnet text that does not parse
+   */
+  add: SessionAdd
   /**
    * Start a magnet link: its metadata is fetched (BEP 9) from its peers,
    * `options.peers` and its trackers, then the torrent is added as by `add`.
@@ -104,6 +110,12 @@ export interface Session {
   readonly progress$: Observable<SessionProgress>
   /** Stop every torrent and the listener. */
   close: () => Promise<void>
+}
+
+/** {@link Session.add}: a torrent at once; a magnet link once its metadata has come. */
+export interface SessionAdd {
+  (torrent: Torrent, options: AddTorrentOptions): SessionTorrent
+  (magnet: Magnet | string, options: AddTorrentOptions): Promise<SessionTorrent>
 }
 
 /** What a session hands its platform's metadata fetch for a magnet link. */
@@ -310,10 +322,16 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
     await udp?.close()
   }
 
+  const addAny = ((item: Torrent | Magnet | string, addOptions: AddTorrentOptions): SessionTorrent | Promise<SessionTorrent> => {
+    if (typeof item === 'string') return addMagnet(parseMagnet(item), addOptions)
+    if (!('pieceCount' in item)) return addMagnet(item, addOptions)
+    return add(item, addOptions)
+  }) as SessionAdd
+
   return {
     listening,
     datagrams: pair.then((p) => p.udp, () => undefined),
-    add,
+    add: addAny,
     addMagnet,
     remove,
     pause: async (id) => { await entries.get(id)?.pause() },

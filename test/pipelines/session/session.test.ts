@@ -1,5 +1,5 @@
 import { asyncScheduler, lastValueFrom } from 'rxjs'
-import { StorageError } from '../../../lib/errors.js'
+import { MagnetError, StorageError } from '../../../lib/errors.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStorage } from '../../../lib/storage/memory-storage.js'
 import type { Storage } from '../../../lib/storage/types.js'
@@ -230,5 +230,28 @@ describe('magnet links in a session', () => {
     expect(final?.piecesVerified).toBe(it0.torrent.pieceCount)
     expect(Buffer.compare(Buffer.from(await out.read(0, it0.data.length)), Buffer.from(it0.data))).toBe(0)
     await expect(leecher.addMagnet(magnet, { out: '/unused' })).rejects.toMatchObject({ code: 'duplicate-torrent' })
+  })
+
+  it('add takes a magnet link too, parsed or as its text, and then resolves once its metadata has come', async () => {
+    const { session: seedSession, net, items } = await seededSession(2)
+    const address = await seedSession.listening
+    const outs = items.map((it) => new MemoryStorage(it.torrent.length))
+    const leecher = sessionWith({ port: 0 }, {
+      transport: net.transport('10.0.0.31'),
+      peerId: new Uint8Array(20).fill(0x67),
+      torrentPlatform: (torrent) => ({ storage: outs[items.findIndex((it) => it.torrent.infoHashHex === torrent.infoHashHex)] as MemoryStorage, hasher: nodeHasher, closeStorage: false }),
+      deleteData: async () => {},
+      fetchMetadata: async (ih, o) => await fetchMetadataWith(ih, { ...o, sha1 })
+    })
+    sessions.push(leecher)
+    const [a, b] = items
+    if (a === undefined || b === undefined) throw new Error('no torrents')
+    const parsed = { infoHash: a.torrent.infoHash, infoHashHex: a.torrent.infoHashHex, trackers: [], webSeeds: [], peers: [address] }
+    const text = `magnet:?xt=urn:btih:${b.torrent.infoHashHex}&x.pe=${address.host}:${address.port}`
+    const added = await Promise.all([leecher.add(parsed, { out: '/unused', trackers: false }), leecher.add(text, { out: '/unused', trackers: false })])
+    const finals = await Promise.all(added.map(async (t) => await t.done))
+    expect(finals.map((p) => p?.piecesVerified)).toEqual([a.torrent.pieceCount, b.torrent.pieceCount])
+    for (const [i, it] of items.entries()) expect(Buffer.compare(Buffer.from(await outs[i]?.read(0, it.data.length) ?? new Uint8Array()), Buffer.from(it.data))).toBe(0)
+    expect(() => leecher.add('magnet:?xt=urn:btih:nothex', { out: '/unused' })).toThrow(MagnetError)
   })
 })
