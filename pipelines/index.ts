@@ -21,7 +21,7 @@ export { DatagramDemux, type DatagramStats, type DatagramDemuxOptions } from '..
 export { classifyDatagram, type DatagramClass, type DatagramDropReason, type ClassifyDatagramOptions } from '../lib/transport/classify-datagram.js'
 export type { Datagram, DatagramSocket, DatagramProtocol, TransactionDatagrams } from '../lib/transport/datagram.js'
 export { SessionLimits, type SessionLimitOptions, type TorrentSessionLimits } from './session/session-limits.js'
-export { ResumeKeeper, RESUME_SAVE_INTERVAL_MS, metainfoBytes, type ResumeStore } from './session/resume-keeper.js'
+export { ResumeKeeper, RESUME_SAVE_INTERVAL_MS, metainfoBytes, type ResumeStore, type ResumeSource } from './session/resume-keeper.js'
 export { nodeResumeStore } from './session.js'
 export { StateDir, defaultStateDir } from './node/state-dir.js'
 export { downloadMagnet, type MagnetDownloadOptions } from './download-magnet.js'

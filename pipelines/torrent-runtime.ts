@@ -2,25 +2,21 @@ import { BehaviorSubject, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Torrent } from '../lib/metainfo/types.js'
 import type { Bitfield } from '../lib/pieces/bitfield.js'
 import { geometryOf, type PieceGeometry } from '../lib/pieces/geometry.js'
-import type { Choker } from '../lib/choke/types.js'
 import { BufferPool } from '../lib/pieces/buffer-pool.js'
 import { DEFAULT_MAX_BUFFERED_BYTES, PieceAssembler } from '../lib/pieces/piece-assembler.js'
 import type { SwarmState } from '../lib/swarm/swarm-state.js'
 import { pexPeers } from '../lib/swarm/swarm-selectors.js'
-import type { PiecePicker } from '../lib/pieces/piece-picker.js'
 import { rarestFirst } from '../lib/pieces/rarest-first.js'
 import type { RequestPlanner } from '../lib/pieces/request-planner.js'
 import type { RateMeter } from '../lib/stats/rate-meter.js'
 import { TokenBucket } from '../lib/stats/token-bucket.js'
-import type { TorrentBandwidth } from '../lib/session/session-bandwidth.js'
 import { step } from '../lib/torrent/step.js'
-import { createTorrentState, isComplete, type TorrentState, type TorrentStrategies } from '../lib/torrent/state.js'
+import { createTorrentState, isComplete, type TorrentState } from '../lib/torrent/state.js'
 import { flushTransfers } from '../lib/torrent/choking.js'
 import type { TorrentEffect, TorrentInput, TorrentStep } from '../lib/torrent/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
 import { PieceReadCache } from '../operators/piece-read-cache.js'
-import type { ReadCacheBudget } from '../operators/read-cache-budget.js'
 import type { CheckSlots } from './check-slots.js'
 import { torrentTicks } from '../operators/torrent-ticks.js'
 import type { Extension } from '../operators/extension.js'
@@ -31,8 +27,11 @@ import { asError, handshakeConnection, type HandshakenConnection } from './peer-
 import { LIMITS } from '../lib/constants.js'
 import { ingestBlocks, piecePath } from './piece-path.js'
 import { checkRuntime, runtimeProgress, type CheckResume } from './runtime-status.js'
-import type { Progress, TorrentWarning } from './progress-types.js'
+import type { Progress } from './progress-types.js'
 import type { VerifiedPiece } from '../operators/verify-pieces.js'
+import type { TorrentRuntimeOptions } from './torrent-runtime-options.js'
+
+export type { TorrentRuntimeOptions } from './torrent-runtime-options.js'
 
 /** The window of the rates in `Progress`: the last second, as the progress line promises. */
 export const PROGRESS_RATE_WINDOW_MS = 1000
@@ -43,46 +42,6 @@ export const PROGRESS_RATE_WINDOW_MS = 1000
  * the interval.
  */
 export const EARLY_ROUND_MIN_MS = 250
-
-/** Options of {@link TorrentRuntime}. */
-export interface TorrentRuntimeOptions {
-  readonly torrent: Torrent
-  readonly storage: Storage
-  readonly hasher: Hasher
-  readonly peerId: Uint8Array
-  readonly scheduler: SchedulerLike
-  /** Randomness of the default picker, the choker and the superseeder; default `Math.random`. */
-  readonly random?: () => number
-  readonly picker?: PiecePicker
-  /** The choker, interest policy, request depth, seeding mode and peer filter (lib/torrent); defaults for those left out. */
-  readonly strategies?: Partial<TorrentStrategies>
-  /** Shorthand for `strategies.choker`. */
-  readonly choker?: Choker
-  /** Most requests outstanding to one peer; the request-depth policy picks the depth below that. */
-  readonly requestQueueDepth?: number
-  /** Regular unchoke slots (the optimistic one comes on top); default 4. */
-  readonly uploadSlots?: number
-  /** Length of a regular choke round; default 10 s. */
-  readonly chokeRoundMs?: number
-  /** Pieces to fetch; default all. */
-  readonly wanted?: Bitfield
-  /** Called for what the user should know that does not stop the torrent. */
-  readonly onWarning?: (w: TorrentWarning) => void
-  /** BEP 10 extensions run on every connection that negotiates them. */
-  readonly extensions?: ReadonlyArray<Extension>
-  /** An extension's output event (PEX peers, trackers, don't-have…). */
-  readonly onExtensionEvent?: (peer: PeerConnection, name: string, event: unknown) => void
-  /** Upload and download limits for the whole torrent, in bytes per second (0: none); ignored with `bandwidth`. */
-  readonly uploadLimit?: number
-  readonly downloadLimit?: number
-  /** The buckets every connection takes from instead (a session's and the torrent's, lib/session `SessionBandwidth`). */
-  readonly bandwidth?: Pick<TorrentBandwidth, 'upload' | 'download'>
-  /** A fault that stops the torrent (disk full, a strategy that failed). */
-  readonly onFatal?: (err: Error) => void
-  readonly signal?: AbortSignal
-  /** A bound on upload read caches shared with other torrents (a session's); default none (the cache's own 16 MiB). */
-  readonly readCacheBudget?: ReadCacheBudget
-}
 
 /**
  * One running torrent: the engine's state (lib/torrent), stepped by the

@@ -29,7 +29,7 @@ export async function singleTorrentState (stateDir: string | undefined, torrent:
   return {
     runOptions: {
       ...(resume === undefined ? {} : { resume }),
-      onRuntime: (rt) => { keeper.attach(() => rt.state === 'checking' ? undefined : rt.have, asyncScheduler) }
+      onRuntime: (rt) => { keeper.attach(rt, asyncScheduler) }
     },
     close: async () => { await keeper.detach() }
   }

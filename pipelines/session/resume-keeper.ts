@@ -19,6 +19,14 @@ export interface ResumeStore {
   fileStats: (torrent: Torrent, out: string) => Promise<Array<ResumeFile | undefined>>
 }
 
+/** What a resume record is taken from: a running torrent (`TorrentRuntime`). */
+export interface ResumeSource {
+  /** `checking` until the start-up check is done. */
+  readonly state: string
+  /** The verified pieces. */
+  readonly have: Bitfield
+}
+
 /** How often a running torrent's resume record is written, at most. */
 export const RESUME_SAVE_INTERVAL_MS = 30_000
 
@@ -74,12 +82,13 @@ export class ResumeKeeper {
   }
 
   /**
-   * Keep the metainfo (unless the store has it already), then save `have()`
-   * every 30 s (the interval option) until `detach`. A start that trusted a
-   * stored record leaves the metainfo as well: it was kept with that record.
+   * Keep the metainfo (unless the store has it already), then save the
+   * runtime's verified pieces (none while it still checks) every 30 s (the
+   * interval option) until `detach`. A start that trusted a stored record
+   * leaves the metainfo as well: it was kept with that record.
    */
-  attach (have: () => Bitfield | undefined, scheduler: SchedulerLike): void {
-    this.#have = have
+  attach (runtime: ResumeSource, scheduler: SchedulerLike): void {
+    this.#have = () => runtime.state === 'checking' ? undefined : runtime.have
     if (this.#stored === undefined) this.#keepMetainfo()
     this.#timer?.unsubscribe()
     this.#timer = interval(this.#intervalMs, scheduler).subscribe(() => { void this.save() })

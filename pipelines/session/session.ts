@@ -257,7 +257,7 @@ export function sessionWith (options: SessionOptions, platform: SessionPlatform)
       sessionLimits,
       onWarning: warn,
       onRuntime: (rt) => {
-        keeper?.attach(() => rt.state === 'checking' ? undefined : rt.have, scheduler)
+        keeper?.attach(rt, scheduler)
         addOptions.onRuntime?.(rt)
       },
       stopWhenComplete: addOptions.seed !== true

@@ -20,6 +20,15 @@ async function server (): Promise<{ listener: Listener, accepted: Promise<Duplex
   return { listener, accepted }
 }
 
+/** A raw `net` socket connected to {@link server}, and our duplex over it; the server's side is `accepted`. */
+async function rawClient (): Promise<{ socket: Socket, client: Duplex, accepted: Promise<Duplex> }> {
+  const { listener, accepted } = await server()
+  const socket = connect({ host: '127.0.0.1', port: listener.address.port })
+  await new Promise<void>(resolve => socket.once('connect', resolve))
+  cleanups.push(() => { socket.destroy() })
+  return { socket, client: socketDuplex(socket), accepted }
+}
+
 async function collect (source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = []
   for await (const c of source) parts.push(c)
@@ -120,11 +129,7 @@ describe('tcpTransport', () => {
   })
 
   it('waits for drain when the reader is slow: never pulls the next chunk while SINK_HIGH_WATER bytes wait in the socket', async () => {
-    const { listener, accepted } = await server()
-    const socket = connect({ host: '127.0.0.1', port: listener.address.port })
-    await new Promise<void>(resolve => socket.once('connect', resolve))
-    cleanups.push(() => { socket.destroy() })
-    const client = socketDuplex(socket)
+    const { socket, client, accepted } = await rawClient()
     const conn = await accepted
 
     let full = false
@@ -181,11 +186,7 @@ describe('socket errors in words', () => {
   })
 
   it('writes the chunks one turn of the event loop gives it as one writev, and releases leased chunks once written', async () => {
-    const { listener, accepted } = await server()
-    const socket = connect({ host: '127.0.0.1', port: listener.address.port })
-    await new Promise<void>(resolve => socket.once('connect', resolve))
-    cleanups.push(() => { socket.destroy() })
-    const client = socketDuplex(socket)
+    const { socket, client, accepted } = await rawClient()
     const conn = await accepted
     const calls = { write: 0, writev: 0, chunksInWritev: 0 }
     const s = socket as unknown as { _write: (...a: unknown[]) => void, _writev: (chunks: unknown[], cb: unknown) => void }
@@ -219,11 +220,7 @@ describe('socket errors in words', () => {
   })
 
   it('releases every leased chunk it handed to the socket when the connection is closed with data still queued', async () => {
-    const { listener, accepted } = await server()
-    const socket = connect({ host: '127.0.0.1', port: listener.address.port })
-    await new Promise<void>(resolve => socket.once('connect', resolve))
-    cleanups.push(() => { socket.destroy() })
-    const client = socketDuplex(socket)
+    const { socket, client, accepted } = await rawClient()
     await accepted // never read: the socket's buffers fill up
     let written = 0
     let released = 0
