@@ -7,7 +7,8 @@
  *
  *   node --import tsx bench/sim.ts [leechers] [MiB]
  *
- * Environment: SIM_PAYLOAD=virtual|bytes (the links' payload, see
+ * Environment: SIM_MODEL=engine|wire (`SimulateSwarmOptions.model`, default
+ * engine), SIM_PAYLOAD=virtual|bytes (the wire model's payload, see
  * `SimulateSwarmOptions.payload`), SIM_VERIFY=sampled (sampledHasher instead of SHA-1),
  * SIM_MAXCONN=n (each peer's maxConnections), SIM_TRACKER_PEERS=n (peers a
  * joining peer is told of), SIM_PEX=0 (no peer exchange), SIM_RES=ms (link
@@ -19,7 +20,9 @@ const leechers = Number(process.argv[2] ?? 100)
 const mib = Number(process.argv[3] ?? 64)
 const started = performance.now()
 const cpu = process.cpuUsage()
+const model = process.env['SIM_MODEL'] === 'wire' ? 'wire' as const : 'engine' as const
 const result = await simulateSwarm({
+  model,
   torrent: { length: mib * 1024 * 1024, pieceLength: 256 * 1024 },
   leechers,
   peerDefaults: {
@@ -41,6 +44,7 @@ const used = process.cpuUsage(cpu)
 const done = result.peers.filter((p) => p.role === 'leecher' && p.completedAt !== null).map((p) => p.completedAt as number)
 const seedUp = result.peers.filter((p) => p.role === 'seed').reduce((a, p) => a + p.uploaded, 0)
 console.log(JSON.stringify({
+  model,
   leechers,
   mib,
   wallSeconds: +(wallMs / 1000).toFixed(2),

@@ -12,7 +12,7 @@ import type { RateMeter } from '../lib/stats/rate-meter.js'
 import { TokenBucket } from '../lib/stats/token-bucket.js'
 import { step } from '../lib/torrent/step.js'
 import { createTorrentState, isComplete, type TorrentState } from '../lib/torrent/state.js'
-import { flushTransfers } from '../lib/torrent/choking.js'
+import { EARLY_ROUND_MIN_MS, flushTransfers } from '../lib/torrent/choking.js'
 import type { TorrentEffect, TorrentInput, TorrentStep } from '../lib/torrent/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
@@ -36,12 +36,7 @@ export type { TorrentRuntimeOptions } from './torrent-runtime-options.js'
 /** The window of the rates in `Progress`: the last second, as the progress line promises. */
 export const PROGRESS_RATE_WINDOW_MS = 1000
 
-/**
- * Early choke rounds (a peer's interest changed, an unchoked peer left) run
- * at most once per this many ms; one asked for sooner runs at the end of
- * the interval.
- */
-export const EARLY_ROUND_MIN_MS = 250
+export { EARLY_ROUND_MIN_MS } from '../lib/torrent/choking.js'
 
 /**
  * One running torrent: the engine's state (lib/torrent), stepped by the

@@ -40,6 +40,8 @@ export interface ConnectionLimitInput {
   readonly seeding?: boolean
   /** While downloading, this many of our fastest sources are never replaced; default {@link DEFAULT_PROTECT_FASTEST}. */
   readonly protectFastest?: number
+  /** `priorityOrLowest(self, address)`, when the caller keeps them (a cache); default computed here. */
+  readonly priority?: (address: PeerAddress) => number
 }
 
 /** Accept the newcomer, accept it after closing connection `replace`, or refuse it. */
@@ -71,9 +73,10 @@ export function connectionLimitDecision (input: ConnectionLimitInput): Connectio
   if (input.used < input.limit) return 'accept'
   const self = input.self
   if (self === undefined || !isIpAddress(self)) return 'refuse'
-  const newcomer = priorityOrLowest(self, input.newcomer)
+  const priority = input.priority ?? ((a: PeerAddress) => priorityOrLowest(self, a))
+  const newcomer = priority(input.newcomer)
   if (newcomer < 0) return 'refuse'
-  const ranked = input.peers.map((p) => ({ peer: p, priority: priorityOrLowest(self, p.address) }))
+  const ranked = input.peers.map((p) => ({ peer: p, priority: priority(p.address) }))
   if (input.seeding === true) {
     const useless = lowest(ranked.filter((r) => r.peer.seed === true && r.priority >= 0))
     if (useless !== undefined) return { replace: useless.peer.key }

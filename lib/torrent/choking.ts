@@ -13,13 +13,25 @@ import { reduceSwarm } from '../swarm/swarm-state.js'
 import { isComplete, type EnginePeer, type TorrentState } from './state.js'
 import type { TorrentContext, TorrentEffect } from './types.js'
 
+/**
+ * Early choke rounds (a peer's interest changed, an unchoked peer left) run
+ * at most once per this many ms; one asked for sooner runs at the end of
+ * the interval. The interpreter that runs the engine spaces them.
+ */
+export const EARLY_ROUND_MIN_MS = 250
+
 /** Report every connection's bytes counted since its last report to the swarm state. */
 export function flushTransfers (state: TorrentState, now: number): void {
   for (const p of state.peers.values()) flushTransfer(state, p, now)
 }
 
-/** Report one connection's pending bytes (one `transfer` event; nothing when there are none). */
+/** Report one connection's pending bytes (one `transfer` event; nothing when there are none) and piece count. */
 export function flushTransfer (state: TorrentState, p: EnginePeer, now: number): void {
+  if (p.piecesPending) {
+    p.piecesPending = false
+    const has = p.session?.peerHas
+    if (has !== undefined) state.swarm = reduceSwarm(state.swarm, { type: 'have-count', key: p.key, count: has.count, seed: has.complete })
+  }
   if (p.pendingDown === 0 && p.pendingUp === 0) return
   const at = p.pendingDown > 0 ? p.pendingBlockAt : now
   state.swarm = reduceSwarm(state.swarm, { type: 'transfer', key: p.key, down: p.pendingDown, up: p.pendingUp, at })

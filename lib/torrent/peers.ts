@@ -45,7 +45,7 @@ export function peerConnecting (state: TorrentState, input: Input<'peer-connecti
   state.peers.set(key, {
     key, banKey, outgoing: input.outgoing, fast: false, extended: false,
     ...(input.address === undefined ? {} : { address: input.address }),
-    downRate: new RateMeter(), upRate: new RateMeter(), pendingDown: 0, pendingUp: 0, pendingBlockAt: now
+    downRate: new RateMeter(), upRate: new RateMeter(), pendingDown: 0, pendingUp: 0, pendingBlockAt: now, piecesPending: false
   })
   dispatch(state, { type: 'peer-connected', key, outgoing: input.outgoing, ...(input.address === undefined ? {} : { address: input.address }), at: now })
   return undefined
@@ -115,11 +115,21 @@ export function sendOffers (state: TorrentState, offers: readonly SeedingOffer[]
   }
 }
 
-/** The peer's pieces changed (bitfield, have, don't-have): the swarm's count, then our interest. */
+/**
+ * The peer's pieces changed (bitfield, have, don't-have): the swarm's count,
+ * then our interest. The count goes to the swarm state at once when the
+ * peer becomes a seed or stops being one, else with its bytes
+ * (`flushTransfer`, before every choke round and progress): a `have` is the
+ * commonest message of a swarm, and each swarm change makes a new state.
+ */
 function piecesChanged (state: TorrentState, p: EnginePeer, now: number, effects: TorrentEffect[]): void {
   const has = p.session?.peerHas
-  if (has !== undefined) dispatch(state, { type: 'have-count', key: p.key, count: has.count, seed: has.complete })
-  updateInterest(state, p, now, effects)
+  if (has !== undefined) {
+    if (state.swarm.peers.get(p.key)?.seed === has.complete) p.piecesPending = true
+    else dispatch(state, { type: 'have-count', key: p.key, count: has.count, seed: has.complete })
+  }
+  // Its messages come in batches, and the batch's end tops its requests up once.
+  updateInterest(state, p, now, effects, false)
 }
 
 /** What one of the peer's messages means for the torrent. */

@@ -12,8 +12,12 @@ import { isComplete, type EnginePeer, type TorrentState } from './state.js'
 import type { TorrentEffect } from './types.js'
 import { callStrategy } from './strategy-call.js'
 
-/** Bring our interest in `p` in line with the interest policy; top its requests up when interested. */
-export function updateInterest (state: TorrentState, p: EnginePeer, now: number, effects: TorrentEffect[]): void {
+/**
+ * Bring our interest in `p` in line with the interest policy; top its
+ * requests up when interested, unless `fill` is false (the caller knows a
+ * top-up follows: the peer's `batch-end`).
+ */
+export function updateInterest (state: TorrentState, p: EnginePeer, now: number, effects: TorrentEffect[], fill = true): void {
   const s = p.session
   if (s === undefined) return
   const policy = state.strategies.interest
@@ -23,7 +27,7 @@ export function updateInterest (state: TorrentState, p: EnginePeer, now: number,
     effects.push({ type: 'send', peer: p.key, messages: want ? s.interested() : s.notInterested() })
     state.swarm = reduceSwarm(state.swarm, { type: 'interest-changed', key: p.key, side: 'am', interested: want })
   }
-  if (want) topUp(state, p, now, effects)
+  if (want && fill) topUp(state, p, now, effects)
 }
 
 /** The depth for `p` from the policy, a whole number in [1, maxDepth]. */

@@ -59,6 +59,8 @@ export interface EnginePeer {
   pendingDown: number
   pendingUp: number
   pendingBlockAt: number
+  /** The peer's piece count changed since the swarm state last heard it (reported with the bytes). */
+  piecesPending: boolean
 }
 
 /** The choking round's memory. */

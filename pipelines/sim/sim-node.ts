@@ -1,16 +1,13 @@
 import { of, type SchedulerLike, type Subscription } from 'rxjs'
-import type { Choker } from '../../lib/choke/types.js'
 import type { Torrent } from '../../lib/metainfo/types.js'
-import { generatePeerId } from '../../lib/peer-id/generate-peer-id.js'
-import { xorshift32 } from '../../lib/pieces/xorshift32.js'
 import type { Hasher } from '../../lib/storage/types.js'
-import { defaultChoker } from '../../lib/torrent/state.js'
 import type { PeerAddress, Transport } from '../../lib/transport/types.js'
 import { download } from '../download.js'
 import { seed } from '../seed.js'
 import type { TorrentWarning } from '../types.js'
 import { SharedDataStorage } from './shared-data-storage.js'
-import type { ChokeRoundTrace, SimPeerContext, SimPeerOptions, SimPeerResult, SimStrategy } from './types.js'
+import type { ChokeRoundTrace, SimPeerOptions, SimPeerResult } from './types.js'
+import { mixSeed, simHost, simPeerSetup } from './peer-setup.js'
 
 /** Port every simulated peer listens on (each has its own host). */
 export const SIM_PORT = 6881
@@ -33,25 +30,7 @@ export interface SimNodeEnv {
   readonly trace: ChokeRoundTrace[] | undefined
 }
 
-/** A deterministic 32-bit mix of a seed and a stream number (murmur3's finaliser). */
-export function mixSeed (seed: number, stream: number): number {
-  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b)) >>> 0
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
-
-function resolve<T> (s: SimStrategy<T> | undefined, ctx: SimPeerContext): T | undefined {
-  return typeof s === 'function' ? (s as (c: SimPeerContext) => T)(ctx) : s
-}
-
-/** The `10.a.b.c` host of the `n`-th peer (from 1). */
-export function simHost (n: number): string {
-  return `10.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
-}
+export { mixSeed, simHost } from './peer-setup.js'
 
 /** One peer of a simulated swarm: its storage, its engine subscription and its counters. */
 export class SimNode {
@@ -89,22 +68,6 @@ export class SimNode {
   get address (): PeerAddress { return { host: this.host, port: SIM_PORT } }
   get online (): boolean { return this.joinedAt !== undefined && this.leftAt === undefined }
 
-  #choker (ctx: SimPeerContext): Choker | undefined {
-    const own = resolve(this.options.choker, ctx)
-    const trace = this.env.trace
-    if (trace === undefined) return own
-    const inner = own ?? defaultChoker()
-    const nameOf = (key: string): string => this.env.nameOf(key.replace(/:\d+$/, ''))
-    return {
-      name: inner.name,
-      decide: (peers, c) => {
-        const d = inner.decide(peers, c)
-        trace.push({ peer: this.name, at: c.now, round: c.round, early: c.early === true, seeding: c.seeding, unchoked: [...d.unchoke].map(nameOf).sort(), optimistic: d.optimistic === undefined ? null : nameOf(d.optimistic) })
-        return d
-      }
-    }
-  }
-
   /** Starts the engine (`seed` or `download` with `seed: true`), dialing `peers` (as peers from a tracker). */
   start (peers: readonly PeerAddress[]): void {
     const { env, options } = this
@@ -115,14 +78,8 @@ export class SimNode {
     }
     this.joinedAt = now
     if (this.role === 'seed') this.completedAt = now
-    const ctx: SimPeerContext = { name: this.name, role: this.role, random: xorshift32(mixSeed(this.#seed, 1)) }
-    const picker = resolve(options.picker, ctx)
-    const choker = this.#choker(ctx)
-    const interest = resolve(options.interest, ctx)
-    const requestDepth = resolve(options.requestDepth, ctx)
-    const peerFilter = resolve(options.peerFilter, ctx)
-    const seedingMode = resolve(options.seedingMode, ctx)
-    const idRandom = xorshift32(mixSeed(this.#seed, 2))
+    const setup = simPeerSetup(this.name, this.role, options, this.#seed, env.trace === undefined ? undefined : { rounds: env.trace, nameOf: env.nameOf })
+    const { picker, choker, interest, requestDepth, peerFilter, seedingMode } = setup
     const common = {
       storage: this.storage,
       transport: env.transport(this.host),
@@ -133,8 +90,8 @@ export class SimNode {
       // The simulated tracker's answer: retried as tracker peers are, not as a user's list.
       peerSources: [of(...peers.map((address) => ({ address, source: 'tracker' as const })))],
       scheduler: env.scheduler,
-      random: xorshift32(mixSeed(this.#seed, 3)),
-      peerId: generatePeerId(Uint8Array.from({ length: 12 }, () => Math.floor(idRandom() * 256))),
+      random: setup.random,
+      peerId: setup.peerId,
       progressIntervalMs: env.progressIntervalMs,
       pex: options.pex === false ? false : {},
       onListening: () => { this.listening = true },

@@ -8,9 +8,10 @@ import { nodeHasher } from '../node/hasher.js'
 import { PayloadMeter } from './payload-meter.js'
 import { sampledHasher } from './sampled-hasher.js'
 import { SimNode, mixSeed, type SimNodeEnv } from './sim-node.js'
-import { simTorrent } from './sim-torrent.js'
+import { simTorrent, simTorrentShape } from './sim-torrent.js'
 import { TAG_BLOCK, VirtualPayload } from './virtual-payload.js'
-import type { ChokeRoundTrace, SimPeerOptions, SimulateSwarmOptions, SwarmResult, SwarmView } from './types.js'
+import type { ChokeRoundTrace, SimPeerOptions, SimPeerResult, SimulateSwarmOptions, SwarmResult, SwarmView } from './types.js'
+import { runEngineModel, type SimSpec } from './engine-model.js'
 
 /** One macrotask turn: every pending promise continuation runs first. */
 const settle = (): Promise<void> => new Promise<void>((resolve) => { setImmediate(resolve) })
@@ -81,6 +82,20 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
     throw new UsageError('bad-sim-torrent', "verify: 'sampled' needs a torrent the simulator makes (length and pieceLength)")
   }
   if (options.payload !== undefined && options.payload !== 'bytes' && options.payload !== 'virtual') throw new UsageError('bad-sim-torrent', `payload must be 'bytes' or 'virtual', got ${String(options.payload)}`)
+  if (options.model !== undefined && options.model !== 'engine' && options.model !== 'wire') throw new UsageError('bad-sim-peers', `model must be 'engine' or 'wire', got ${String(options.model)}`)
+  const specs = simSpecs(options)
+  if (options.model !== 'wire') {
+    const torrent = simTorrentShape(options.torrent, mixSeed(swarmSeed, 0xda7a))
+    const r = await runEngineModel(torrent, specs, {
+      swarmSeed,
+      timeLimitMs: options.timeLimitMs,
+      trackerPeers: options.trackerPeers ?? 50,
+      traceChokes: options.traceChokes === true,
+      ...(options.windowBytes === undefined ? {} : { windowBytes: options.windowBytes }),
+      ...(options.signal === undefined ? {} : { signal: options.signal })
+    })
+    return swarmResult(swarmSeed, torrent.pieceCount, torrent.length, r.endedAt, r.peers, r.chokeRounds)
+  }
   const torrentHasher = options.hasher ?? (options.verify === 'sampled' ? sampledHasher : nodeHasher)
   const made = await simTorrent(options.torrent, mixSeed(swarmSeed, 0xda7a), torrentHasher)
   const torrent = made.torrent
@@ -92,13 +107,6 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   const data = virtual?.data ?? made.data
   const hasher = virtual?.hasher ?? torrentHasher
   const clock = new VirtualClock()
-  const specs = [
-    ...peerList(options.seeds, 1, 'seeds').map((o, i) => ({ role: 'seed' as const, o, name: o.name ?? `seed-${i}` })),
-    ...peerList(options.leechers, 0, 'leechers').map((o, i) => ({ role: 'leecher' as const, o, name: o.name ?? `leecher-${i}` }))
-  ].map((s) => ({ ...s, o: { ...options.peerDefaults, ...s.o } }))
-  if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new UsageError('bad-sim-peers', 'peer names must be unique')
-  // Throws UsageError `bad-link` for a bad rate or latency, before anything runs.
-  for (const s of specs) void new AccessLink(s.o)
   const byHost = new Map<string, SimNode>()
   const net = memoryNetwork({
     links: (host) => byHost.get(host)?.options,
@@ -174,19 +182,36 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   try {
     await clock.run({ forMs: options.timeLimitMs, until, settle })
     options.signal?.throwIfAborted()
+    // Taken before the peers are stopped: one still online at the end has not left.
+    return swarmResult(swarmSeed, torrent.pieceCount, torrent.length, clock.now(), nodes.map((n) => n.result()), trace ?? [])
   } finally {
     for (const n of nodes) n.stop()
   }
-  const peers = nodes.map((n) => n.result())
-  const sum = (f: (p: (typeof peers)[number]) => number): number => peers.reduce((a, p) => a + f(p), 0)
+}
+
+/** Every peer's role, name and options (its own over `peerDefaults`). */
+function simSpecs (options: SimulateSwarmOptions): SimSpec[] {
+  const specs = [
+    ...peerList(options.seeds, 1, 'seeds').map((o, i) => ({ role: 'seed' as const, o, name: o.name ?? `seed-${i}` })),
+    ...peerList(options.leechers, 0, 'leechers').map((o, i) => ({ role: 'leecher' as const, o, name: o.name ?? `leecher-${i}` }))
+  ].map((s) => ({ ...s, o: { ...options.peerDefaults, ...s.o } }))
+  if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new UsageError('bad-sim-peers', 'peer names must be unique')
+  // Throws UsageError `bad-link` for a bad rate or latency, before anything runs.
+  for (const s of specs) void new AccessLink(s.o)
+  return specs
+}
+
+function swarmResult (seed: number, pieceCount: number, length: number, endedAt: number, peers: readonly SimPeerResult[], chokeRounds: readonly ChokeRoundTrace[]): SwarmResult {
+  const sum = (f: (p: SimPeerResult) => number): number => peers.reduce((a, p) => a + f(p), 0)
+  const leechers = peers.filter((p) => p.role === 'leecher')
   return {
-    seed: swarmSeed,
-    pieceCount: torrent.pieceCount,
-    length: torrent.length,
-    endedAt: clock.now(),
-    complete: leechers.every((n) => n.completedAt !== undefined),
+    seed,
+    pieceCount,
+    length,
+    endedAt,
+    complete: leechers.every((p) => p.completedAt !== null),
     peers,
-    totals: { uploaded: sum((p) => p.uploaded), downloaded: sum((p) => p.downloaded), wireBytes: sum((p) => p.wireUploaded), completed: leechers.filter((n) => n.completedAt !== undefined).length },
-    chokeRounds: trace ?? []
+    totals: { uploaded: sum((p) => p.uploaded), downloaded: sum((p) => p.downloaded), wireBytes: sum((p) => p.wireUploaded), completed: leechers.filter((p) => p.completedAt !== null).length },
+    chokeRounds
   }
 }

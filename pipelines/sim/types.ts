@@ -82,6 +82,18 @@ export type SimTorrent =
 /** Options of {@link simulateSwarm}. */
 export interface SimulateSwarmOptions {
   readonly torrent: SimTorrent
+  /**
+   * What runs each peer. `engine` (default): the torrent engine's `step`
+   * with the peer's strategies, stepped by simulated links and timers (lib/sim
+   * `EngineSwarm`): messages travel as objects, blocks carry no bytes, a
+   * completed piece is verified at once, and nothing waits on the event
+   * loop, so a hundred peers run in seconds. `wire`: every peer is a real
+   * `download` or `seed` over an in-memory network: wire codec, handshakes,
+   * storage and hashing included (`payload`, `verify`, `hasher`,
+   * `resolutionMs` and `progressIntervalMs` apply to it only); slower, and
+   * it exercises the pipelines themselves.
+   */
+  readonly model?: 'engine' | 'wire'
   /** The seeds: how many (alike) or each one; default 1. */
   readonly seeds?: number | readonly SimPeerOptions[]
   /** The leechers: how many (alike) or each one. */

@@ -10,10 +10,13 @@ const MiB = 1024 * 1024
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0)
 const byName = (peers: readonly SimPeerResult[], name: string): SimPeerResult => peers.find((p) => p.name === name) as SimPeerResult
 
-describe('simulateSwarm', () => {
+const MODELS = ['engine', 'wire'] as const
+
+describe.each(MODELS)('simulateSwarm, %s model', (model) => {
   it('gives the same result for the same seed, byte for byte, and another for another seed', async () => {
     const made: string[] = []
     const options = (seed: number): SimulateSwarmOptions => ({
+      model,
       torrent: { length: 2 * MiB + 12345, pieceLength: 64 * KiB },
       seeds: [{ uploadRate: 400 * KiB, latencyMs: 30 }, { name: 'slow-seed', uploadRate: 100 * KiB, joinAtMs: 3000 }],
       leechers: [
@@ -44,8 +47,75 @@ describe('simulateSwarm', () => {
     expect(first.totals.wireBytes).toBeGreaterThan(first.totals.uploaded)
   }, 120_000)
 
+  it("a link's rates bound the transfer: 1 MiB at 100 KiB/s takes about 10 s, at 50 KiB/s download about 20 s", async () => {
+    const run = async (downloadRate?: number): Promise<number> => {
+      const r = await simulateSwarm({
+        model,
+        torrent: { length: MiB, pieceLength: 32 * KiB },
+        seeds: [{ uploadRate: 100 * KiB, latencyMs: 25 }],
+        leechers: [{ latencyMs: 25, ...(downloadRate === undefined ? {} : { downloadRate }) }],
+        timeLimitMs: 600_000
+      })
+      const leecher = byName(r.peers, 'leecher-0')
+      expect(leecher.downloaded).toBe(MiB)
+      return leecher.completedAt ?? -1
+    }
+    const fast = await run()
+    expect(fast).toBeGreaterThanOrEqual(10_000)
+    expect(fast).toBeLessThan(11_000)
+    const slow = await run(50 * KiB)
+    expect(slow).toBeGreaterThanOrEqual(20_000)
+    expect(slow).toBeLessThan(21_500)
+  }, 60_000)
+
+  it('stops at the time limit: the leecher that could not finish has no completion time', async () => {
+    const r = await simulateSwarm({
+      model,
+      torrent: { length: MiB, pieceLength: 16 * KiB },
+      seeds: [{ uploadRate: 10 * KiB }],
+      leechers: 1,
+      timeLimitMs: 30_000
+    })
+    expect(r.complete).toBe(false)
+    expect(r.endedAt).toBe(30_000)
+    const leecher = byName(r.peers, 'leecher-0')
+    expect(leecher.completedAt).toBeNull()
+    expect(leecher.leftAt).toBeNull()
+    expect(leecher.downloaded).toBeGreaterThan(200 * KiB)
+    expect(leecher.downloaded).toBeLessThanOrEqual(300 * KiB)
+  }, 60_000)
+})
+
+describe('simulateSwarm', () => {
+  it('the engine model and the wire model agree on a swarm: completion times, seed upload and waste within a few percent', async () => {
+    const run = async (model: 'engine' | 'wire'): Promise<{ first: number, last: number, seedCopies: number, copies: number }> => {
+      const r = await simulateSwarm({
+        model,
+        torrent: { length: 4 * MiB, pieceLength: 128 * KiB },
+        seeds: [{ uploadRate: 400 * KiB, latencyMs: 20 }],
+        leechers: Array.from({ length: 10 }, (_, i) => ({ uploadRate: (100 + 20 * i) * KiB, downloadRate: MiB, latencyMs: 5 + 3 * i })),
+        seed: 1,
+        timeLimitMs: 600_000
+      })
+      expect(r.complete).toBe(true)
+      const done = r.peers.filter((p) => p.role === 'leecher').map((p) => p.completedAt ?? Infinity)
+      return { first: Math.min(...done), last: Math.max(...done), seedCopies: byName(r.peers, 'seed-0').uploaded / r.length, copies: r.totals.downloaded / r.length }
+    }
+    const engine = await run('engine')
+    const wire = await run('wire')
+    const near = (a: number, b: number, within: number): boolean => Math.abs(a - b) <= within * Math.max(a, b)
+    expect(near(engine.first, wire.first, 0.15)).toBe(true)
+    expect(near(engine.last, wire.last, 0.15)).toBe(true)
+    expect(near(engine.seedCopies, wire.seedCopies, 0.2)).toBe(true)
+    expect(near(engine.copies, wire.copies, 0.05)).toBe(true)
+    // Ten leechers, each a copy, and little waste in either.
+    expect(engine.copies).toBeGreaterThanOrEqual(10)
+    expect(engine.copies).toBeLessThan(11)
+  }, 120_000)
+
   it("payload 'virtual' gives the bytes mode's result for the same seed, and the same result run after run", async () => {
     const options = (payload: 'bytes' | 'virtual', seed: number): SimulateSwarmOptions => ({
+      model: 'wire',
       torrent: { length: 3 * MiB + 7777, pieceLength: 128 * KiB },
       seeds: [{ uploadRate: 500 * KiB, latencyMs: 20 }],
       leechers: Array.from({ length: 8 }, (_, i) => ({ uploadRate: (60 + 30 * i) * KiB, downloadRate: 2 * MiB, latencyMs: 5 + 7 * i, joinAtMs: 400 * i })),
@@ -69,47 +139,12 @@ describe('simulateSwarm', () => {
     const { torrent, data } = await simTorrent({ length: MiB + 999, pieceLength: 32 * KiB }, 3, nodeHasher)
     const before = data.slice()
     const options = (payload: 'bytes' | 'virtual'): SimulateSwarmOptions => ({
-      torrent: { torrent, data }, seeds: [{ uploadRate: 500 * KiB, latencyMs: 10 }], leechers: 3, payload, seed: 2, timeLimitMs: 600_000
+      model: 'wire', torrent: { torrent, data }, seeds: [{ uploadRate: 500 * KiB, latencyMs: 10 }], leechers: 3, payload, seed: 2, timeLimitMs: 600_000
     })
     const virtual = await simulateSwarm(options('virtual'))
     expect(virtual.complete).toBe(true)
     expect(virtual).toEqual(await simulateSwarm(options('bytes')))
     expect(data).toEqual(before)
-  }, 60_000)
-
-  it("a link's rates bound the transfer: 1 MiB at 100 KiB/s takes about 10 s, at 50 KiB/s download about 20 s", async () => {
-    const run = async (downloadRate?: number): Promise<number> => {
-      const r = await simulateSwarm({
-        torrent: { length: MiB, pieceLength: 32 * KiB },
-        seeds: [{ uploadRate: 100 * KiB, latencyMs: 25 }],
-        leechers: [{ latencyMs: 25, ...(downloadRate === undefined ? {} : { downloadRate }) }],
-        timeLimitMs: 600_000
-      })
-      const leecher = byName(r.peers, 'leecher-0')
-      expect(leecher.downloaded).toBe(MiB)
-      return leecher.completedAt ?? -1
-    }
-    const fast = await run()
-    expect(fast).toBeGreaterThanOrEqual(10_000)
-    expect(fast).toBeLessThan(11_000)
-    const slow = await run(50 * KiB)
-    expect(slow).toBeGreaterThanOrEqual(20_000)
-    expect(slow).toBeLessThan(21_500)
-  }, 60_000)
-
-  it('stops at the time limit: the leecher that could not finish has no completion time', async () => {
-    const r = await simulateSwarm({
-      torrent: { length: MiB, pieceLength: 16 * KiB },
-      seeds: [{ uploadRate: 10 * KiB }],
-      leechers: 1,
-      timeLimitMs: 30_000
-    })
-    expect(r.complete).toBe(false)
-    expect(r.endedAt).toBe(30_000)
-    const leecher = byName(r.peers, 'leecher-0')
-    expect(leecher.completedAt).toBeNull()
-    expect(leecher.downloaded).toBeGreaterThan(200 * KiB)
-    expect(leecher.downloaded).toBeLessThanOrEqual(300 * KiB)
   }, 60_000)
 
   // The 64 MiB case is bench/sim.ts; here a small torrent and peer sets of 15 keep the run short.
@@ -143,6 +178,7 @@ describe('simulateSwarm', () => {
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: -1, timeLimitMs: 1 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: [{ uploadRate: -5 }], timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-link' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, payload: 'none' as 'bytes', timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-torrent' })
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, model: 'fast' as 'engine', timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
   })
 
   it('stops when its signal is aborted, rejecting with the reason', async () => {

@@ -143,7 +143,9 @@ describe('interest and depth policies that misbehave (lib/torrent)', () => {
     expect(a.stopped).toBeDefined()
     const b = started(8, { strategies: { requestDepth: { name: 'bad-depth', depth: () => { throw new Error('y') } } } })
     connect(b, '10.0.0.2:1')
-    expect(announce(b, '10.0.0.2:1', bits(8, 'all'))).toMatchObject([{ type: 'stop', error: { code: 'strategy-failed' } }])
+    // Asked when the batch that made us interested ends (its requests are topped up then).
+    const fx = [...announce(b, '10.0.0.2:1', bits(8, 'all')), ...run(b, { type: 'batch-end', peer: '10.0.0.2:1' }).effects]
+    expect(fx.filter((e) => e.type === 'stop')).toMatchObject([{ type: 'stop', error: { code: 'strategy-failed' } }])
   })
 
   it('a depth that is not a number counts as 1; a huge one is capped at the torrent ceiling', () => {
