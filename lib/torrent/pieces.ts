@@ -63,7 +63,8 @@ function pieceGood (state: TorrentState, index: number, now: number, effects: To
     if (s === undefined) continue
     // A seed will never ask for it: one small write per piece spared on both ends.
     if (!s.peerHas.complete) effects.push({ type: 'send', peer: p.key, messages: s.have(index) })
-    updateInterest(state, p, now, effects)
+    // A peer with requests in flight is topped up as its blocks come; an idle one may have work now.
+    updateInterest(state, p, now, effects, s.outstanding.size === 0)
   }
   effects.push({ type: 'verified', index })
   if (!isComplete(state) || state.completed) return
