@@ -68,6 +68,8 @@ export interface EngineNodeEnv {
   readonly nodeAt: (host: string) => EngineNode | undefined
   /** A warning of the node's engine. */
   readonly onWarning: (node: EngineNode, message: string, peer: string | undefined, error: Error | undefined) => void
+  /** The node completed or left (called once, at the first of the two). */
+  readonly onDone?: (node: EngineNode) => void
 }
 
 /** A piece being gathered: which of its blocks arrived. */
@@ -102,6 +104,7 @@ export class EngineNode extends SimEndpoint {
   #lastEarly = -Infinity
   #earlyTimer = false
   #cancelled = false
+  #settled = false
   readonly #gathering = new Map<number, Gathering>()
   #verify: Array<{ index: number, from: string }> = []
   readonly #blocks = new Map<number, Uint8Array>()
@@ -146,12 +149,13 @@ export class EngineNode extends SimEndpoint {
   /** Join at the current time: the data is checked (a seed has it all), timers start, `known` is dialed. */
   join (known: readonly { host: string, port: number }[], pumpDials: () => void): void {
     const now = this.clock.now
-    if (this.#cancelled) { this.leftAt = now; return }
+    if (this.#cancelled) { this.leftAt = now; this.#done(); return }
     this.joinedAt = now
     this.listening = true
     if (this.spec.role === 'seed') {
       for (let i = 0; i < this.env.geometry.pieceCount; i++) this.state.planner.pieceVerified(i)
       this.completedAt = now
+      this.#done()
     }
     this.input({ type: 'checked' })
     this.#every(0, CHOKE_ROUND_MS, () => { this.input({ type: 'choke-round', early: false }) })
@@ -165,6 +169,7 @@ export class EngineNode extends SimEndpoint {
     if (this.joinedAt === undefined) { this.#cancelled = true; return }
     if (this.leftAt !== undefined) return
     this.leftAt = this.clock.now
+    this.#done()
     this.listening = false
     this.leaving = true
     for (const c of [...this.conns.values()]) close(c)
@@ -277,13 +282,13 @@ export class EngineNode extends SimEndpoint {
         if (c !== undefined && e.name === 'upload_only') this.send(c, [{ type: 'sim-upload-only', uploadOnly: decodeUploadOnly(e.payload) }])
         return
       }
-      case 'serve': { const c = this.conns.get(e.peer); if (c !== undefined && !c.closed) { c.serve = true; this.pumpUp() } return }
+      case 'serve': { const c = this.conns.get(e.peer); if (c !== undefined) this.serve(c); return }
       case 'close': { const c = this.conns.get(e.peer); if (c !== undefined) this.closeConn(c, e.error); return }
       case 'ban': return
       case 'warning': this.env.onWarning(this, e.message, e.peer, e.error); return
       case 'early-choke-round': this.#earlyDue = true; return
       case 'verified': return
-      case 'complete': this.completedAt ??= this.clock.now; return
+      case 'complete': this.completedAt ??= this.clock.now; this.#done(); return
       case 'stop': this.fail(e.error, (c) => { this.closeConn(c) })
     }
   }
@@ -306,6 +311,12 @@ export class EngineNode extends SimEndpoint {
     this.#earlyDue = false
     this.#lastEarly = now
     this.input({ type: 'choke-round', early: true })
+  }
+
+  #done (): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.env.onDone?.(this)
   }
 
   /** Run `fn` after `first` ms and then every `period` ms while the node is online. */

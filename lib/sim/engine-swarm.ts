@@ -63,6 +63,8 @@ export class EngineSwarm {
   readonly #byHost = new Map<string, EngineNode>()
   readonly #specs = new Map<EngineNode, EngineSwarmPeer>()
   #pendingJoins = 0
+  /** Leechers neither complete nor gone. */
+  #unfinished: number
   #started = false
 
   constructor (options: EngineSwarmOptions) {
@@ -73,9 +75,11 @@ export class EngineSwarm {
       infoHash: options.infoHash,
       windowBytes: options.windowBytes ?? DEFAULT_WINDOW_BYTES,
       nodeAt: (host: string) => this.#byHost.get(host),
+      onDone: (node: EngineNode) => { if (node.spec.role === 'leecher') this.#unfinished-- },
       onWarning: (node: EngineNode, message: string, peer: string | undefined, error: Error | undefined) => { options.onWarning?.(node, message, peer, error) },
       ...(options.digest === undefined ? {} : { digest: options.digest })
     }
+    this.#unfinished = options.peers.filter((p) => p.role === 'leecher').length
     this.nodes = options.peers.map((p) => {
       const node = new EngineNode(p, env)
       wireNode(node)
@@ -100,7 +104,7 @@ export class EngineSwarm {
 
   /** Every leecher completed or left, and none is still to join. */
   get done (): boolean {
-    return this.#pendingJoins === 0 && this.nodes.every((n) => n.spec.role !== 'leecher' || n.completedAt !== undefined || n.leftAt !== undefined)
+    return this.#pendingJoins === 0 && this.#unfinished === 0
   }
 
   /**
@@ -118,7 +122,7 @@ export class EngineSwarm {
     const stopped = this.clock.runUntil(timeLimitMs, budget, () => {
       if (aborted()) { why = 'aborted'; return true }
       for (const n of watched) if (n.online && this.#spec(n).leaveWhen?.() === true) this.leave(n)
-      finished = this.#pendingJoins === 0 && this.#leechersDone()
+      finished = this.done
       if (finished) why = 'done'
       return finished
     })
@@ -138,11 +142,6 @@ export class EngineSwarm {
   /** Stop every peer (the end of the run). */
   stopAll (): void {
     for (const n of this.nodes) this.leave(n)
-  }
-
-  #leechersDone (): boolean {
-    for (const n of this.nodes) if (n.spec.role === 'leecher' && n.completedAt === undefined && n.leftAt === undefined) return false
-    return true
   }
 
   #spec (n: EngineNode): EngineSwarmPeer { return this.#specs.get(n) as EngineSwarmPeer }

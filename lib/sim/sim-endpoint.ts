@@ -40,6 +40,8 @@ export class SimConn {
   countedIncoming = false
   /** Closed by us for a newcomer of higher BEP 40 priority. */
   replaced = false
+  /** In its owner's uplink round now. */
+  listed = false
   /** BEP 11: what the peer was told, and what we accept from it. */
   readonly pexOut = new PexState()
   readonly pexIn = new PexInbox()
@@ -73,8 +75,9 @@ export abstract class SimEndpoint {
   /** Every byte sent and received. */
   wireUploaded = 0
   wireDownloaded = 0
-  #active: SimConn[] = []
-  #rr = 0
+  /** Connections with something to send, in turn (each at most once: `SimConn.listed`). */
+  #ready: SimConn[] = []
+  #readyAt = 0
   #upBusy = 0
   #upWaiting = false
   #downFree = 0
@@ -87,12 +90,10 @@ export abstract class SimEndpoint {
   protected abstract receive (conn: SimConn, items: readonly SimItem[]): void
 
   /** A connection's messages may flow from now on (it joins the uplink's round). */
-  protected activate (conn: SimConn): void { this.#active.push(conn) }
+  protected activate (conn: SimConn): void { this.#list(conn) }
 
   /** A closed connection leaves the uplink's round; what it had queued is dropped. */
   protected deactivate (conn: SimConn): void {
-    const i = this.#active.indexOf(conn)
-    if (i >= 0) this.#active.splice(i, 1)
     conn.queue = []
     conn.serve = false
   }
@@ -101,7 +102,23 @@ export abstract class SimEndpoint {
   send (conn: SimConn, items: readonly SimItem[]): void {
     if (conn.closed) return
     for (const m of items) conn.queue.push(m)
+    this.#list(conn)
     this.pumpUp()
+  }
+
+  /** The peer of `conn` has requests waiting: the uplink pulls blocks for it in its turn. */
+  serve (conn: SimConn): void {
+    if (conn.closed) return
+    conn.serve = true
+    this.#list(conn)
+    this.pumpUp()
+  }
+
+  /** Put `conn` in the uplink's round when it has something to send and room in its window. */
+  #list (conn: SimConn): void {
+    if (conn.listed || conn.closed || !conn.open || conn.inFlight >= this.windowBytes || (conn.queue.length === 0 && !conn.serve)) return
+    conn.listed = true
+    this.#ready.push(conn)
   }
 
   /**
@@ -133,6 +150,7 @@ export abstract class SimEndpoint {
       if (at > conn.lastArrival) conn.lastArrival = at
       const remote = conn.remote
       clock.at(at, () => { peer.#deliver(remote, conn, items, bytes) })
+      this.#list(conn)
     }
     this.#upBusy = t
     if (t > now) {
@@ -163,17 +181,16 @@ export abstract class SimEndpoint {
     return items
   }
 
+  /** The next connection in turn; it goes to the back of the round if it still has work after its burst. */
   #nextReady (): SimConn | undefined {
-    const a = this.#active
-    const n = a.length
-    for (let i = 0; i < n; i++) {
-      const at = (this.#rr + i) % n
-      const c = a[at] as SimConn
-      if ((c.queue.length > 0 || c.serve) && c.inFlight < this.windowBytes) {
-        this.#rr = (at + 1) % n
-        return c
-      }
+    const r = this.#ready
+    while (this.#readyAt < r.length) {
+      const c = r[this.#readyAt++] as SimConn
+      c.listed = false
+      if (!c.closed && (c.queue.length > 0 || c.serve) && c.inFlight < this.windowBytes) return c
     }
+    this.#ready = []
+    this.#readyAt = 0
     return undefined
   }
 
@@ -187,6 +204,7 @@ export abstract class SimEndpoint {
     }
     if (to !== undefined && to.open && !to.closed) this.receive(to, items)
     // Room in the sender's window.
+    from.owner.#list(from)
     from.owner.pumpUp()
   }
 }
