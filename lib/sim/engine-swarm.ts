@@ -42,8 +42,8 @@ export interface EngineSwarmOptions {
 /** How a {@link EngineSwarm.run} slice ended. */
 export type EngineSwarmRun = 'done' | 'time' | 'more' | 'aborted'
 
-/** Up to `n` of `from`, drawn without replacement with `random`, in the order drawn. */
-function draw<T> (from: readonly T[], n: number, random: () => number): T[] {
+/** Up to `n` of `from`, drawn without replacement with `random`, in the order drawn (a simulated tracker's answer). */
+export function draw<T> (from: readonly T[], n: number, random: () => number): T[] {
   const pool = [...from]
   const out: T[] = []
   while (out.length < n && pool.length > 0) {

@@ -12,6 +12,7 @@ import { simTorrent, simTorrentShape } from './sim-torrent.js'
 import { TAG_BLOCK, VirtualPayload } from './virtual-payload.js'
 import type { ChokeRoundTrace, SimPeerOptions, SimPeerResult, SimulateSwarmOptions, SwarmResult, SwarmView } from './types.js'
 import { runEngineModel, type SimSpec } from './engine-model.js'
+import { draw } from '../../lib/sim/engine-swarm.js'
 
 /** One macrotask turn: every pending promise continuation runs first. */
 const settle = (): Promise<void> => new Promise<void>((resolve) => { setImmediate(resolve) })
@@ -23,19 +24,6 @@ function peerList (spec: number | readonly SimPeerOptions[] | undefined, fallbac
   if (typeof s !== 'number') return s
   if (!Number.isSafeInteger(s) || s < 0) throw new UsageError('bad-sim-peers', `${what} must be a non-negative integer, got ${s}`)
   return Array.from({ length: s }, () => ({}))
-}
-
-/** Up to `n` of `from`, drawn without replacement with `random`, in the order drawn. */
-function draw<T> (from: readonly T[], n: number, random: () => number): T[] {
-  const pool = [...from]
-  const out: T[] = []
-  while (out.length < n && pool.length > 0) {
-    const i = Math.floor(random() * pool.length)
-    out.push(pool[i] as T)
-    pool[i] = pool[pool.length - 1] as T
-    pool.pop()
-  }
-  return out
 }
 
 /**
