@@ -27,27 +27,34 @@ function peerList (spec: number | readonly SimPeerOptions[] | undefined, fallbac
 }
 
 /**
- * Runs a whole swarm in one process, on virtual time: seeds and leechers are
- * the real engine (`seed`, and `download` with `seed: true`, with the
- * strategies each peer is given), connected by an in-memory network whose
- * links have each peer's upload and download rates and latency. No socket,
- * no file and no wall-clock timer is used; the clock jumps from one timer to
- * the next once all work due at an instant has settled. Everything random
- * (the data, peer ids, picker ties, optimistic unchokes, who is told of
- * whom) derives from `seed`: the same options give the same result, byte
- * for byte.
+ * Runs a whole swarm in one process, on virtual time, with the strategies
+ * each peer is given, over links with each peer's upload and download rates
+ * and latency. No socket, no file and no wall-clock timer is used.
+ * Everything random (peer ids, picker ties, optimistic unchokes, who is told
+ * of whom, the wire model's data) derives from `seed`: the same options give
+ * the same result, byte for byte.
  *
- * What is modelled and what is not: every message goes through the
- * engine's wire codec, sessions, planner, choker, assembler, hash check and
- * storage. With `payload: 'virtual'` (the default) blocks carry a tag
+ * `model: 'engine'` (default): every peer is the torrent engine's `step`
+ * (lib/sim `EngineSwarm`): messages travel as objects over simulated links,
+ * blocks carry no bytes, a completed piece is verified at once, dials and
+ * admission follow lib/swarm's connect queue and BEP 40 rules, and nothing
+ * waits on the event loop (it yields every so often so a signal or timer
+ * can act).
+ *
+ * `model: 'wire'`: every peer is a real `seed` or `download` (with `seed:
+ * true`) over an in-memory network; the clock jumps from one timer to the
+ * next once all work due at an instant has settled. Every message goes
+ * through the wire codec, sessions, planner, choker, assembler, hash check
+ * and storage. With `payload: 'virtual'` (the default) blocks carry a tag
  * instead of their bytes: the links copy only the tags, the hash check and
  * the storage read them (the result is the bytes mode's). With `bytes`
  * every piece is hashed with real SHA-1 (or, with `verify: 'sampled'`, a
- * SHA-1 of 1/256 of its bytes) and compared byte for byte by the storage. Links are
- * FIFO queues of bytes (no loss, no TCP slow start or congestion control);
- * a connection has a fixed window (`windowBytes`). Peers learn of each
- * other from a simulated tracker at join time and from peer exchange; the
- * CPU time the engine would spend is not charged to virtual time.
+ * SHA-1 of 1/256 of its bytes) and compared byte for byte by the storage.
+ *
+ * In both, links have no loss, TCP slow start or congestion control, and a
+ * connection a fixed window (`windowBytes`); peers learn of each other from
+ * a simulated tracker at join time and from peer exchange; the CPU time
+ * the engine would spend is not charged to virtual time.
  *
  * Resolves when every leecher has completed or left and none is still to
  * join, or when `timeLimitMs` of virtual time has passed; every peer is
@@ -71,6 +78,8 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   }
   if (options.payload !== undefined && options.payload !== 'bytes' && options.payload !== 'virtual') throw new UsageError('bad-sim-torrent', `payload must be 'bytes' or 'virtual', got ${String(options.payload)}`)
   if (options.model !== undefined && options.model !== 'engine' && options.model !== 'wire') throw new UsageError('bad-sim-peers', `model must be 'engine' or 'wire', got ${String(options.model)}`)
+  if (options.windowBytes !== undefined && !(Number.isSafeInteger(options.windowBytes) && options.windowBytes > 0)) throw new UsageError('bad-link', `windowBytes must be a positive integer, got ${options.windowBytes}`)
+  if (options.trackerPeers !== undefined && !(Number.isSafeInteger(options.trackerPeers) && options.trackerPeers >= 0)) throw new UsageError('bad-sim-peers', `trackerPeers must be a non-negative integer, got ${options.trackerPeers}`)
   const specs = simSpecs(options)
   if (options.model !== 'wire') {
     const torrent = simTorrentShape(options.torrent, mixSeed(swarmSeed, 0xda7a))

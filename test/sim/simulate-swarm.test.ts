@@ -179,6 +179,8 @@ describe('simulateSwarm', () => {
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: [{ uploadRate: -5 }], timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-link' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, payload: 'none' as 'bytes', timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-torrent' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, model: 'fast' as 'engine', timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, windowBytes: 0, timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-link' })
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, trackerPeers: -1, timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
   })
 
   it('stops when its signal is aborted, rejecting with the reason', async () => {
