@@ -23,7 +23,7 @@ import { createTorrentState, type TorrentState, type TorrentStrategies } from '.
 import { step } from '../torrent/step.js'
 import type { TorrentEffect, TorrentInput, TorrentStep } from '../torrent/types.js'
 import { decodeUploadOnly } from '../extensions/upload-only.js'
-import { encodePex } from '../extensions/ut-pex.js'
+import { PEX_LIMITS, type PexMessage } from '../extensions/ut-pex.js'
 import type { PeerAddress } from '../transport/types.js'
 import type { EventQueue } from './event-queue.js'
 import { SimConn, SimEndpoint, type SimLinkSpec } from './sim-endpoint.js'
@@ -70,6 +70,14 @@ export interface EngineNodeEnv {
   readonly onWarning: (node: EngineNode, message: string, peer: string | undefined, error: Error | undefined) => void
   /** The node completed or left (called once, at the first of the two). */
   readonly onDone?: (node: EngineNode) => void
+}
+
+/**
+ * The bytes of a `ut_pex` message (BEP 11) of IPv4 peers: 6 per peer added
+ * and a flag byte each, 6 per peer dropped, and the dictionary's keys.
+ */
+function pexBytes (m: PexMessage): number {
+  return 40 + 7 * m.added.length + 6 * m.dropped.length
 }
 
 /** A piece being gathered: which of its blocks arrived. */
@@ -332,12 +340,20 @@ export class EngineNode extends SimEndpoint {
 
   /** BEP 11: look every few seconds; the PEX state sends at most once a minute, the first time at once. */
   #pexTicks (conn: SimConn): void {
+    let sentAt = -Infinity
     const tick = (): void => {
       if (conn.closed || !this.online) return
-      const itself = conn.reachable
-      const current = pexPeers(this.state.swarm).filter((p) => p.host !== itself.host || p.port !== itself.port)
-      const message = conn.pexOut.diff(current, this.clock.now)
-      if (message !== undefined) this.send(conn, [{ type: 'sim-pex', message, bytes: encodePex(message).length }])
+      const now = this.clock.now
+      // The PEX state sends at most once per interval: no need to list the peers before.
+      if (now - sentAt >= PEX_LIMITS.intervalMs) {
+        const itself = conn.reachable
+        const current = pexPeers(this.state.swarm).filter((p) => p.host !== itself.host || p.port !== itself.port)
+        const message = conn.pexOut.diff(current, now)
+        if (message !== undefined) {
+          sentAt = now
+          this.send(conn, [{ type: 'sim-pex', message, bytes: pexBytes(message) }])
+        }
+      }
       this.clock.after(PEX_LOOK_MS, tick)
     }
     this.clock.after(PEX_FIRST_MS, tick)

@@ -47,6 +47,9 @@ export interface CloseOptions {
 }
 
 interface Entry {
+  readonly key: string
+  /** When it was learned, in order (the queue's iteration order). */
+  readonly order: number
   readonly address: PeerAddress
   source: PeerSource
   state: 'idle' | 'dialing' | 'connected' | 'gone'
@@ -71,6 +74,7 @@ export class ConnectQueue {
   readonly #limitHold: number
   #dialing = 0
   #connected = 0
+  #learned = 0
 
   constructor (options: ConnectQueueOptions = {}) {
     this.#maxConnections = options.maxConnections ?? 50
@@ -101,7 +105,7 @@ export class ConnectQueue {
       return true
     }
     if (this.#entries.size >= this.#maxKnown) return false
-    this.#entries.set(key, { address, source, state: 'idle', failures: 0, retryAt: now })
+    this.#entries.set(key, { key, order: this.#learned++, address, source, state: 'idle', failures: 0, retryAt: now })
     return true
   }
 
@@ -123,19 +127,27 @@ export class ConnectQueue {
   due (now: number, blocked: (key: string) => boolean = () => false, priority?: (address: PeerAddress) => number, room = Infinity): PeerAddress[] {
     const free = Math.min(room, this.#maxHalfOpen - this.#dialing, this.#maxConnections - this.#dialing - this.#connected)
     if (free <= 0) return []
-    let ready: Entry[] = []
-    for (const [key, e] of this.#entries) {
+    // The ready entries in the order learned; with a priority and more of
+    // them than free slots, the best `free`: by priority, then that order.
+    const ready: Entry[] = []
+    const ranks: number[] = []
+    let seen = 0
+    for (const e of this.#entries.values()) {
       if (priority === undefined && ready.length >= free) break
       if (e.state !== 'idle' || e.retryAt > now) continue
-      if (blocked(key)) { e.state = 'gone'; continue }
-      ready.push(e)
+      if (blocked(e.key)) { e.state = 'gone'; continue }
+      if (priority === undefined) { ready.push(e); continue }
+      seen++
+      const p = priority(e.address)
+      if (ready.length >= free && p <= (ranks[ranks.length - 1] as number)) continue
+      let at = ready.length
+      while (at > 0 && (ranks[at - 1] as number) < p) at--
+      ready.splice(at, 0, e)
+      ranks.splice(at, 0, p)
+      if (ready.length > free) { ready.pop(); ranks.pop() }
     }
-    if (priority !== undefined && ready.length > free) {
-      ready = ready.map((e, i) => ({ e, i, p: priority(e.address) }))
-        .sort((x, y) => (y.p - x.p) || (x.i - y.i))
-        .slice(0, free)
-        .map((r) => r.e)
-    }
+    // Room for every one: the order learned, as without a priority.
+    if (priority !== undefined && seen <= free) ready.sort((a, b) => a.order - b.order)
     for (const e of ready) {
       e.state = 'dialing'
       this.#dialing++
