@@ -94,8 +94,9 @@ export async function checkRuntime (rt: RuntimeView, signal?: AbortSignal, resum
     for (const index of resume.trusted.indices()) rt.planner.pieceVerified(index)
     rt.piecesChecked = rt.torrent.pieceCount - resume.recheck.count
   }
-  if (resume === undefined && await rt.storage.isEmpty?.() === true) {
-    // Nothing on disk yet: every piece is missing, no need to read them.
+  // Nothing on disk (yet, or any more: resume data whose files were deleted
+  // since): every piece left to check is missing, no need to read them.
+  if ((resume === undefined || resume.recheck.count > 0) && await rt.storage.isEmpty?.() === true) {
     rt.piecesChecked = rt.torrent.pieceCount
     rt.state = rt.complete ? 'seeding' : 'downloading'
     rt.verified$.next(rt.have.count)

@@ -39,6 +39,7 @@ export interface PieceAssemblerOptions {
 interface Pending {
   /** The piece's buffer when gathering (`allocate`), else undefined. */
   readonly buffer: Uint8Array | undefined
+  /** Each block's view, or (when gathering) the piece's buffer for a block held; undefined while missing. */
   readonly blocks: Array<Uint8Array | undefined>
   readonly from: Array<PeerKey | undefined>
   received: number
@@ -106,7 +107,9 @@ export class PieceAssembler {
       p.blocks[n] = block
     } else {
       p.buffer.set(block, begin)
-      p.blocks[n] = p.buffer.subarray(begin, begin + block.length)
+      // The piece's buffer marks the block as held (no view per block: one
+      // fewer object per 16 KiB on the hot path); the piece leaves as that buffer.
+      p.blocks[n] = p.buffer
     }
     p.from[n] = peer
     p.received++

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs'
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -39,6 +39,29 @@ describe('resume data on real files (createSession stateDir)', () => {
     expect(await seedOnce(torrent, root, state)).toBe(0)
     utimesSync(join(root, torrent.name), new Date(2001, 1, 1), new Date(2001, 1, 1))
     expect(await seedOnce(torrent, root, state)).toBe(content.length)
+  })
+})
+
+describe('resume data whose files were deleted since (createSession stateDir)', () => {
+  it('reads nothing: the folder is empty, so every piece is missing without a read', async () => {
+    const { root, content, torrent } = seededFolder(10 * 16384 + 77, 92)
+    const state = join(root, 'state')
+    expect(await seedOnce(torrent, root, state)).toBe(content.length)
+    unlinkSync(join(root, torrent.name))
+    const storage = counted(torrent, root)
+    const session = createSession({ port: 0, host: '127.0.0.1', stateDir: state, transport: memoryNetwork().transport('10.0.0.1') })
+    session.add(torrent, { out: root, seed: true, trackers: false, storage })
+    const checked = await new Promise<{ piecesChecked: number, piecesVerified: number }>((resolve) => {
+      const sub = session.progress$.subscribe(({ torrents }) => {
+        const t = torrents[0]
+        if (t !== undefined && t.state !== 'checking') { sub.unsubscribe(); resolve(t) }
+      })
+    })
+    await session.close()
+    await storage.close()
+    expect(storage.readBytes).toBe(0)
+    expect(checked.piecesVerified).toBe(0)
+    expect(checked.piecesChecked).toBe(torrent.pieceCount)
   })
 })
 
