@@ -2,8 +2,9 @@
  * Interest and requests: we are interested in a peer as the interest policy
  * says, and keep as many requests outstanding to it as the request-depth
  * policy says (capped by the torrent's ceiling and the peer's `reqq`), sent
- * in batches of a quarter of that. Choked, only BEP 6 allowed-fast pieces
- * are requested.
+ * in batches of half of that: each write wakes the peer, and half as many
+ * writes measured less CPU on both sides of a loopback download than
+ * quarters did. Choked, only BEP 6 allowed-fast pieces are requested.
  * @see BEP 3 (interested, request pipelining), BEP 6, BEP 10 (`reqq`)
  */
 import { planRequests } from '../peer/request-pipeline.js'
@@ -44,7 +45,7 @@ export function topUp (state: TorrentState, p: EnginePeer, now: number, effects:
   const s = p.session
   if (s === undefined) return
   const depth = depthFor(state, p, now)
-  const refs = planRequests(s, state.planner, { peer: p.key, depth, minBatch: Math.ceil(depth / 4) })
+  const refs = planRequests(s, state.planner, { peer: p.key, depth, minBatch: Math.ceil(depth / 2) })
   if (refs.length > 0) effects.push({ type: 'send', peer: p.key, messages: s.request(refs, now) })
 }
 
