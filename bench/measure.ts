@@ -37,14 +37,21 @@ export function hasGnuTime (): boolean {
  * Runs `command args` to completion and measures it. Rejects only if the
  * measurement itself fails; a non-zero exit is reported in `exit`.
  */
-export async function measure (command: string, args: readonly string[], label: string, env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
-  return hasGnuTime() ? await measureWithGnuTime(command, args, label, env) : await measureWithProcfs(command, args, label, env)
+export async function measure (command: string, args: readonly string[], label: string, env: NodeJS.ProcessEnv = process.env, options: MeasureOptions = {}): Promise<Measurement> {
+  return hasGnuTime() ? await measureWithGnuTime(command, args, label, env, options) : await measureWithProcfs(command, args, label, env, options)
 }
 
-async function measureWithGnuTime (command: string, args: readonly string[], label: string, env: NodeJS.ProcessEnv): Promise<Measurement> {
+/** Options of {@link measure}. */
+export interface MeasureOptions {
+  /** Called once the process is started, with its pid (GNU time's, when it wraps the command). */
+  onStart?: (pid: number) => void
+}
+
+async function measureWithGnuTime (command: string, args: readonly string[], label: string, env: NodeJS.ProcessEnv, options: MeasureOptions): Promise<Measurement> {
   const report = join(tmpdir(), `rxtorrent-bench-time-${process.pid}-${Date.now()}.txt`)
   const started = process.hrtime.bigint()
   const proc = new ManagedProcess(GNU_TIME, ['-f', '%e %U %S %M', '-o', report, command, ...args], { label, env })
+  if (proc.pid !== undefined) options.onStart?.(proc.pid)
   const exit = await proc.exited
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9
   const text = await readFile(report, 'utf8').catch(() => '')
@@ -58,9 +65,10 @@ async function measureWithGnuTime (command: string, args: readonly string[], lab
   return { exit, wallSeconds, userSeconds: user, sysSeconds: sys, maxRssKiB: rss, method: 'gnu-time', process: proc }
 }
 
-async function measureWithProcfs (command: string, args: readonly string[], label: string, env: NodeJS.ProcessEnv): Promise<Measurement> {
+async function measureWithProcfs (command: string, args: readonly string[], label: string, env: NodeJS.ProcessEnv, options: MeasureOptions): Promise<Measurement> {
   const started = process.hrtime.bigint()
   const proc = new ManagedProcess(command, args, { label, env })
+  if (proc.pid !== undefined) options.onStart?.(proc.pid)
   let user = 0
   let sys = 0
   let rss = 0

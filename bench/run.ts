@@ -7,13 +7,15 @@
  *
  *   npm run bench -- [--size MiB] [--runs N] [--warmup N] [--order paired|interleaved]
  *                    [--piece-length KiB] [--seeders N] [--tracker silent-udp|closed-http|none]
- *                    [--clients rxtorrent,libtorrent] [--dir PATH] [--no-write]
+ *                    [--clients rxtorrent,libtorrent] [--dir PATH] [--no-write] [--timeline]
  *
  * The torrent announces to a tracker that never answers (`--tracker`, as
  * real torrents' trackers often do): by default a UDP tracker on 127.0.0.1
  * that takes every packet and replies to none; `closed-http` an HTTP URL to
  * a closed port on 127.0.0.1 (connection refused); `none` no announce URL.
- * The peers are given on the command line either way.
+ * The peers are given on the command line either way. `--timeline` prints,
+ * after each rxtorrent run, the megabytes it read in each 100 ms
+ * (`ReadTimeline`): where a slow run lost its time.
  */
 import { execFileSync } from 'node:child_process'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
@@ -26,6 +28,7 @@ import { LT_PEER_SCRIPT, startLtSeeder } from '../test/interop/helpers/lt-peer.j
 import { REPO_ROOT, SYSTEM_PYTHON, closedPort, describeExit, stopAll } from '../test/interop/helpers/processes.js'
 import { prepareTorrent, type Prepared, positiveInt } from './fixture.js'
 import { hasGnuTime, measure } from './measure.js'
+import { ReadTimeline } from './timeline.js'
 import type { Measurement } from './measure.js'
 import { describeMachine, resultsTable, ratiosText, updateBenchmarksDoc } from './report.js'
 import type { ClientResult } from './report.js'
@@ -43,7 +46,8 @@ const { values } = parseArgs({
     tracker: { type: 'string', default: 'silent-udp' },
     clients: { type: 'string', default: 'rxtorrent,libtorrent' },
     dir: { type: 'string', default: join(REPO_ROOT, '.bench') },
-    'no-write': { type: 'boolean', default: false }
+    'no-write': { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false }
   }
 })
 
@@ -177,7 +181,10 @@ async function main (): Promise<void> {
       settleFileSystem()
       const [command, args] = commandFor(client, prepared, out, peers)
       process.stdout.write(run < 1 ? `warm-up: ${client} … ` : `run ${run}/${runs}: ${client} … `)
-      const m = await measure(command, args, client, CLIENT_ENV)
+      // The timeline counts read(2) bytes: Node's reads, not libtorrent's recvmsg (see ReadTimeline).
+      const timeline = values.timeline && client === 'rxtorrent' ? new ReadTimeline(100) : undefined
+      const m = await measure(command, args, client, CLIENT_ENV, { onStart: (pid) => { timeline?.start(pid, 'node') } })
+      const megabytes = timeline?.stop()
       if (run < 1) {
         // Not counted: see schedule().
         console.log(m.exit.code === 0 ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s (not counted)` : `FAILED (${describeExit(m.exit)})`)
@@ -189,6 +196,7 @@ async function main (): Promise<void> {
       console.log(ok
         ? `${(bytes / m.wallSeconds / 1e6).toFixed(1)} MB/s, ${(m.userSeconds + m.sysSeconds).toFixed(2)} s CPU, ${(m.maxRssKiB / 1024).toFixed(0)} MiB RSS`
         : `FAILED (${describeExit(m.exit)}${m.exit.code === 0 ? ', SHA-1 mismatch' : ''})\n${m.process.diagnostics()}`)
+      if (megabytes !== undefined) console.log(`  MB read per 100 ms: ${megabytes.map((x) => x.toFixed(0)).join(' ')}`)
       const list = measured.get(client) ?? []
       list.push({ m, ok })
       measured.set(client, list)
