@@ -123,6 +123,11 @@ export class PieceReadCache {
     return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, () => { this.#unref(entry) })
   }
 
+  /** Whether piece `index` is cached and read, so {@link PieceReadCache.leaseCached} lends its blocks at once. */
+  cached (index: number): boolean {
+    return this.#pieces.get(index)?.loaded === true
+  }
+
   /** Drop a piece (after it changed in storage). */
   invalidate (index: number): void {
     const entry = this.#pieces.get(index)

@@ -6,10 +6,6 @@ import type { RateMeter } from '../lib/stats/rate-meter.js'
 import type { TokenBucket } from '../lib/stats/token-bucket.js'
 import type { PeerSession, PeerEvent } from '../lib/peer/peer-session.js'
 import type { Duplex, PeerAddress } from '../lib/transport/types.js'
-import type { TorrentInput } from '../lib/torrent/types.js'
-import type { BlockRef } from '../lib/pieces/geometry.js'
-import { encodePieceHeaderInto, PIECE_HEADER_BYTES } from '../lib/wire/index.js'
-import { LeasedBytes } from '../lib/transport/leased-bytes.js'
 import type { Capabilities, Handshake } from '../lib/wire/types.js'
 import { demuxMessageBatches } from '../operators/demux-messages.js'
 import { decodeFrames } from '../operators/decode-frames.js'
@@ -23,16 +19,7 @@ import type { VerifiedPiece } from '../operators/verify-pieces.js'
 import type { ExtendedHandshake } from '../lib/extensions/extended-handshake.js'
 import { normalizeIp } from '../lib/tracker/ip-address.js'
 import { asError, type HandshakenConnection } from './peer-handshake.js'
-
-/** A pull of the writer takes blocks whose pieces are cached up to this many bytes. */
-const UPLOAD_BATCH_BYTES = 128 * 1024
-/** …and at most this many blocks (requests shorter than 16 KiB). */
-const UPLOAD_BATCH_BLOCKS = 16
-
-/** Give a lease back to its owner; other bytes need nothing. */
-function release (data: Uint8Array): void {
-  if (data instanceof LeasedBytes) data.release()
-}
+import { UploadPull, type UploadHost } from './upload-pull.js'
 
 /** What we call ourselves in the extended handshake (`v`). */
 export const CLIENT_VERSION = 'rxtorrent 0.1.0'
@@ -41,22 +28,11 @@ export const CLIENT_VERSION = 'rxtorrent 0.1.0'
  * What a connection needs from the torrent it serves (`TorrentRuntime`
  * provides it): the engine to step, the data plane, the extensions.
  */
-export interface ConnectionHost {
-  /** Step the engine with one input, carrying out its effects; the replies some inputs have. */
-  input: (input: TorrentInput) => { readonly accepted?: boolean, readonly serve?: BlockRef }
+export interface ConnectionHost extends UploadHost {
   /** What the engine keeps of each peer (its session and rates). */
   readonly engine: { readonly peers: ReadonlyMap<string, { readonly session?: PeerSession, readonly downRate: RateMeter, readonly upRate: RateMeter }> }
   /** Token buckets inbound bytes pass (download limits). */
   readonly downloadBuckets: readonly TokenBucket[]
-  /** Block reads for uploads. */
-  readonly readCache: {
-    /** The bytes of block `begin..begin+length` of piece `index`. */
-    read: (index: number, begin: number, length: number) => Promise<Uint8Array>
-    /** The same bytes lent (a `LeasedBytes` the transport releases once written): the piece's buffer is then reused. */
-    lease: (index: number, begin: number, length: number) => Promise<Uint8Array>
-    /** `lease` when the piece is already read, at once; `undefined` otherwise. */
-    leaseCached?: (index: number, begin: number, length: number) => Uint8Array | undefined
-  }
   readonly extensions: ReadonlyArray<Extension>
   readonly listenAddress: PeerAddress | undefined
   /** An extension's event. */
@@ -115,8 +91,7 @@ export class PeerConnection {
   #sentAt = NaN
   #error: Error | undefined
   #extensions: ExtensionChannel | undefined
-  /** A block taken from the engine whose piece is being read, for the next pull. */
-  #ahead: Promise<{ ref: BlockRef, data: Uint8Array }> | undefined
+  readonly #uploads: UploadPull
 
   constructor (host: ConnectionHost, hs: HandshakenConnection, key: string, options: PeerConnectionOptions) {
     this.#runtime = host
@@ -126,6 +101,11 @@ export class PeerConnection {
     this.host = hs.conn.remote?.host ?? key
     this.#options = options
     this.#out = hs.out
+    this.#uploads = new UploadPull(host, key, {
+      closed: () => this.#closed,
+      // Choked since its read started: BEP 6 says the request went with the choke.
+      rejected: (ref) => { if (this.session?.fast === true) this.#push({ type: 'reject-request', ...ref }) }
+    })
   }
 
   /** The peer's protocol state, kept by the engine once the connection is open. */
@@ -299,67 +279,11 @@ export class PeerConnection {
     this.events$.next(event)
   }
 
-  /**
-   * The next blocks to send: the request the engine picks, then, while the
-   * batch is under `UPLOAD_BATCH_BYTES`, the following ones whose pieces are
-   * already in the read cache, so one pull of the writer carries several
-   * blocks (fewer promises, one burst for the socket's `writev`). A request
-   * whose piece must still be read ends the batch: its read starts now and
-   * the next pull waits for it (`#ahead`), instead of this batch.
-   */
-  async #nextUpload (): Promise<Array<Uint8Array> | undefined> {
-    const rt = this.#runtime
-    const ahead = this.#ahead
-    this.#ahead = undefined
-    if (this.#closed) { if (ahead !== undefined) void ahead.then((b) => { release(b.data) }, () => {}); return undefined }
-    let first: { ref: BlockRef, data: Uint8Array } | undefined
-    if (ahead !== undefined) {
-      first = await ahead
-      // Choked since the read started: the request went with the choke.
-      if (this.#dropIfChoked(first)) first = undefined
-    }
-    if (first === undefined) {
-      const ref = this.#takeUpload()
-      if (ref === undefined) return undefined
-      // Lent: the transport gives it back once written, and the piece's buffer can serve another piece.
-      first = { ref, data: await rt.readCache.lease(ref.index, ref.begin, ref.length) }
-    }
-    // The batch's piece headers share one small buffer, 13 bytes each.
-    const headers = new Uint8Array(PIECE_HEADER_BYTES * UPLOAD_BATCH_BLOCKS)
-    let at = encodePieceHeaderInto(headers, 0, first.ref.index, first.ref.begin, first.ref.length)
-    const out: Uint8Array[] = [headers.subarray(0, at), first.data]
-    let bytes = first.ref.length
-    while (bytes < UPLOAD_BATCH_BYTES && at + PIECE_HEADER_BYTES <= headers.length && !this.#closed) {
-      const ref = this.#takeUpload()
-      if (ref === undefined) break
-      const data = rt.readCache.leaseCached?.(ref.index, ref.begin, ref.length)
-      if (data === undefined) {
-        const next = rt.readCache.lease(ref.index, ref.begin, ref.length).then((d) => ({ ref, data: d }))
-        next.catch(() => {}) // rethrown by the next pull's await; never unhandled
-        this.#ahead = next
-        break
-      }
-      const start = at
-      at += encodePieceHeaderInto(headers, at, ref.index, ref.begin, ref.length)
-      out.push(headers.subarray(start, at), data)
-      bytes += ref.length
-    }
-    this.#noteSent()
-    return out
-  }
-
-  /** The engine's next request to serve (superseeding refuses pieces not offered). */
-  #takeUpload (): BlockRef | undefined {
-    return this.#runtime.input({ type: 'upload-next', peer: this.key }).serve
-  }
-
-  /** A block read ahead for a peer we have choked since: released (and rejected under BEP 6), not sent. */
-  #dropIfChoked (block: { ref: BlockRef, data: Uint8Array }): boolean {
-    const session = this.#runtime.engine.peers.get(this.key)?.session
-    if (session === undefined || !session.amChoking) return false
-    release(block.data)
-    if (session.fast) this.#push({ type: 'reject-request', ...block.ref })
-    return true
+  /** The writer's next blocks (see {@link UploadPull}). */
+  async #nextUpload (): Promise<Uint8Array[] | undefined> {
+    const frames = await this.#uploads.next()
+    if (frames !== undefined) this.#noteSent()
+    return frames
   }
 
   #startTimers (scheduler: SchedulerLike): void {

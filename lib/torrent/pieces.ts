@@ -11,9 +11,9 @@ import { HashMismatchError } from '../errors.js'
 import { encodeUploadOnly } from '../extensions/upload-only.js'
 import type { BlockRef } from '../pieces/geometry.js'
 import { sendCancels, topUpAll, updateInterest } from './requests.js'
-import { isComplete, type TorrentState } from './state.js'
+import { isComplete, type EnginePeer, type TorrentState } from './state.js'
 import { callStrategy } from './strategy-call.js'
-import type { TorrentEffect } from './types.js'
+import type { TorrentEffect, UploadBatch } from './types.js'
 
 /** A block arrived from `key` (a peer or another source): true when still wanted. */
 export function blockReceived (state: TorrentState, key: string, ref: BlockRef, now: number, effects: TorrentEffect[]): boolean {
@@ -34,19 +34,52 @@ export function blockReceived (state: TorrentState, key: string, ref: BlockRef, 
 /** The peer's writer is ready: the next request to serve (others the seeding mode refuses are rejected). */
 export function nextUpload (state: TorrentState, key: string, now: number, effects: TorrentEffect[]): BlockRef | undefined {
   const p = state.peers.get(key)
-  const s = p?.session
-  if (p === undefined || s === undefined) return undefined
+  if (p === undefined) return undefined
+  const ref = takeServable(state, p, key, effects)
+  if (ref !== undefined) countUpload(state, p, ref.length, now)
+  return ref
+}
+
+/**
+ * The peer's writer is ready for several blocks: the next requests to serve,
+ * oldest first, as `batch` bounds them (the first always; then while under
+ * `maxBlocks` and `maxBytes`), up to and including the first whose piece is
+ * not `ready`. Requests the seeding mode refuses are rejected as in
+ * {@link nextUpload}. The upload rates count the whole batch at once.
+ */
+export function nextUploads (state: TorrentState, key: string, batch: UploadBatch, now: number, effects: TorrentEffect[]): BlockRef[] {
+  const p = state.peers.get(key)
+  const refs: BlockRef[] = []
+  if (p === undefined) return refs
+  let bytes = 0
+  while (refs.length < batch.maxBlocks && bytes < batch.maxBytes) {
+    const ref = takeServable(state, p, key, effects)
+    if (ref === undefined) break
+    refs.push(ref)
+    bytes += ref.length
+    if (batch.ready !== undefined && !batch.ready(ref.index)) break
+  }
+  if (bytes > 0) countUpload(state, p, bytes, now)
+  return refs
+}
+
+/** The peer's oldest request its seeding mode lets us serve; the ones before it are rejected (BEP 6) or dropped. */
+function takeServable (state: TorrentState, p: EnginePeer, key: string, effects: TorrentEffect[]): BlockRef | undefined {
+  const s = p.session
+  if (s === undefined) return undefined
   const run = state.seedingRun
   let ref = s.takeRequest()
   while (ref !== undefined && run !== undefined && !callStrategy('seeding mode', state.strategies.seeding.name, () => run.mayServe(key, (ref as BlockRef).index))) {
     if (s.fast) effects.push({ type: 'send', peer: key, messages: [{ type: 'reject-request', index: ref.index, begin: ref.begin, length: ref.length }] })
     ref = s.takeRequest()
   }
-  if (ref === undefined) return undefined
-  p.pendingUp += ref.length
-  p.upRate.add(ref.length, now)
-  state.up.add(ref.length, now)
   return ref
+}
+
+function countUpload (state: TorrentState, p: EnginePeer, bytes: number, now: number): void {
+  p.pendingUp += bytes
+  p.upRate.add(bytes, now)
+  state.up.add(bytes, now)
 }
 
 /** A piece passed or failed its hash check. */

@@ -15,7 +15,7 @@ import { LIMITS } from '../constants.js'
 import { isRxTorrentError } from '../errors.js'
 import { chokeRound } from './choking.js'
 import { judgePeers, peerBatchEnd, peerClosed, peerReleased, peerConnecting, peerEvent, peerExtension, peerHandshaken, peerOpen, peerReady } from './peers.js'
-import { blockReceived, checked, nextUpload, pieceVerified } from './pieces.js'
+import { blockReceived, checked, nextUpload, nextUploads, pieceVerified } from './pieces.js'
 import { expireRequests } from './requests.js'
 import type { TorrentState } from './state.js'
 import type { TorrentContext, TorrentEffect, TorrentInput, TorrentStep } from './types.js'
@@ -55,7 +55,7 @@ function apply (state: TorrentState, input: TorrentInput, ctx: TorrentContext, e
     case 'peer-event': peerEvent(state, input.peer, input.event, now, effects); return done
     case 'block': return { state, effects, accepted: blockReceived(state, input.peer, input.ref, now, effects) }
     case 'batch-end': peerBatchEnd(state, input.peer, now, effects); return done
-    case 'upload-next': { const serve = nextUpload(state, input.peer, now, effects); return serve === undefined ? done : { state, effects, serve } }
+    case 'upload-next': return upload(state, input, now, effects)
     case 'piece-verified': pieceVerified(state, input.index, input.ok, input.from, now, effects); return done
     case 'extension': peerExtension(state, input.peer, input.event, now, effects); return done
     case 'peer-closed': peerClosed(state, input, now, effects); return done
@@ -76,4 +76,14 @@ function refusal (done: TorrentStep<TorrentState>, err: ReturnType<typeof peerCo
 function pickerWarning (state: TorrentState, effects: TorrentEffect[]): void {
   const n = state.picker.takeIgnored()
   if (n > 0) effects.push({ type: 'warning', message: `the piece picker returned ${n} piece(s) that cannot be fetched (held, missing at the peer, unwanted or in progress); ignored` })
+}
+
+/** `upload-next`: one request to serve, or with `batch` several (each result one literal of a fixed shape). */
+function upload (state: TorrentState, input: Extract<TorrentInput, { type: 'upload-next' }>, now: number, effects: TorrentEffect[]): TorrentStep<TorrentState> {
+  if (input.batch === undefined) {
+    const serve = nextUpload(state, input.peer, now, effects)
+    return serve === undefined ? { state, effects } : { state, effects, serve }
+  }
+  const served = nextUploads(state, input.peer, input.batch, now, effects)
+  return served.length === 0 ? { state, effects } : { state, effects, serve: served[0], served }
 }

@@ -52,8 +52,12 @@ export type TorrentInput =
   | { readonly type: 'block', readonly peer: string, readonly ref: BlockRef }
   /** The end of a batch of messages from the peer: its session's replies go out, its requests are topped up. */
   | { readonly type: 'batch-end', readonly peer: string }
-  /** The peer's writer is ready for a block: `serve` names the request to read and send, if any. */
-  | { readonly type: 'upload-next', readonly peer: string }
+  /**
+   * The peer's writer is ready for a block: `serve` names the request to
+   * read and send, if any. With `batch`, the step takes several requests at
+   * once (`served`, oldest first): one engine step per writer pull, not per block.
+   */
+  | { readonly type: 'upload-next', readonly peer: string, readonly batch?: UploadBatch }
   /** A piece passed or failed its hash check (and, if good, was written). `from`: the source that completed it. */
   | { readonly type: 'piece-verified', readonly index: number, readonly ok: boolean, readonly from: string }
   /** A typed extension event from the peer. */
@@ -105,6 +109,23 @@ export interface TorrentStep<S> {
   readonly refused?: RxTorrentError
   /** `block`: the block is wanted and goes on to assembly. */
   readonly accepted?: boolean
-  /** `upload-next`: the request to read and send now. */
+  /** `upload-next`: the request to read and send now (the first of `served`). */
   readonly serve?: BlockRef
+  /** `upload-next` with `batch`: every request taken, oldest first (absent when none). */
+  readonly served?: readonly BlockRef[]
+}
+
+/**
+ * How many requests one `upload-next` step may take: the first always, then
+ * following ones while under both limits, and only while `ready` says their
+ * piece can be sent at once (read already): the first request `ready`
+ * refuses is taken too and ends the batch, so its read can start now.
+ */
+export interface UploadBatch {
+  /** Most requests taken (at least one is). */
+  readonly maxBlocks: number
+  /** No request is taken once this many bytes are. */
+  readonly maxBytes: number
+  /** Whether piece `index` can be sent without waiting (absent: every piece can). */
+  readonly ready?: (index: number) => boolean
 }

@@ -98,6 +98,26 @@ describe('blocks and pieces (lib/torrent)', () => {
     expect(run(state, { type: 'upload-next', peer: '10.0.0.2:1' }).serve).toBeUndefined()
   })
 
+  it('upload-next with a batch takes several requests in one step, within its limits, up to the first whose piece is not ready', () => {
+    const key = '10.0.0.2:1'
+    const state = started(8, { have: [0, 1, 2, 3, 4, 5, 6, 7], strategies: { choker: { name: 'all', decide: (peers) => ({ unchoke: new Set(peers.map((p) => p.id)) }) } } })
+    connect(state, key)
+    message(state, key, { type: 'interested' })
+    run(state, { type: 'choke-round', early: true })
+    for (const [index, begin] of [[0, 0], [0, 16384], [1, 0], [1, 16384], [2, 0], [2, 16384], [3, 0]] as const) message(state, key, { type: 'request', index, begin, length: 16384 })
+    const take = (batch: { maxBlocks: number, maxBytes: number, ready?: (index: number) => boolean }): string[] | undefined =>
+      run(state, { type: 'upload-next', peer: key, batch }).served?.map((r) => `${r.index}/${r.begin}`)
+    expect(take({ maxBlocks: 16, maxBytes: 1 << 20, ready: (i) => i !== 1 })).toEqual(['0/0', '0/16384', '1/0'])
+    expect(take({ maxBlocks: 2, maxBytes: 1 << 20 })).toEqual(['1/16384', '2/0'])
+    expect(take({ maxBlocks: 16, maxBytes: 16384 })).toEqual(['2/16384'])
+    const last = run(state, { type: 'upload-next', peer: key, batch: { maxBlocks: 16, maxBytes: 1 << 20, ready: () => false } })
+    expect(last.serve).toEqual({ index: 3, begin: 0, length: 16384 })
+    expect(last.served).toEqual([last.serve])
+    expect(take({ maxBlocks: 16, maxBytes: 1 << 20 })).toBeUndefined()
+    expect(state.peers.get(key)?.upRate.total).toBe(7 * 16384)
+    expect(state.up.total).toBe(7 * 16384)
+  })
+
   it('requests older than the timeout are planned again', () => {
     const state = started(4, { strategies: { requestDepth: fixedRequestDepth(2) } })
     connect(state, '10.0.0.2:1')
