@@ -31,6 +31,8 @@ interface Entry {
   pinned: boolean
   /** The read has filled the buffer. */
   loaded: boolean
+  /** Gives one lease back (one function per piece, shared by all its leases). */
+  readonly unref: () => void
 }
 
 /**
@@ -61,6 +63,8 @@ export class PieceReadCache {
   /** Buffers of `pieceLength` bytes ready for another piece. */
   readonly #free: Uint8Array[] = []
   #bytes = 0
+  /** The entry last inserted or moved to the end of `#pieces`. */
+  #newest: Entry | undefined
 
   constructor (storage: Storage, geometry: PieceGeometry, options: PieceReadCacheOptions = {}) {
     this.#storage = storage
@@ -104,7 +108,7 @@ export class PieceReadCache {
       throw err
     }
     const buf = entry.buffer
-    return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, () => { this.#unref(entry) })
+    return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, entry.unref)
   }
 
   /**
@@ -115,12 +119,10 @@ export class PieceReadCache {
   leaseCached (index: number, begin: number, length: number): LeasedBytes | undefined {
     const entry = this.#pieces.get(index)
     if (entry === undefined || !entry.loaded) return undefined
-    this.#pieces.delete(index)
-    this.#pieces.set(index, entry)
-    this.#budget?.touch(entry)
+    this.#touch(entry)
     entry.refs++
     const buf = entry.buffer
-    return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, () => { this.#unref(entry) })
+    return new LeasedBytes(buf.buffer, buf.byteOffset + begin, length, entry.unref)
   }
 
   /** Whether piece `index` is cached and read, so {@link PieceReadCache.leaseCached} lends its blocks at once. */
@@ -153,9 +155,7 @@ export class PieceReadCache {
   #entry (index: number, size: number): Entry {
     const cached = this.#pieces.get(index)
     if (cached !== undefined) {
-      this.#pieces.delete(index)
-      this.#pieces.set(index, cached)
-      this.#budget?.touch(cached)
+      this.#touch(cached)
       return cached
     }
     // Room first, so a buffer given back by the piece evicted now can take this one.
@@ -166,11 +166,12 @@ export class PieceReadCache {
     const pooled = reuse ? (this.#budget?.take(this.#g.pieceLength) ?? this.#free.pop()) : undefined
     const buffer = pooled ?? new Uint8Array(reuse ? this.#g.pieceLength : size)
     const offset = index * this.#g.pieceLength
-    const entry: Entry = { index, size, buffer, ready: Promise.resolve(), refs: 1, evicted: false, pinned: !reuse, loaded: false }
+    const entry: Entry = { index, size, buffer, ready: Promise.resolve(), refs: 1, evicted: false, pinned: !reuse, loaded: false, unref: () => { this.#unref(entry) } }
     entry.ready = reuse
       ? (storage.readInto?.(offset, buffer.subarray(0, size)) as Promise<Uint8Array>).then(() => {})
       : storage.read(offset, size).then((data) => { entry.buffer = data })
     this.#pieces.set(index, entry)
+    this.#newest = entry
     this.#bytes += size
     this.#budget?.admit(entry, size, () => { this.#evict(entry) })
     // The read's own reference ends when it settles; a failed piece leaves the cache.
@@ -178,9 +179,24 @@ export class PieceReadCache {
     return entry
   }
 
+  /**
+   * Make `entry` the most recently used here and in the shared budget. The
+   * piece used last already is last in `#pieces` (a batch of blocks of one
+   * piece moves it once, not once per block: a Map delete and set per block
+   * kept the map rehashing).
+   */
+  #touch (entry: Entry): void {
+    this.#budget?.touch(entry)
+    if (entry === this.#newest) return
+    this.#newest = entry
+    this.#pieces.delete(entry.index)
+    this.#pieces.set(entry.index, entry)
+  }
+
   #evict (entry: Entry): void {
     if (entry.evicted) return
     entry.evicted = true
+    if (this.#newest === entry) this.#newest = undefined
     if (this.#pieces.get(entry.index) === entry) this.#pieces.delete(entry.index)
     this.#bytes -= entry.size
     this.#budget?.forget(entry)

@@ -40,7 +40,7 @@ export interface TcpTransportOptions {
  * Socket failures surface as TransportError throws from `source` or
  * rejections of `sink` (never as unhandled `error` events). The chunks one
  * turn of the event loop gives the sink go out in one `writev` (up to
- * 256 KiB), and a {@link LeasedBytes} chunk is released
+ * 1 MiB), and a {@link LeasedBytes} chunk is released
  * once the kernel has it.
  * @see BEP 3
  */
@@ -208,8 +208,12 @@ export function socketDuplex (socket: Socket, remote?: PeerAddress, ring?: RingR
 /**
  * Bytes the sink lets wait in the socket's buffer before it waits for
  * `drain`: a burst of blocks up to this size goes out in one `writev`.
+ * Measured with six libtorrent leechers on one seeder (1 GiB each): the
+ * seeder's system time per GiB served was 0.39–0.40 s at 256 KiB,
+ * 0.30–0.32 s at 1 MiB and 0.32–0.33 s at 4 MiB (fewer, larger sends; the
+ * bytes waiting are views into the read cache's pieces, not copies).
  */
-export const SINK_HIGH_WATER = 256 * 1024
+export const SINK_HIGH_WATER = 1024 * 1024
 
 /**
  * Joins the chunks a sink is given in one turn of the event loop into one
