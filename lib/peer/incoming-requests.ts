@@ -42,13 +42,14 @@ export class IncomingRequests {
   /** Whether `ref` is queued. */
   has (ref: BlockRef): boolean { return this.#live.has(this.#key(ref)) }
 
-  /** Queue `ref` (a request already queued stays where it is). */
-  add (ref: BlockRef): void {
+  /** Queue `ref`; false when it was queued already (it then stays where it is). */
+  add (ref: BlockRef): boolean {
     const key = this.#key(ref)
-    if (this.#live.has(key)) return
+    if (this.#live.has(key)) return false
     this.#live.set(key, this.#base + this.#order.length)
     this.#order.push(key)
     if (typeof key === 'string') this.#odd.set(key, ref)
+    return true
   }
 
   /** Remove `ref`; false when it was not queued. */

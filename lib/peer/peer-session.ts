@@ -331,13 +331,12 @@ export class PeerSession {
       this.#reject(ref)
       return []
     }
-    if (this.#incoming.has(ref)) return []
     if (this.#incoming.size >= this.#maxIncoming) {
-      this.#reject(ref)
+      if (!this.#incoming.has(ref)) this.#reject(ref)
       return []
     }
-    this.#incoming.add(ref)
-    return [{ type: 'request', ref }]
+    // A request already queued stays where it is, and is not news.
+    return this.#incoming.add(ref) ? [{ type: 'request', ref }] : []
   }
 
   #onCancel (ref: BlockRef): PeerEvent[] {

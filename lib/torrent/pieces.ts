@@ -13,6 +13,7 @@ import type { BlockRef } from '../pieces/geometry.js'
 import { sendCancels, topUpAll, updateInterest } from './requests.js'
 import { isComplete, type EnginePeer, type TorrentState } from './state.js'
 import { callStrategy } from './strategy-call.js'
+import type { SeedingRun } from './strategies.js'
 import type { TorrentEffect, UploadBatch } from './types.js'
 
 /** A block arrived from `key` (a peer or another source): true when still wanted. */
@@ -69,11 +70,21 @@ function takeServable (state: TorrentState, p: EnginePeer, key: string, effects:
   if (s === undefined) return undefined
   const run = state.seedingRun
   let ref = s.takeRequest()
-  while (ref !== undefined && run !== undefined && !callStrategy('seeding mode', state.strategies.seeding.name, () => run.mayServe(key, (ref as BlockRef).index))) {
+  while (ref !== undefined && run !== undefined && !mayServe(state, run, key, ref.index)) {
     if (s.fast) effects.push({ type: 'send', peer: key, messages: [{ type: 'reject-request', index: ref.index, begin: ref.begin, length: ref.length }] })
     ref = s.takeRequest()
   }
   return ref
+}
+
+/** The seeding mode's `mayServe`, called once per request served: no closure per call (as `callStrategy` would take). */
+function mayServe (state: TorrentState, run: SeedingRun, key: string, index: number): boolean {
+  try {
+    return run.mayServe(key, index)
+  } catch (cause) {
+    // The same strategy-failed error as every other strategy call.
+    return callStrategy('seeding mode', state.strategies.seeding.name, () => { throw cause })
+  }
 }
 
 function countUpload (state: TorrentState, p: EnginePeer, bytes: number, now: number): void {

@@ -7,10 +7,10 @@ const names = (refs: ReadonlyArray<{ index: number, begin: number, length: numbe
 describe('IncomingRequests', () => {
   it('takes requests oldest first; a request queued twice keeps its place; odd-sized ones keep their length', () => {
     const q = new IncomingRequests(65536)
-    q.add(block(1, 16384))
-    q.add(block(0, 0, 1000))
-    q.add(block(1, 16384))
-    q.add(block(0, 0))
+    expect(q.add(block(1, 16384))).toBe(true)
+    expect(q.add(block(0, 0, 1000))).toBe(true)
+    expect(q.add(block(1, 16384))).toBe(false)
+    expect(q.add(block(0, 0))).toBe(true)
     expect(q.size).toBe(3)
     expect(q.has(block(0, 0, 1000))).toBe(true)
     expect(q.has(block(0, 0, 2000))).toBe(false)

@@ -118,6 +118,21 @@ describe('blocks and pieces (lib/torrent)', () => {
     expect(state.up.total).toBe(7 * 16384)
   })
 
+  it('a seeding mode whose mayServe throws stops the torrent (strategy-failed), batch or not', () => {
+    const key = '10.0.0.2:1'
+    const broken = { name: 'broken', start: () => ({ hidesPieces: false, joined: () => [], peerHas: () => [], peerBitfield: () => [], left: () => {}, mayServe: (): boolean => { throw new Error('boom') } }) }
+    const state = started(2, { have: [0, 1], strategies: { seeding: broken, choker: { name: 'all', decide: (peers) => ({ unchoke: new Set(peers.map((p) => p.id)) }) } } })
+    connect(state, key)
+    message(state, key, { type: 'interested' })
+    run(state, { type: 'choke-round', early: true })
+    message(state, key, { type: 'request', index: 0, begin: 0, length: 16384 })
+    const r = run(state, { type: 'upload-next', peer: key, batch: { maxBlocks: 4, maxBytes: 1 << 20 } })
+    expect(r.served).toBeUndefined()
+    const stop = r.effects.find((e) => e.type === 'stop')
+    expect(stop?.type === 'stop' && (stop.error as { code?: string }).code).toBe('strategy-failed')
+    expect(stop?.type === 'stop' && stop.error.message).toContain('seeding mode broken failed: boom')
+  })
+
   it('requests older than the timeout are planned again', () => {
     const state = started(4, { strategies: { requestDepth: fixedRequestDepth(2) } })
     connect(state, '10.0.0.2:1')
