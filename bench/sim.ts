@@ -8,7 +8,7 @@
  *   node --import tsx bench/sim.ts [leechers] [MiB]
  *
  * Environment: SIM_MODEL=engine|wire (`SimulateSwarmOptions.model`, default
- * engine), SIM_PAYLOAD=virtual|bytes (the wire model's payload, see
+ * engine, or wire when SIM_PAYLOAD, SIM_VERIFY or SIM_RES is set), SIM_PAYLOAD=virtual|bytes (the wire model's payload, see
  * `SimulateSwarmOptions.payload`), SIM_VERIFY=sampled (sampledHasher instead of SHA-1),
  * SIM_MAXCONN=n (each peer's maxConnections), SIM_TRACKER_PEERS=n (peers a
  * joining peer is told of), SIM_PEX=0 (no peer exchange), SIM_RES=ms (link
@@ -20,9 +20,11 @@ const leechers = Number(process.argv[2] ?? 100)
 const mib = Number(process.argv[3] ?? 64)
 const started = performance.now()
 const cpu = process.cpuUsage()
-const model = process.env['SIM_MODEL'] === 'wire' ? 'wire' as const : 'engine' as const
+// Without SIM_MODEL, the simulator's own default: wire when a wire-only option is set.
+const wireOnly = ['SIM_PAYLOAD', 'SIM_VERIFY', 'SIM_RES'].some((k) => process.env[k] !== undefined)
+const model = process.env['SIM_MODEL'] === 'wire' || (process.env['SIM_MODEL'] === undefined && wireOnly) ? 'wire' as const : 'engine' as const
 const result = await simulateSwarm({
-  model,
+  ...(process.env['SIM_MODEL'] === undefined ? {} : { model }),
   torrent: { length: mib * 1024 * 1024, pieceLength: 256 * 1024 },
   leechers,
   peerDefaults: {

@@ -34,7 +34,8 @@ function peerList (spec: number | readonly SimPeerOptions[] | undefined, fallbac
  * of whom, the wire model's data) derives from `seed`: the same options give
  * the same result, byte for byte.
  *
- * `model: 'engine'` (default): every peer is the torrent engine's `step`
+ * `model: 'engine'` (default, unless an option of the wire model only is
+ * given: `payload`, `verify`, `hasher`, `resolutionMs`, `progressIntervalMs`): every peer is the torrent engine's `step`
  * (lib/sim `EngineSwarm`): messages travel as objects over simulated links,
  * blocks carry no bytes, a completed piece is verified at once, dials and
  * admission follow lib/swarm's connect queue and BEP 40 rules, and nothing
@@ -59,7 +60,7 @@ function peerList (spec: number | readonly SimPeerOptions[] | undefined, fallbac
  * Resolves when every leecher has completed or left and none is still to
  * join, or when `timeLimitMs` of virtual time has passed; every peer is
  * stopped before it resolves.
- * @throws UsageError `bad-sim-peers`, `bad-sim-torrent`, `bad-link` for invalid options; rejects with `signal.reason` when aborted, or with an error thrown by scheduled work
+ * @throws UsageError `bad-sim-peers`, `bad-sim-torrent`, `bad-link`, `bad-sim-model` for invalid options; rejects with `signal.reason` when aborted, or with an error thrown by scheduled work
  * @example
  * const result = await simulateSwarm({
  *   torrent: { length: 4 * 1024 * 1024, pieceLength: 256 * 1024 },
@@ -81,7 +82,7 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   if (options.windowBytes !== undefined && !(Number.isSafeInteger(options.windowBytes) && options.windowBytes > 0)) throw new UsageError('bad-link', `windowBytes must be a positive integer, got ${options.windowBytes}`)
   if (options.trackerPeers !== undefined && !(Number.isSafeInteger(options.trackerPeers) && options.trackerPeers >= 0)) throw new UsageError('bad-sim-peers', `trackerPeers must be a non-negative integer, got ${options.trackerPeers}`)
   const specs = simSpecs(options)
-  if (options.model !== 'wire') {
+  if (simModel(options) === 'engine') {
     const torrent = simTorrentShape(options.torrent, mixSeed(swarmSeed, 0xda7a))
     const r = await runEngineModel(torrent, specs, {
       swarmSeed,
@@ -184,6 +185,20 @@ export async function simulateSwarm (options: SimulateSwarmOptions): Promise<Swa
   } finally {
     for (const n of nodes) n.stop()
   }
+}
+
+/** Options that only the wire model has. */
+const WIRE_ONLY = ['payload', 'verify', 'hasher', 'resolutionMs', 'progressIntervalMs'] as const
+
+/**
+ * The model to run: as asked, else `wire` when an option only the wire
+ * model has is given, else `engine`.
+ * @throws UsageError `bad-sim-model` for `engine` with a wire-only option
+ */
+function simModel (options: SimulateSwarmOptions): 'engine' | 'wire' {
+  const given = WIRE_ONLY.filter((k) => options[k] !== undefined)
+  if (options.model === 'engine' && given.length > 0) throw new UsageError('bad-sim-model', `${given.join(', ')} apply to the wire model only, not to model 'engine'`)
+  return options.model ?? (given.length > 0 ? 'wire' : 'engine')
 }
 
 /** Every peer's role, name and options (its own over `peerDefaults`). */

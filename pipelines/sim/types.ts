@@ -91,7 +91,9 @@ export interface SimulateSwarmOptions {
    * `download` or `seed` over an in-memory network: wire codec, handshakes,
    * storage and hashing included (`payload`, `verify`, `hasher`,
    * `resolutionMs` and `progressIntervalMs` apply to it only); slower, and
-   * it exercises the pipelines themselves.
+   * it exercises the pipelines themselves. Default `engine`, or `wire` when
+   * one of those options is given.
+   * @throws UsageError `bad-sim-model` (from `simulateSwarm`) for `engine` with one of those options
    */
   readonly model?: 'engine' | 'wire'
   /** The seeds: how many (alike) or each one; default 1. */

@@ -113,6 +113,16 @@ describe('simulateSwarm', () => {
     expect(engine.copies).toBeLessThan(11)
   }, 120_000)
 
+  it('runs the wire model when an option only it has is given, the engine model otherwise', async () => {
+    const options = (extra: Partial<SimulateSwarmOptions>): SimulateSwarmOptions => ({
+      torrent: { length: MiB, pieceLength: 64 * KiB }, seeds: [{ uploadRate: 400 * KiB, latencyMs: 10 }], leechers: 3, seed: 7, timeLimitMs: 600_000, ...extra
+    })
+    const implied = await simulateSwarm(options({ payload: 'virtual' }))
+    expect(implied).toEqual(await simulateSwarm(options({ model: 'wire' })))
+    expect(await simulateSwarm(options({}))).toEqual(await simulateSwarm(options({ model: 'engine' })))
+    expect(await simulateSwarm(options({}))).not.toEqual(implied)
+  }, 60_000)
+
   it("payload 'virtual' gives the bytes mode's result for the same seed, and the same result run after run", async () => {
     const options = (payload: 'bytes' | 'virtual', seed: number): SimulateSwarmOptions => ({
       model: 'wire',
@@ -155,7 +165,6 @@ describe('simulateSwarm', () => {
       leechers: 100,
       peerDefaults: { uploadRate: 1 * MiB, downloadRate: 4 * MiB, latencyMs: 20, maxConnections: 15 },
       trackerPeers: 15,
-      verify: 'sampled',
       seed: 3,
       timeLimitMs: 10 * 60_000
     })
@@ -180,6 +189,7 @@ describe('simulateSwarm', () => {
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, payload: 'none' as 'bytes', timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-torrent' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, model: 'fast' as 'engine', timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, windowBytes: 0, timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-link' })
+    await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, model: 'engine', payload: 'bytes', timeLimitMs: 1000 })).rejects.toMatchObject({ name: 'UsageError', code: 'bad-sim-model' })
     await expect(simulateSwarm({ torrent: { length: MiB, pieceLength: 16 * KiB }, leechers: 1, trackerPeers: -1, timeLimitMs: 1000 })).rejects.toMatchObject({ code: 'bad-sim-peers' })
   })
 
