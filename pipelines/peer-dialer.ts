@@ -1,8 +1,7 @@
 import { timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
-import { RxTorrentError } from '../lib/errors.js'
 import { ConnectQueue, type ConnectQueueOptions, type PeerSource } from '../lib/swarm/connect-queue.js'
-import { connectionLimitDecision, priorityOrLowest, type LimitPeer } from '../lib/swarm/connection-limit.js'
-import { dialFailureReason, peersExhausted } from '../lib/swarm/dial-rules.js'
+import { connectionLimitDecision, connectionLimitError, priorityOrLowest, type LimitPeer } from '../lib/swarm/connection-limit.js'
+import { closeHold, dialFailureReason, peersExhausted } from '../lib/swarm/dial-rules.js'
 import { formatAddress, type Duplex, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { InboundGate, type InboundLimits } from './inbound-gate.js'
 import type { FoundPeer } from './types.js'
@@ -22,10 +21,6 @@ export interface DialOutcome {
   readonly reason?: string
 }
 
-/** Ends at a connection limit: held, not counted as a failure. */
-const LIMIT_REASONS = new Set(['replaced-by-priority', 'connection-limit'])
-/** Ends where the peer hung up (a peer at its limit closes during the handshake): held, and a failure. */
-const HUNG_UP_REASONS = new Set(['closed', 'connection-closed', 'truncated-handshake'])
 
 /**
  * Connections shared with other torrents (a session's budget, lib/session
@@ -245,8 +240,7 @@ export class PeerDialer {
   #admit (conn: Duplex): void {
     const sessionFull = this.#o.budget?.full === true
     if ((this.used >= this.#maxConnections || sessionFull) && !this.#replaceForPriority(conn, sessionFull)) {
-      const limit = sessionFull ? 'the session' : String(this.#maxConnections)
-      throw new RxTorrentError('connection-limit', `refused at the connection limit (${limit})`, { disposition: 'ignore', details: { limit: this.#maxConnections, sessionFull } })
+      throw connectionLimitError(this.#maxConnections, sessionFull)
     }
     this.#queue.incoming()
     this.#o.budget?.opened()
@@ -302,8 +296,7 @@ export class PeerDialer {
     const outcome = await this.#o.run(conn, peer).catch((): DialOutcome => ({ useful: false, retry: true }))
     budget?.closed()
     const replaced = this.#replaced.delete(formatAddress(peer))
-    const reason = outcome.reason ?? ''
-    const hold = replaced || LIMIT_REASONS.has(reason) ? 'limit' : HUNG_UP_REASONS.has(reason) ? 'hung-up' : undefined
+    const hold = closeHold(outcome.reason ?? '', replaced)
     this.#queue.closed(peer, this.#o.scheduler.now(), { useful: outcome.useful, retry: outcome.retry, ...(hold === undefined ? {} : { hold }) })
     this.pump()
   }

@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events'
 import { Observable, asyncScheduler, filter, firstValueFrom, interval, take, type SchedulerLike } from 'rxjs'
-import { isRxTorrentError, RxTorrentError } from '../lib/errors.js'
+import { RxTorrentError } from '../lib/errors.js'
 import type { Torrent } from '../lib/metainfo/types.js'
 import { peerIdFromRandom } from '../lib/peer-id/index.js'
 import type { PeerSource } from '../lib/swarm/connect-queue.js'
 import { isConnectedAt } from '../lib/swarm/swarm-selectors.js'
-import { selfAddress } from '../lib/swarm/connection-limit.js'
-import { dialVetoed } from '../lib/swarm/dial-rules.js'
+import { replacedByPriorityError, selfAddress } from '../lib/swarm/connection-limit.js'
+import { closeReason, dialVetoed } from '../lib/swarm/dial-rules.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type Listener, type PeerAddress, type Transport } from '../lib/transport/types.js'
 import { PeerDialer } from './peer-dialer.js'
@@ -203,14 +203,14 @@ export function runTorrent (torrent: Torrent, options: RunOptions): Observable<P
         }])
       },
       replace: (key, newcomer) => {
-        rt.peers.get(key)?.close(new RxTorrentError('replaced-by-priority', `replaced by ${formatAddress(newcomer)}, of higher BEP 40 priority, at the connection limit`, { disposition: 'ignore', details: { by: formatAddress(newcomer) } }))
+        rt.peers.get(key)?.close(replacedByPriorityError(newcomer))
       },
       run: async (conn, peer) => {
         const before = rt.have.count
         const err = await rt.addConnection(conn, 'initiator')
         if (err !== undefined) lastDialError = `${formatAddress(peer)}: ${err.message}`
         const banned = blocked(formatAddress(peer))
-        return { useful: rt.have.count > before, retry: !banned && !rt.complete, reason: err === undefined ? 'closed' : isRxTorrentError(err) ? err.code : err.name }
+        return { useful: rt.have.count > before, retry: !banned && !rt.complete, reason: closeReason(err) }
       },
       onDialFailed: (peer, reason, error) => {
         lastDialError = `${formatAddress(peer)}: ${reason}`

@@ -16,16 +16,14 @@ import type { BlockRef } from '../pieces/geometry.js'
  * each queued key to its place in that array: taking the oldest costs an
  * array read and a map lookup, not a new iterator over a map whose deleted
  * head entries it must skip. A cancelled request leaves its key in the
- * array, skipped when reached; the array is compacted once such dead keys
- * outnumber the live ones, so memory follows the queue's size whatever the
- * peer sends.
+ * array, skipped when reached; the array is compacted once such dead keys,
+ * or the keys already taken from a queue that never empties, outnumber the
+ * live ones, so memory follows the queue's size whatever the peer sends.
  */
 export class IncomingRequests {
   /** Keys in arrival order from `#head` on; some are dead (cancelled, or queued again later). */
   #order: Array<number | string> = []
   #head = 0
-  /** The place in `#order` of the first key (places only grow until the array is emptied). */
-  #base = 0
   /** Every queued key, with its place in the arrival order. */
   readonly #live = new Map<number | string, number>()
   /** The requests keyed by string (not whole aligned blocks). */
@@ -46,7 +44,7 @@ export class IncomingRequests {
   add (ref: BlockRef): boolean {
     const key = this.#key(ref)
     if (this.#live.has(key)) return false
-    this.#live.set(key, this.#base + this.#order.length)
+    this.#live.set(key, this.#order.length)
     this.#order.push(key)
     if (typeof key === 'string') this.#odd.set(key, ref)
     return true
@@ -67,9 +65,11 @@ export class IncomingRequests {
     while (this.#head < order.length) {
       const at = this.#head++
       const key = order[at] as number | string
-      if (this.#live.get(key) !== this.#base + at) continue
+      if (this.#live.get(key) !== at) continue
       this.#live.delete(key)
       if (this.#head === order.length) this.#reset()
+      // A queue that never empties: drop the keys taken once they are most of the array.
+      else if (this.#head > 1024 && this.#head * 2 > order.length) this.#compact()
       return this.#refOf(key)
     }
     this.#reset()
@@ -87,7 +87,6 @@ export class IncomingRequests {
   #reset (): void {
     this.#order = []
     this.#head = 0
-    this.#base = 0
   }
 
   /** Drop the dead keys from the arrival order, renumbering the live ones. */
@@ -95,14 +94,13 @@ export class IncomingRequests {
     const live: Array<number | string> = []
     for (let at = this.#head; at < this.#order.length; at++) {
       const key = this.#order[at] as number | string
-      if (this.#live.get(key) === this.#base + at) {
+      if (this.#live.get(key) === at) {
         this.#live.set(key, live.length)
         live.push(key)
       }
     }
     this.#order = live
     this.#head = 0
-    this.#base = 0
   }
 
   #key (ref: BlockRef): number | string {

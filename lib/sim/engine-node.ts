@@ -10,12 +10,10 @@
  * runtime spaces them, and dials and admission use the same connect queue
  * and BEP 40 rules (./sim-connect.ts).
  */
-import { LIMITS } from '../constants.js'
-import { isRxTorrentError, type RxTorrentError } from '../errors.js'
+import { BEP3, LIMITS } from '../constants.js'
 import { pexPeers } from '../swarm/swarm-selectors.js'
 import { ConnectQueue } from '../swarm/connect-queue.js'
 import { priorityOrLowest } from '../swarm/connection-limit.js'
-import { BEP3 } from '../constants.js'
 import { blockCount, type PieceGeometry } from '../pieces/geometry.js'
 import type { PiecePicker } from '../pieces/piece-picker.js'
 import { EARLY_ROUND_MIN_MS } from '../torrent/choking.js'
@@ -92,7 +90,7 @@ export class EngineNode extends SimEndpoint {
   completedAt: number | undefined
   leftAt: number | undefined
   listening = false
-  error: RxTorrentError | Error | undefined
+  error: Error | undefined
   /** The next ephemeral port of its outgoing connections. */
   nextPort = 40_000
   /** Set while closing everything at leave: nothing is blamed or reported. */
@@ -155,7 +153,7 @@ export class EngineNode extends SimEndpoint {
   }
 
   /** Join at the current time: the data is checked (a seed has it all), timers start, `known` is dialed. */
-  join (known: readonly { host: string, port: number }[], pumpDials: () => void): void {
+  join (known: readonly PeerAddress[]): void {
     const now = this.clock.now
     if (this.#cancelled) { this.leftAt = now; this.#done(); return }
     this.joinedAt = now
@@ -169,24 +167,18 @@ export class EngineNode extends SimEndpoint {
     this.#every(0, CHOKE_ROUND_MS, () => { this.input({ type: 'choke-round', early: false }) })
     this.#every(EXPIRY_MS, EXPIRY_MS, () => { this.input({ type: 'request-expiry' }) })
     for (const a of known) this.queue.add(a, 'tracker', now)
-    pumpDials()
+    this.onNewPeers()
   }
 
   /** Leave now: every connection closes; a peer yet to join never will. */
-  leave (close: (conn: SimConn) => void): void {
+  leave (): void {
     if (this.joinedAt === undefined) { this.#cancelled = true; return }
     if (this.leftAt !== undefined) return
     this.leftAt = this.clock.now
     this.#done()
     this.listening = false
     this.leaving = true
-    for (const c of [...this.conns.values()]) close(c)
-  }
-
-  /** Stop by itself (a strategy failed): as leaving, with the error kept. */
-  fail (error: Error, close: (conn: SimConn) => void): void {
-    this.error ??= error
-    this.leave(close)
+    for (const c of [...this.conns.values()]) this.closeConn(c)
   }
 
   /** Hook set by the swarm: how a connection is closed (engine inputs, connect queue, the peer told). */
@@ -258,9 +250,6 @@ export class EngineNode extends SimEndpoint {
     return this.#gathering.get(index)?.blocks[begin / BEP3.BLOCK_SIZE] === 1
   }
 
-  /** Forget a connection's place in the uplink's round. */
-  detach (conn: SimConn): void { this.deactivate(conn) }
-
   #gather (index: number, begin: number, from: string): void {
     let g = this.#gathering.get(index)
     if (g === undefined) {
@@ -297,7 +286,7 @@ export class EngineNode extends SimEndpoint {
       case 'early-choke-round': this.#earlyDue = true; return
       case 'verified': return
       case 'complete': this.completedAt ??= this.clock.now; this.#done(); return
-      case 'stop': this.fail(e.error, (c) => { this.closeConn(c) })
+      case 'stop': this.error ??= e.error; this.leave()
     }
   }
 
@@ -360,21 +349,13 @@ export class EngineNode extends SimEndpoint {
   }
 
   /** Peers a connection told us of: dialed as PEX peers. */
-  #pexIn (conn: SimConn, message: Parameters<SimConn['pexIn']['accept']>[1]): void {
+  #pexIn (conn: SimConn, message: PexMessage): void {
     const now = this.clock.now
     let fresh = false
     for (const p of conn.pexIn.accept(now, message, [this.address])) fresh = this.queue.add({ host: p.host, port: p.port }, 'pex', now) || fresh
     if (fresh) this.onNewPeers()
   }
 
-  /** Hook set by the swarm: addresses were learnt. */
+  /** Hook set by the swarm: addresses were learnt (they are dialed when due). */
   onNewPeers: () => void = () => {}
-
-  /** Whether the dial outcome of `conn` retries: not banned, not complete. */
-  isBanned (key: string, host: string): boolean { return this.state.bans.has(key) || this.state.bans.has(host) }
-
-  /** How a closed connection's error is named for the connect queue. */
-  static reason (error: Error | undefined): string {
-    return error === undefined ? 'closed' : isRxTorrentError(error) ? error.code : error.name
-  }
 }

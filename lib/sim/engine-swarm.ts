@@ -9,7 +9,7 @@
 import type { PieceGeometry } from '../pieces/geometry.js'
 import { EngineNode, type EngineNodeSpec } from './engine-node.js'
 import { EventQueue } from './event-queue.js'
-import { closeConn, pumpDials, wireNode } from './sim-connect.js'
+import { wireNode } from './sim-connect.js'
 import { DEFAULT_WINDOW_BYTES } from './sim-endpoint.js'
 
 /** One peer of an {@link EngineSwarm}: its engine and link, and when it joins and leaves. */
@@ -136,7 +136,7 @@ export class EngineSwarm {
 
   /** Stop a peer now (or before it joins). */
   leave (node: EngineNode): void {
-    node.leave((c) => { closeConn(node, c) })
+    node.leave()
   }
 
   /** Stop every peer (the end of the run). */
@@ -152,7 +152,7 @@ export class EngineSwarm {
       this.#pendingJoins--
       const online = this.nodes.filter((m) => m !== n && m.online)
       const known = draw(online, this.#options.trackerPeers, this.#options.trackerRandom).map((m) => m.address)
-      n.join(known, () => { pumpDials(n) })
+      n.join(known)
     })
   }
 }

@@ -13,16 +13,13 @@
  * the dialer as a hang-up at that time.
  */
 import { RxTorrentError } from '../errors.js'
-import { connectionLimitDecision } from '../swarm/connection-limit.js'
-import { dialVetoed } from '../swarm/dial-rules.js'
+import { connectionLimitDecision, connectionLimitError, replacedByPriorityError } from '../swarm/connection-limit.js'
+import { closeHold, closeReason, dialVetoed } from '../swarm/dial-rules.js'
 import { isConnectedAt } from '../swarm/swarm-selectors.js'
 import { formatAddress, type PeerAddress } from '../transport/types.js'
-import { EngineNode } from './engine-node.js'
+import type { EngineNode } from './engine-node.js'
 import { SimConn } from './sim-endpoint.js'
 
-/** Ends at a connection limit (held, no failure) and ends where the peer hung up (held, a failure): as the dialer classes them. */
-const LIMIT_REASONS = new Set(['replaced-by-priority', 'connection-limit'])
-const HUNG_UP_REASONS = new Set(['closed', 'connection-closed', 'truncated-handshake'])
 
 const oneWay = (a: EngineNode, b: EngineNode): number => a.link.latencyMs + b.link.latencyMs
 
@@ -96,7 +93,7 @@ function accept (node: EngineNode, from: EngineNode, iConn: SimConn, port: numbe
   conn.admitted = true
   node.conns.set(key, conn)
   if (!node.handshaken(conn, from) || !admit(node, conn, address)) {
-    if (!conn.closed) closeConn(node, conn, limitError(node))
+    if (!conn.closed) closeConn(node, conn, connectionLimitError(node.maxConnections))
     hangUp()
     return
   }
@@ -108,10 +105,6 @@ function accept (node: EngineNode, from: EngineNode, iConn: SimConn, port: numbe
     if (from.handshaken(iConn, node)) from.open(iConn, node)
   })
   node.open(conn, from)
-}
-
-function limitError (node: EngineNode): RxTorrentError {
-  return new RxTorrentError('connection-limit', `refused at the connection limit (${node.maxConnections})`, { disposition: 'ignore', details: { limit: node.maxConnections } })
 }
 
 /** The connection limit for an incoming connection, replacing a peer of lower BEP 40 priority when full. */
@@ -131,7 +124,7 @@ function admit (node: EngineNode, conn: SimConn, newcomer: PeerAddress): boolean
     node.queue.incoming()
     conn.countedIncoming = true
     victim.replaced = true
-    closeConn(node, victim, new RxTorrentError('replaced-by-priority', `replaced by ${formatAddress(newcomer)}, of higher BEP 40 priority, at the connection limit`, { disposition: 'ignore', details: { by: formatAddress(newcomer) } }))
+    closeConn(node, victim, replacedByPriorityError(newcomer))
     return true
   }
   node.queue.incoming()
@@ -172,8 +165,7 @@ function outcome (node: EngineNode, conn: SimConn, error: Error | undefined): vo
     if (conn.countedIncoming) { conn.countedIncoming = false; node.queue.incomingClosed() }
     return
   }
-  const reason = EngineNode.reason(error)
-  const hold = conn.replaced || LIMIT_REASONS.has(reason) ? 'limit' : HUNG_UP_REASONS.has(reason) ? 'hung-up' : undefined
-  const banned = node.isBanned(conn.key, conn.peer.host)
+  const hold = closeHold(closeReason(error), conn.replaced)
+  const banned = node.state.bans.has(conn.key) || node.state.bans.has(conn.peer.host)
   node.queue.closed(conn.dialed, now, { useful: node.state.have.count > conn.haveAtStart, retry: !banned && !node.state.completed, ...(hold === undefined ? {} : { hold }) })
 }

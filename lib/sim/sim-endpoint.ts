@@ -92,8 +92,8 @@ export abstract class SimEndpoint {
   /** A connection's messages may flow from now on (it joins the uplink's round). */
   protected activate (conn: SimConn): void { this.#list(conn) }
 
-  /** A closed connection leaves the uplink's round; what it had queued is dropped. */
-  protected deactivate (conn: SimConn): void {
+  /** A closed connection leaves the uplink's round (at its turn); what it had queued is dropped. */
+  detach (conn: SimConn): void {
     conn.queue = []
     conn.serve = false
   }
@@ -187,7 +187,14 @@ export abstract class SimEndpoint {
     while (this.#readyAt < r.length) {
       const c = r[this.#readyAt++] as SimConn
       c.listed = false
-      if (!c.closed && (c.queue.length > 0 || c.serve) && c.inFlight < this.windowBytes) return c
+      if (!c.closed && (c.queue.length > 0 || c.serve) && c.inFlight < this.windowBytes) {
+        // A busy uplink never empties its round: drop the turns taken once they are most of it.
+        if (this.#readyAt > 1024 && this.#readyAt * 2 > r.length) {
+          this.#ready = r.slice(this.#readyAt)
+          this.#readyAt = 0
+        }
+        return c
+      }
     }
     this.#ready = []
     this.#readyAt = 0

@@ -5,8 +5,9 @@
  * Pure and synchronous; the pipeline closes and accepts what it says.
  * @see BEP 40
  */
+import { RxTorrentError } from '../errors.js'
 import { normalizeIp } from '../tracker/ip-address.js'
-import type { PeerAddress } from '../transport/types.js'
+import { formatAddress, type PeerAddress } from '../transport/types.js'
 import { canonicalPeerPriority } from './peer-priority.js'
 
 /** Default number of our fastest sources kept whatever their priority while downloading. */
@@ -129,4 +130,23 @@ function fastest (peers: readonly LimitPeer[], n: number): Set<string> {
   const sources = peers.filter((p) => (p.downloadRate ?? 0) > 0)
   sources.sort((a, b) => (b.downloadRate ?? 0) - (a.downloadRate ?? 0))
   return new Set(sources.slice(0, Math.max(0, n)).map((p) => p.key))
+}
+
+/**
+ * The error that closes a connection refused at the connection limit
+ * (disposition `ignore`): `limit`, or the session's when `sessionFull`.
+ * @throws nothing
+ */
+export function connectionLimitError (limit: number, sessionFull = false): RxTorrentError {
+  return new RxTorrentError('connection-limit', `refused at the connection limit (${sessionFull ? 'the session' : String(limit)})`, { disposition: 'ignore', details: { limit, sessionFull } })
+}
+
+/**
+ * The error that closes a connection replaced at the limit by `newcomer`,
+ * of higher BEP 40 priority (disposition `ignore`).
+ * @throws nothing
+ * @see BEP 40
+ */
+export function replacedByPriorityError (newcomer: PeerAddress): RxTorrentError {
+  return new RxTorrentError('replaced-by-priority', `replaced by ${formatAddress(newcomer)}, of higher BEP 40 priority, at the connection limit`, { disposition: 'ignore', details: { by: formatAddress(newcomer) } })
 }

@@ -5,6 +5,7 @@
  * (`host:port`, IPv6 in brackets).
  * @see BEP 3, BEP 40
  */
+import { isRxTorrentError } from '../errors.js'
 import type { PeerAddress } from '../transport/types.js'
 import { formatAddress } from '../transport/types.js'
 
@@ -91,4 +92,31 @@ const METADATA_HOPELESS = new Set(['no-metadata', 'no-extensions', 'metadata-rej
  */
 export function metadataPeerHopeless (code: string): boolean {
   return METADATA_HOPELESS.has(code)
+}
+
+/**
+ * How a connection's end is named (its swarm record, its dial outcome):
+ * `closed` when it ended cleanly, else the error's code, or its name when
+ * it is not one of ours.
+ * @throws nothing
+ */
+export function closeReason (error: Error | undefined): string {
+  return error === undefined ? 'closed' : isRxTorrentError(error) ? error.code : error.name
+}
+
+/** Ends at a connection limit: held, no failure of the peer. */
+const LIMIT_REASONS = new Set(['replaced-by-priority', 'connection-limit'])
+/** Ends where the peer hung up (a peer at its limit closes during the handshake): held, and a failure. */
+const HUNG_UP_REASONS = new Set(['closed', 'connection-closed', 'truncated-handshake'])
+
+/**
+ * The connect queue's hold for a dialed connection that ended with
+ * `reason` (`ConnectQueue.closed`): `limit` when it ended at a connection
+ * limit or we `replaced` it for a peer of higher BEP 40 priority, `hung-up`
+ * when the peer closed it, none otherwise.
+ * @throws nothing
+ * @see BEP 40
+ */
+export function closeHold (reason: string, replaced: boolean): 'limit' | 'hung-up' | undefined {
+  return replaced || LIMIT_REASONS.has(reason) ? 'limit' : HUNG_UP_REASONS.has(reason) ? 'hung-up' : undefined
 }

@@ -13,6 +13,7 @@ import { parsePeerId } from '../peer-id/parse-peer-id.js'
 import { RateMeter } from '../stats/rate-meter.js'
 import { allowedFastOffer } from '../swarm/allowed-fast.js'
 import { resolveDuplicate } from '../swarm/swarm-selectors.js'
+import { closeReason } from '../swarm/dial-rules.js'
 import { reduceSwarm, type SwarmEvent } from '../swarm/swarm-state.js'
 import { askEarlyRound, flushTransfer } from './choking.js'
 import { topUp, topUpAll, updateInterest } from './requests.js'
@@ -206,7 +207,7 @@ export function peerClosed (state: TorrentState, input: Input<'peer-closed'>, no
   if (p === undefined) return
   flushTransfer(state, p, now)
   const err = input.error
-  dispatch(state, { type: 'peer-closed', key, reason: err === undefined ? 'closed' : isRxTorrentError(err) ? err.code : err.name, at: now })
+  dispatch(state, { type: 'peer-closed', key, reason: closeReason(err), at: now })
   state.peers.delete(key)
   state.closing.add(key)
   state.seedingRun?.left(key)

@@ -12,7 +12,7 @@ import { encodeUploadOnly } from '../extensions/upload-only.js'
 import type { BlockRef } from '../pieces/geometry.js'
 import { sendCancels, topUpAll, updateInterest } from './requests.js'
 import { isComplete, type EnginePeer, type TorrentState } from './state.js'
-import { callStrategy } from './strategy-call.js'
+import { callStrategy, strategyFailed } from './strategy-call.js'
 import type { SeedingRun } from './strategies.js'
 import type { TorrentEffect, UploadBatch } from './types.js'
 
@@ -82,8 +82,7 @@ function mayServe (state: TorrentState, run: SeedingRun, key: string, index: num
   try {
     return run.mayServe(key, index)
   } catch (cause) {
-    // The same strategy-failed error as every other strategy call.
-    return callStrategy('seeding mode', state.strategies.seeding.name, () => { throw cause })
+    throw strategyFailed('seeding mode', state.strategies.seeding.name, cause)
   }
 }
 

@@ -10,7 +10,12 @@ export function callStrategy<T> (kind: string, name: string, fn: () => T): T {
   try {
     return fn()
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause)
-    throw new RxTorrentError('strategy-failed', `${kind} ${name} failed: ${message}`, { disposition: 'fatal', cause, details: { strategy: kind, name } })
+    throw strategyFailed(kind, name, cause)
   }
+}
+
+/** The `strategy-failed` error of a strategy (`kind` `name`) that threw `cause`, for a call made without {@link callStrategy}'s closure. */
+export function strategyFailed (kind: string, name: string, cause: unknown): RxTorrentError {
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return new RxTorrentError('strategy-failed', `${kind} ${name} failed: ${message}`, { disposition: 'fatal', cause, details: { strategy: kind, name } })
 }

@@ -7,12 +7,10 @@ import type { Torrent } from '../../lib/metainfo/types.js'
 import { AccessLink } from '../../operators/paced-link.js'
 import { nodeHasher } from '../node/hasher.js'
 import { syncDigest } from '../runtime-inputs.js'
-import { mixSeed, simHost, simPeerSetup, type SimTrace } from './peer-setup.js'
+import { mixSeed, SIM_PORT, simHost, simPeerSetup, type SimTrace } from './peer-setup.js'
+import { simErrorText, WarningLog } from './warning-log.js'
 import type { ChokeRoundTrace, SimPeerOptions, SimPeerResult, SwarmView } from './types.js'
 
-/** Port every simulated peer listens on (each has its own host). */
-const SIM_PORT = 6881
-const KEPT_WARNINGS = 10
 /** Actions run between two turns of the event loop (so a signal or a timer can act). */
 const SLICE = 200_000
 
@@ -25,8 +23,6 @@ export interface EngineModelResult {
   readonly peers: SimPeerResult[]
   readonly chokeRounds: ChokeRoundTrace[]
 }
-
-interface Warnings { readonly kept: string[], count: number, limitCloses: number }
 
 const turn = (): Promise<void> => new Promise<void>((resolve) => { setImmediate(resolve) })
 /** Times in results: to the microsecond. */
@@ -51,8 +47,9 @@ export async function runEngineModel (torrent: Torrent, specs: readonly SimSpec[
   const links = specs.map((s) => new AccessLink(s.o))
   const rounds: ChokeRoundTrace[] = []
   const names = new Map(specs.map((s, i) => [simHost(i + 1), s.name]))
-  const trace: SimTrace | undefined = options.traceChokes ? { rounds, nameOf: (host) => names.get(host) ?? host } : undefined
-  const warnings = new Map<EngineNode, Warnings>()
+  const nameOf = (host: string): string => names.get(host) ?? host
+  const trace: SimTrace | undefined = options.traceChokes ? { rounds, nameOf } : undefined
+  const warnings = new Map<EngineNode, WarningLog>()
   let view: () => SwarmView = () => ({ now: 0, pieceCount: torrent.pieceCount, peers: [] })
   const peers: EngineSwarmPeer[] = specs.map((s, i) => {
     const o = s.o
@@ -101,11 +98,8 @@ export async function runEngineModel (torrent: Torrent, specs: readonly SimSpec[
     peers,
     onWarning: (node, message, peer, error) => {
       let w = warnings.get(node)
-      if (w === undefined) { w = { kept: [], count: 0, limitCloses: 0 }; warnings.set(node, w) }
-      w.count++
-      const code = (error as { code?: unknown } | undefined)?.code
-      if (code === 'replaced-by-priority' || code === 'connection-limit') w.limitCloses++
-      if (w.kept.length < KEPT_WARNINGS) w.kept.push(peer === undefined ? message : `${names.get(peer.replace(/:\d+$/, '')) ?? peer}: ${message}`)
+      if (w === undefined) { w = new WarningLog(nameOf); warnings.set(node, w) }
+      w.add(message, peer, error)
     }
   })
   view = () => ({
@@ -129,8 +123,7 @@ export async function runEngineModel (torrent: Torrent, specs: readonly SimSpec[
   }
 }
 
-function result (n: EngineNode, w: Warnings | undefined): SimPeerResult {
-  const error = n.error
+function result (n: EngineNode, w: WarningLog | undefined): SimPeerResult {
   return {
     name: n.name,
     role: n.spec.role,
@@ -142,9 +135,9 @@ function result (n: EngineNode, w: Warnings | undefined): SimPeerResult {
     downloaded: n.downloaded,
     wireUploaded: n.wireUploaded,
     wireDownloaded: n.wireDownloaded,
-    warnings: w?.kept ?? [],
+    warnings: [...(w?.kept ?? [])],
     warningCount: w?.count ?? 0,
     limitCloses: w?.limitCloses ?? 0,
-    error: error === undefined ? null : `${(error as { code?: string }).code ?? error.name}: ${error.message}`
+    error: n.error === undefined ? null : simErrorText(n.error)
   }
 }

@@ -6,6 +6,9 @@ import { defaultChoker } from '../../lib/torrent/state.js'
 import type { InterestPolicy, PeerFilter, RequestDepthPolicy, SeedingMode } from '../../lib/torrent/strategies.js'
 import type { ChokeRoundTrace, SimPeerContext, SimPeerOptions, SimStrategy } from './types.js'
 
+/** Port every simulated peer listens on (each has its own host). */
+export const SIM_PORT = 6881
+
 /** A deterministic 32-bit mix of a seed and a stream number (murmur3's finaliser). */
 export function mixSeed (seed: number, stream: number): number {
   let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b)) >>> 0

@@ -7,11 +7,8 @@ import { seed } from '../seed.js'
 import type { TorrentWarning } from '../types.js'
 import { SharedDataStorage } from './shared-data-storage.js'
 import type { ChokeRoundTrace, SimPeerOptions, SimPeerResult } from './types.js'
-import { mixSeed, simHost, simPeerSetup } from './peer-setup.js'
-
-/** Port every simulated peer listens on (each has its own host). */
-export const SIM_PORT = 6881
-const KEPT_WARNINGS = 10
+import { mixSeed, SIM_PORT, simHost, simPeerSetup } from './peer-setup.js'
+import { simErrorText, WarningLog } from './warning-log.js'
 
 /** What a {@link SimNode} needs from the swarm around it. */
 export interface SimNodeEnv {
@@ -30,8 +27,6 @@ export interface SimNodeEnv {
   readonly trace: ChokeRoundTrace[] | undefined
 }
 
-export { mixSeed, simHost } from './peer-setup.js'
-
 /** One peer of a simulated swarm: its storage, its engine subscription and its counters. */
 export class SimNode {
   readonly host: string
@@ -45,10 +40,8 @@ export class SimNode {
   leftAt: number | undefined
   listening = false
   error: string | undefined
-  readonly warnings: string[] = []
-  warningCount = 0
-  /** Connections closed at the connection limit: replaced by a newcomer of higher BEP 40 priority, or refused. */
-  limitCloses = 0
+  /** Its engine's warnings. */
+  readonly warnings: WarningLog
   readonly #seed: number
   #sub: Subscription | undefined
   /** Told to leave before it joined: it never starts. */
@@ -57,6 +50,7 @@ export class SimNode {
   constructor (readonly index: number, readonly name: string, readonly role: 'seed' | 'leecher', readonly options: SimPeerOptions, swarmSeed: number, readonly env: SimNodeEnv) {
     this.host = simHost(index + 1)
     this.#seed = mixSeed(swarmSeed, index)
+    this.warnings = new WarningLog(env.nameOf)
     this.storage = new SharedDataStorage(env.data, {
       pieceLength: env.torrent.pieceLength,
       full: role === 'seed',
@@ -95,12 +89,7 @@ export class SimNode {
       progressIntervalMs: env.progressIntervalMs,
       pex: options.pex === false ? false : {},
       onListening: () => { this.listening = true },
-      onWarning: (w: TorrentWarning) => {
-        this.warningCount++
-        const code = (w.error as { code?: unknown } | undefined)?.code
-        if (code === 'replaced-by-priority' || code === 'connection-limit') this.limitCloses++
-        if (this.warnings.length < KEPT_WARNINGS) this.warnings.push(w.peer === undefined ? w.message : `${env.nameOf(w.peer.replace(/:\d+$/, ''))}: ${w.message}`)
-      },
+      onWarning: (w: TorrentWarning) => { this.warnings.add(w.message, w.peer, w.error) },
       ...(picker === undefined ? {} : { picker }),
       ...(choker === undefined ? {} : { choker }),
       ...(interest === undefined ? {} : { interest }),
@@ -117,7 +106,7 @@ export class SimNode {
       : download(env.torrent, { ...common, out: '', seed: true, ...(options.requestQueueDepth === undefined ? {} : { requestQueueDepth: options.requestQueueDepth }) })
     this.#sub = progress$.subscribe({
       error: (e: unknown) => {
-        this.error = e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e)
+        this.error = simErrorText(e)
         this.#sub = undefined
         this.leftAt ??= env.scheduler.now()
       }
@@ -148,9 +137,9 @@ export class SimNode {
       downloaded: this.downloaded,
       wireUploaded: this.wireUploaded,
       wireDownloaded: this.wireDownloaded,
-      warnings: [...this.warnings],
-      warningCount: this.warningCount,
-      limitCloses: this.limitCloses,
+      warnings: [...this.warnings.kept],
+      warningCount: this.warnings.count,
+      limitCloses: this.warnings.limitCloses,
       error: this.error ?? null
     }
   }

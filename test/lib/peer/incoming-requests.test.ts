@@ -54,4 +54,20 @@ describe('IncomingRequests', () => {
     const expected = Array.from({ length: 100 }, (_, i) => [i, i + 1000]).flat().map((i) => `${i}/0/16384`)
     expect(out).toEqual(expected)
   })
+
+  it('a queue that never empties stays in arrival order as the keys taken are compacted away, cancels included', () => {
+    const q = new IncomingRequests(16384)
+    const out: string[] = []
+    for (let i = 0; i < 5; i++) q.add(block(i, 0))
+    for (let i = 5; i < 20_000; i++) {
+      q.add(block(i, 0))
+      // Every seventh is cancelled behind four older ones still queued.
+      if (i % 7 === 0) { expect(q.delete(block(i, 0))).toBe(true); continue }
+      out.push(...names([q.take()].filter((r) => r !== undefined)))
+      expect(q.size).toBe(5)
+    }
+    out.push(...names(q.drain()))
+    const expected = Array.from({ length: 20_000 }, (_, i) => i).filter((i) => i < 5 || i % 7 !== 0).map((i) => `${i}/0/16384`)
+    expect(out).toEqual(expected)
+  })
 })
