@@ -12,7 +12,7 @@ import type { RateMeter } from '../lib/stats/rate-meter.js'
 import { TokenBucket } from '../lib/stats/token-bucket.js'
 import { step } from '../lib/torrent/step.js'
 import { createTorrentState, isComplete, type TorrentState } from '../lib/torrent/state.js'
-import { EARLY_ROUND_MIN_MS, flushTransfers } from '../lib/torrent/choking.js'
+import { earlyRoundRan, earlyRoundWait, flushTransfers, OPEN_EARLY_ROUND_GATE, type EarlyRoundGate } from '../lib/torrent/choking.js'
 import type { TorrentEffect, TorrentInput, TorrentStep } from '../lib/torrent/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
@@ -36,7 +36,7 @@ export type { TorrentRuntimeOptions } from './torrent-runtime-options.js'
 /** The window of the rates in `Progress`: the last second, as the progress line promises. */
 export const PROGRESS_RATE_WINDOW_MS = 1000
 
-export { EARLY_ROUND_MIN_MS } from '../lib/torrent/choking.js'
+export { EARLY_ROUND_BURST, EARLY_ROUND_MIN_MS } from '../lib/torrent/choking.js'
 
 /**
  * One running torrent: the engine's state (lib/torrent), stepped by the
@@ -77,8 +77,8 @@ export class TorrentRuntime {
   readonly #timers: Subscription[] = []
   #depth = 0
   #earlyDue = false
-  /** When the last early choke round ran, and the timer of one waiting for its turn. */
-  #lastEarly = -Infinity
+  /** The early choke rounds' allowance, and the timer of one waiting for its turn. */
+  #earlyGate: EarlyRoundGate = OPEN_EARLY_ROUND_GATE
   #earlyTimer: Subscription | undefined
 
   constructor (options: TorrentRuntimeOptions) {
@@ -169,14 +169,15 @@ export class TorrentRuntime {
   }
 
   /**
-   * Run the early choke round asked for, at most one per
-   * {@link EARLY_ROUND_MIN_MS}: in a busy swarm interest changes many times a
-   * second, and each round weighs every peer. One asked for sooner waits for
-   * the end of the interval; the engine asks once until it has run.
+   * Run the early choke round asked for, as the allowance lets
+   * (`earlyRoundWait`: a burst of {@link EARLY_ROUND_BURST} at once, then
+   * one per {@link EARLY_ROUND_MIN_MS}): in a busy swarm interest changes
+   * many times a second, and each round weighs every peer. One asked for
+   * sooner waits for its turn; the engine asks once until it has run.
    */
   #earlyRound (): void {
     const now = this.scheduler.now()
-    const wait = this.#lastEarly + EARLY_ROUND_MIN_MS - now
+    const wait = earlyRoundWait(this.#earlyGate, now)
     if (wait > 0) {
       if (this.#earlyTimer === undefined) {
         const t = this.scheduler.schedule(() => {
@@ -191,7 +192,7 @@ export class TorrentRuntime {
       return
     }
     this.#earlyDue = false
-    this.#lastEarly = now
+    this.#earlyGate = earlyRoundRan(this.#earlyGate, now)
     this.input({ type: 'choke-round', early: true })
   }
 

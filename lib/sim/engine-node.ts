@@ -16,7 +16,7 @@ import { ConnectQueue } from '../swarm/connect-queue.js'
 import { priorityOrLowest } from '../swarm/connection-limit.js'
 import { blockCount, type PieceGeometry } from '../pieces/geometry.js'
 import type { PiecePicker } from '../pieces/piece-picker.js'
-import { EARLY_ROUND_MIN_MS } from '../torrent/choking.js'
+import { earlyRoundRan, earlyRoundWait, OPEN_EARLY_ROUND_GATE, type EarlyRoundGate } from '../torrent/choking.js'
 import { createTorrentState, type TorrentState, type TorrentStrategies } from '../torrent/state.js'
 import { step } from '../torrent/step.js'
 import type { TorrentEffect, TorrentInput, TorrentStep } from '../torrent/types.js'
@@ -107,7 +107,7 @@ export class EngineNode extends SimEndpoint {
   }
   #depth = 0
   #earlyDue = false
-  #lastEarly = -Infinity
+  #earlyGate: EarlyRoundGate = OPEN_EARLY_ROUND_GATE
   #earlyTimer = false
   #cancelled = false
   #settled = false
@@ -290,15 +290,15 @@ export class EngineNode extends SimEndpoint {
     }
   }
 
-  /** An early round, at most one per EARLY_ROUND_MIN_MS (as the runtime spaces them). */
+  /** An early round when the allowance lets (`earlyRoundWait`, as the runtime spaces them). */
   #earlyRound (): void {
     if (!this.online) return
     const now = this.clock.now
-    const wait = this.#lastEarly + EARLY_ROUND_MIN_MS - now
+    const wait = earlyRoundWait(this.#earlyGate, now)
     if (wait > 0) {
       if (!this.#earlyTimer) {
         this.#earlyTimer = true
-        this.clock.at(this.#lastEarly + EARLY_ROUND_MIN_MS, () => {
+        this.clock.at(now + wait, () => {
           this.#earlyTimer = false
           if (this.#earlyDue && this.#depth === 0) this.#earlyRound()
         })
@@ -306,7 +306,7 @@ export class EngineNode extends SimEndpoint {
       return
     }
     this.#earlyDue = false
-    this.#lastEarly = now
+    this.#earlyGate = earlyRoundRan(this.#earlyGate, now)
     this.input({ type: 'choke-round', early: true })
   }
 

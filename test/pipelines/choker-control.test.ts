@@ -11,6 +11,7 @@ import type { TorrentRuntime } from '../../pipelines/torrent-runtime.js'
 import type { PeerAddress } from '../../lib/transport/types.js'
 import { filledStorage, makeData, makeTorrent } from './swarm-helpers.js'
 import { runUntil } from '../sim/helpers.js'
+import { EARLY_ROUND_BURST, EARLY_ROUND_MIN_MS } from '../../pipelines/torrent-runtime.js'
 
 /** A user's choker: only the interested peer we upload to fastest (ties: the lowest id) is unchoked. */
 const fastestOnly = (log: Array<{ early: boolean, unchoke: string[] }>): Choker => ({
@@ -61,6 +62,42 @@ describe('the choker is in control', () => {
     expect(mostUnchoked).toBe(1)
     expect(log.some((r) => r.early)).toBe(true)
     for (const l of leechers) expect(Buffer.compare(Buffer.from(await l.storage.read(0, data.length)), Buffer.from(data))).toBe(0)
+  }, 60_000)
+
+  it('leechers that arrive together are each unchoked by an early round at once, not one per EARLY_ROUND_MIN_MS', async () => {
+    const data = makeData(256 * 16384, 11)
+    const torrent = makeTorrent(data, 16384)
+    const net = memoryNetwork()
+    const clock = new VirtualClock()
+    let seedRt: TorrentRuntime | undefined
+    let listening!: (a: PeerAddress) => void
+    const address = new Promise<PeerAddress>((resolve) => { listening = resolve })
+    subs.push(seed(torrent, {
+      data: '/unused', storage: await filledStorage(data), hasher: nodeHasher, transport: net.transport('10.0.0.1'), port: 0,
+      trackers: false, pex: false, scheduler: clock, uploadSlots: 8, uploadLimit: 64 * 1024,
+      onRuntime: (rt) => { seedRt = rt }, onListening: listening
+    }).subscribe())
+    const seedAddress = await address
+    // When each peer was first seen interested, and first unchoked, in virtual ms.
+    const interestedAt = new Map<string, number>()
+    const unchokedAt = new Map<string, number>()
+    const watch = seedRt?.swarm$.subscribe((s) => {
+      for (const p of s.peers.values()) {
+        if (p.peerInterested && !interestedAt.has(p.key)) interestedAt.set(p.key, clock.now())
+        if (!p.amChoking && !unchokedAt.has(p.key)) unchokedAt.set(p.key, clock.now())
+      }
+    })
+    if (watch !== undefined) subs.push(watch)
+    const count = 6
+    expect(count).toBeLessThanOrEqual(EARLY_ROUND_BURST)
+    for (let i = 0; i < count; i++) {
+      subs.push(download(torrent, {
+        out: '/unused', storage: new MemoryStorage(torrent.length), hasher: nodeHasher, transport: net.transport(`10.0.0.${i + 2}`),
+        peers: [seedAddress], trackers: false, pex: false, scheduler: clock
+      }).subscribe())
+    }
+    await runUntil(clock, () => unchokedAt.size === count, 60_000, 'every leecher unchoked')
+    for (const [key, at] of unchokedAt) expect(at - (interestedAt.get(key) ?? -Infinity)).toBeLessThan(EARLY_ROUND_MIN_MS)
   }, 60_000)
 
   it('a choker that throws stops the torrent with strategy-failed', async () => {
