@@ -12,7 +12,8 @@ import type { RateMeter } from '../lib/stats/rate-meter.js'
 import { TokenBucket } from '../lib/stats/token-bucket.js'
 import { step } from '../lib/torrent/step.js'
 import { createTorrentState, isComplete, type TorrentState } from '../lib/torrent/state.js'
-import { earlyRoundRan, earlyRoundWait, flushTransfers, OPEN_EARLY_ROUND_GATE, type EarlyRoundGate } from '../lib/torrent/choking.js'
+import { flushTransfers } from '../lib/torrent/choking.js'
+import { EarlyRoundPacer } from '../lib/torrent/early-rounds.js'
 import type { TorrentEffect, TorrentInput, TorrentStep } from '../lib/torrent/types.js'
 import type { Hasher, Storage } from '../lib/storage/types.js'
 import { formatAddress, type Duplex, type PeerAddress } from '../lib/transport/types.js'
@@ -36,7 +37,7 @@ export type { TorrentRuntimeOptions } from './torrent-runtime-options.js'
 /** The window of the rates in `Progress`: the last second, as the progress line promises. */
 export const PROGRESS_RATE_WINDOW_MS = 1000
 
-export { EARLY_ROUND_BURST, EARLY_ROUND_MIN_MS } from '../lib/torrent/choking.js'
+export { EARLY_ROUND_BURST, EARLY_ROUND_MIN_MS } from '../lib/torrent/early-rounds.js'
 
 /**
  * One running torrent: the engine's state (lib/torrent), stepped by the
@@ -76,10 +77,23 @@ export class TorrentRuntime {
   readonly #random: () => number
   readonly #timers: Subscription[] = []
   #depth = 0
-  #earlyDue = false
-  /** The early choke rounds' allowance, and the timer of one waiting for its turn. */
-  #earlyGate: EarlyRoundGate = OPEN_EARLY_ROUND_GATE
-  #earlyTimer: Subscription | undefined
+  /**
+   * Early choke rounds, run once the input that asked for one is carried
+   * out, as the allowance lets: in a busy swarm interest changes many times
+   * a second, and each round weighs every peer.
+   */
+  readonly #early = new EarlyRoundPacer({
+    now: () => this.scheduler.now(),
+    later: (ms, fn) => {
+      const t = this.scheduler.schedule(() => {
+        const i = this.#timers.indexOf(t)
+        if (i >= 0) this.#timers.splice(i, 1)
+        fn()
+      }, ms)
+      this.#timers.push(t)
+    },
+    run: () => { this.input({ type: 'choke-round', early: true }) }
+  })
 
   constructor (options: TorrentRuntimeOptions) {
     this.#options = options
@@ -164,36 +178,8 @@ export class TorrentRuntime {
     }
     if (this.#engine.swarm !== before) this.swarm$.next(this.#engine.swarm)
     // An early choke round runs once the input that asked for it is carried out.
-    if (this.#earlyDue && this.#depth === 0) this.#earlyRound()
+    if (this.#depth === 0) this.#early.settle()
     return result
-  }
-
-  /**
-   * Run the early choke round asked for, as the allowance lets
-   * (`earlyRoundWait`: a burst of {@link EARLY_ROUND_BURST} at once, then
-   * one per {@link EARLY_ROUND_MIN_MS}): in a busy swarm interest changes
-   * many times a second, and each round weighs every peer. One asked for
-   * sooner waits for its turn; the engine asks once until it has run.
-   */
-  #earlyRound (): void {
-    const now = this.scheduler.now()
-    const wait = earlyRoundWait(this.#earlyGate, now)
-    if (wait > 0) {
-      if (this.#earlyTimer === undefined) {
-        const t = this.scheduler.schedule(() => {
-          this.#earlyTimer = undefined
-          const i = this.#timers.indexOf(t)
-          if (i >= 0) this.#timers.splice(i, 1)
-          if (this.#earlyDue && this.#depth === 0) this.#earlyRound()
-        }, wait)
-        this.#earlyTimer = t
-        this.#timers.push(t)
-      }
-      return
-    }
-    this.#earlyDue = false
-    this.#earlyGate = earlyRoundRan(this.#earlyGate, now)
-    this.input({ type: 'choke-round', early: true })
   }
 
   #effect (e: TorrentEffect): void {
@@ -204,7 +190,7 @@ export class TorrentRuntime {
       case 'close': this.peers.get(e.peer)?.close(e.error); return
       case 'ban': return
       case 'warning': this.#options.onWarning?.({ type: 'warning', message: e.message, ...(e.peer === undefined ? {} : { peer: e.peer }), ...(e.error === undefined ? {} : { error: e.error }) }); return
-      case 'early-choke-round': this.#earlyDue = true; return
+      case 'early-choke-round': this.#early.ask(); return
       case 'verified': this.verified$.next(this.have.count); return
       case 'complete': this.state = 'seeding'; this.verified$.next(this.have.count); return
       case 'stop': this.#stopTimers(); this.#options.onFatal?.(e.error)

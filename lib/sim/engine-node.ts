@@ -16,7 +16,7 @@ import { ConnectQueue } from '../swarm/connect-queue.js'
 import { priorityOrLowest } from '../swarm/connection-limit.js'
 import { blockCount, type PieceGeometry } from '../pieces/geometry.js'
 import type { PiecePicker } from '../pieces/piece-picker.js'
-import { earlyRoundRan, earlyRoundWait, OPEN_EARLY_ROUND_GATE, type EarlyRoundGate } from '../torrent/choking.js'
+import { EarlyRoundPacer } from '../torrent/early-rounds.js'
 import { createTorrentState, type TorrentState, type TorrentStrategies } from '../torrent/state.js'
 import { step } from '../torrent/step.js'
 import type { TorrentEffect, TorrentInput, TorrentStep } from '../torrent/types.js'
@@ -106,9 +106,12 @@ export class EngineNode extends SimEndpoint {
     return p
   }
   #depth = 0
-  #earlyDue = false
-  #earlyGate: EarlyRoundGate = OPEN_EARLY_ROUND_GATE
-  #earlyTimer = false
+  /** Early choke rounds, paced as the runtime paces them. */
+  readonly #early = new EarlyRoundPacer({
+    now: () => this.clock.now,
+    later: (ms, fn) => { this.clock.after(ms, fn) },
+    run: () => { if (this.online) this.input({ type: 'choke-round', early: true }) }
+  })
   #cancelled = false
   #settled = false
   readonly #gathering = new Map<number, Gathering>()
@@ -148,7 +151,7 @@ export class EngineNode extends SimEndpoint {
     } finally {
       this.#depth--
     }
-    if (this.#earlyDue && this.#depth === 0) this.#earlyRound()
+    if (this.#depth === 0) this.#early.settle()
     return r
   }
 
@@ -283,31 +286,11 @@ export class EngineNode extends SimEndpoint {
       case 'close': { const c = this.conns.get(e.peer); if (c !== undefined) this.closeConn(c, e.error); return }
       case 'ban': return
       case 'warning': this.env.onWarning(this, e.message, e.peer, e.error); return
-      case 'early-choke-round': this.#earlyDue = true; return
+      case 'early-choke-round': this.#early.ask(); return
       case 'verified': return
       case 'complete': this.completedAt ??= this.clock.now; this.#done(); return
       case 'stop': this.error ??= e.error; this.leave()
     }
-  }
-
-  /** An early round when the allowance lets (`earlyRoundWait`, as the runtime spaces them). */
-  #earlyRound (): void {
-    if (!this.online) return
-    const now = this.clock.now
-    const wait = earlyRoundWait(this.#earlyGate, now)
-    if (wait > 0) {
-      if (!this.#earlyTimer) {
-        this.#earlyTimer = true
-        this.clock.at(now + wait, () => {
-          this.#earlyTimer = false
-          if (this.#earlyDue && this.#depth === 0) this.#earlyRound()
-        })
-      }
-      return
-    }
-    this.#earlyDue = false
-    this.#earlyGate = earlyRoundRan(this.#earlyGate, now)
-    this.input({ type: 'choke-round', early: true })
   }
 
   #done (): void {

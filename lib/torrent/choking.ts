@@ -13,50 +13,6 @@ import { reduceSwarm } from '../swarm/swarm-state.js'
 import { isComplete, type EnginePeer, type TorrentState } from './state.js'
 import type { TorrentContext, TorrentEffect } from './types.js'
 
-/**
- * Early choke rounds (a peer's interest changed, an unchoked peer left) run
- * on average at most once per this many ms; one asked for sooner runs once
- * the {@link earlyRoundWait} is over. The interpreter that runs the engine
- * spaces them.
- */
-export const EARLY_ROUND_MIN_MS = 250
-
-/**
- * Early rounds that may run back to back before they are spaced
- * {@link EARLY_ROUND_MIN_MS} apart. Peers that arrive together (six
- * leechers started at once) are each answered at once: with one round per
- * 250 ms, all but the first waited a quarter of a second for their
- * unchoke while slots were free. A busy swarm, whose interest changes
- * dozens of times a second, spends the burst and is then spaced as before.
- */
-export const EARLY_ROUND_BURST = 8
-
-/** The early rounds' allowance: a token bucket of {@link EARLY_ROUND_BURST} rounds, one more every {@link EARLY_ROUND_MIN_MS}. */
-export interface EarlyRoundGate {
-  /** Rounds that could run at `at`, before the refill since. */
-  readonly credit: number
-  /** When a round last ran (ms; `-Infinity`: never). */
-  readonly at: number
-}
-
-/** The allowance of a torrent that has run no early round yet: a full burst. */
-export const OPEN_EARLY_ROUND_GATE: EarlyRoundGate = { credit: EARLY_ROUND_BURST, at: -Infinity }
-
-function creditAt (gate: EarlyRoundGate, now: number): number {
-  return Math.min(EARLY_ROUND_BURST, gate.credit + (now - gate.at) / EARLY_ROUND_MIN_MS)
-}
-
-/** How long an early round asked for at `now` waits (0: it runs now). */
-export function earlyRoundWait (gate: EarlyRoundGate, now: number): number {
-  const credit = creditAt(gate, now)
-  return credit >= 1 ? 0 : Math.ceil((1 - credit) * EARLY_ROUND_MIN_MS)
-}
-
-/** The allowance once an early round ran at `now` (call only when {@link earlyRoundWait} is 0). */
-export function earlyRoundRan (gate: EarlyRoundGate, now: number): EarlyRoundGate {
-  return { credit: Math.max(0, creditAt(gate, now) - 1), at: now }
-}
-
 /** Report every connection's bytes counted since its last report to the swarm state. */
 export function flushTransfers (state: TorrentState, now: number): void {
   for (const p of state.peers.values()) flushTransfer(state, p, now)

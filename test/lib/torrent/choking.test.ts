@@ -1,6 +1,4 @@
-import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { EARLY_ROUND_BURST, EARLY_ROUND_MIN_MS, earlyRoundRan, earlyRoundWait, OPEN_EARLY_ROUND_GATE } from '../../../lib/torrent/choking.js'
 import type { ChokeContext, ChokePeer, Choker } from '../../../lib/choke/types.js'
 import { leecherChoker } from '../../../lib/choke/leecher-choker.js'
 import { announce, bits, connect, message, run, sent, started } from './helpers.js'
@@ -88,50 +86,5 @@ describe('choking (lib/torrent)', () => {
       expect(state.choke.optimistic).toBe(first)
     }
     expect([...state.swarm.peers.values()].filter((p) => !p.amChoking).map((p) => p.key)).toEqual([first])
-  })
-})
-
-describe('early round allowance (earlyRoundWait, earlyRoundRan)', () => {
-  it('lets a burst of EARLY_ROUND_BURST rounds run at once, then spaces them EARLY_ROUND_MIN_MS apart', () => {
-    let gate = OPEN_EARLY_ROUND_GATE
-    for (let i = 0; i < EARLY_ROUND_BURST; i++) {
-      expect(earlyRoundWait(gate, 1000)).toBe(0)
-      gate = earlyRoundRan(gate, 1000)
-    }
-    expect(earlyRoundWait(gate, 1000)).toBe(EARLY_ROUND_MIN_MS)
-    expect(earlyRoundWait(gate, 1000 + EARLY_ROUND_MIN_MS / 2)).toBe(EARLY_ROUND_MIN_MS / 2)
-    expect(earlyRoundWait(gate, 1000 + EARLY_ROUND_MIN_MS)).toBe(0)
-    gate = earlyRoundRan(gate, 1000 + EARLY_ROUND_MIN_MS)
-    expect(earlyRoundWait(gate, 1000 + EARLY_ROUND_MIN_MS)).toBe(EARLY_ROUND_MIN_MS)
-  })
-
-  it('refills to a full burst after a quiet spell, never beyond it', () => {
-    let gate = OPEN_EARLY_ROUND_GATE
-    for (let i = 0; i < EARLY_ROUND_BURST; i++) gate = earlyRoundRan(gate, 0)
-    const later = 100 * EARLY_ROUND_MIN_MS
-    let ran = 0
-    while (earlyRoundWait(gate, later) === 0) { gate = earlyRoundRan(gate, later); ran++ }
-    expect(ran).toBe(EARLY_ROUND_BURST)
-  })
-
-  it('never runs more than EARLY_ROUND_BURST + t / EARLY_ROUND_MIN_MS rounds in any span t, whatever the asks', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 2000 }), { minLength: 1, maxLength: 200 }), (gaps) => {
-      let gate = OPEN_EARLY_ROUND_GATE
-      let now = 0
-      const ran: number[] = []
-      for (const gap of gaps) {
-        now += gap
-        // An ask waits its turn, as the runtime's timer does.
-        now += earlyRoundWait(gate, now)
-        expect(earlyRoundWait(gate, now)).toBe(0)
-        gate = earlyRoundRan(gate, now)
-        ran.push(now)
-      }
-      for (let i = 0; i < ran.length; i++) {
-        for (let j = i; j < ran.length; j++) {
-          expect(j - i + 1).toBeLessThanOrEqual(EARLY_ROUND_BURST + ((ran[j] as number) - (ran[i] as number)) / EARLY_ROUND_MIN_MS + 1e-9)
-        }
-      }
-    }))
   })
 })
